@@ -1,0 +1,5 @@
+"""scorecard: monthly partner assessment and settlement-penalty calculator."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

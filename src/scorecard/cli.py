@@ -1,0 +1,203 @@
+"""The command line: parse arguments, call one library function, print, exit.
+
+Exit codes: 0 ok, 1 input, configuration or ledger errors (reported, no
+traceback), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scorecard import pipeline
+from scorecard.config import json_schema, load_config
+from scorecard.i18n import t
+from scorecard.issues import InputError, Issue
+from scorecard.periods import Period
+from scorecard.report import terminal
+from scorecard.workspace import Workspace
+
+app = typer.Typer(help="Monthly partner assessment and settlement-penalty calculator.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
+config_app = typer.Typer(help="Check the configuration or export its JSON Schema.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class Options:
+    workspace: Workspace
+    lang: str | None
+
+    def language(self) -> str:
+        if self.lang:
+            return self.lang
+        try:
+            return load_config(self.workspace.config).config.general.language
+        except InputError:
+            return "zh"
+
+
+@contextmanager
+def reported(opts: Options) -> Iterator[None]:
+    """Turn input/configuration/ledger errors into messages and exit code 1."""
+    try:
+        yield
+    except InputError as exc:
+        terminal.print_issues(err, list(exc.issues), opts.lang or "en")
+        raise typer.Exit(1) from None
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", help="The period (month).")]
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")] = Path("."),
+    config: Annotated[Path | None, typer.Option(help="Configuration file [default: WORKSPACE/config/scorecard.toml].")] = None,
+    inputs: Annotated[Path | None, typer.Option(help="Inputs folder [default: WORKSPACE/inputs].")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Outputs folder [default: WORKSPACE/out].")] = None,
+    db: Annotated[Path | None, typer.Option(help="Ledger file [default: WORKSPACE/scorecard.db].")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of the output: zh or en [default: from configuration].")] = None,
+) -> None:
+    if lang not in (None, "zh", "en"):
+        raise typer.BadParameter("--lang must be zh or en")
+    ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")]) -> None:
+    """Create a workspace: default configuration, empty inputs/ and out/."""
+    from scorecard.demo import init_workspace
+
+    ws = init_workspace(directory)
+    out.print(f"{ws.root}: config/scorecard.toml, inputs/, out/ — put a month's files in inputs/YYYY-MM/")
+
+
+@app.command()
+def validate(ctx: typer.Context, period: PeriodArg) -> None:
+    """Check a period's inputs; list every problem as file:line: column: message."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        inputs = pipeline.validate(opts.workspace, period)
+        lang = opts.language()
+        terminal.print_issues(err, inputs.issues.warnings, lang)
+        rows = ", ".join(f"{name} {tab.frame.height}" for name, tab in sorted(inputs.tables.items()))
+        out.print(f"{period}: {t('valid_inputs', lang)} ({rows})")
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    period: PeriodArg,
+    allow_rule_change: Annotated[bool, typer.Option(help="Re-assess a draft whose rules changed since it was run.")] = False,
+) -> None:
+    """Assess a period: scorecard.csv, notices.csv and manifest.json, recorded as a draft."""
+    opts: Options = ctx.obj
+    with reported(opts), err.status("…") as status:
+        result = pipeline.run(opts.workspace, period, allow_rule_change=allow_rule_change,
+                              progress=lambda msg: status.update(msg))
+    lang = opts.language()
+    terminal.print_issues(err, result.assessment.warnings, lang)
+    terminal.run_summary(out, result.assessment.results, lang)
+    out.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}")
+
+
+@app.command()
+def explain(ctx: typer.Context, partner_id: str, period: PeriodArg) -> None:
+    """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
+    import polars as pl
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        a = pipeline.reassess(opts.workspace, period)
+        result = next((r for r in a.results if r.partner_id == partner_id), None)
+        if result is None:
+            raise InputError([Issue(str(opts.workspace.db), None, None, f"{partner_id} was not assessed in {period}")])
+        tickets = a.tickets.filter(pl.col("partner_id") == partner_id).collect()
+    terminal.explain(out, result, a.ruleset, tickets, opts.language())
+
+
+@app.command()
+def close(ctx: typer.Context, period: PeriodArg) -> None:
+    """Freeze a period: it can never be rewritten (only the last closed one can be reopened)."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        pipeline.close(opts.workspace, period)
+    out.print(f"{period}: {t('closed', opts.language())}")
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    period: PeriodArg,
+    reason: Annotated[str, typer.Option(help="Why the period is reopened (recorded in the ledger).")],
+) -> None:
+    """Reopen the last closed period, with a recorded reason."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        pipeline.reopen(opts.workspace, period, reason)
+    out.print(f"{period}: {t('reopened', opts.language())}")
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    partner_id: str,
+    last: Annotated[int | None, typer.Option(help="Only the last N periods.")] = None,
+) -> None:
+    """A partner's months: metrics, breaches, status, held balance, payout."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        rows = pipeline.history(opts.workspace, partner_id, last)
+    terminal.history(out, partner_id, rows, opts.language())
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("scorecard-demo"),
+    fixtures: Annotated[Path | None, typer.Option(help="Fixtures folder [default: the shipped fixtures].")] = None,
+) -> None:
+    """Build a workspace from the shipped fixtures and run every month in order."""
+    from scorecard.demo import run_demo
+
+    opts = Options(Workspace.at(directory), None)
+    with reported(opts):
+        run_demo(directory, fixtures, out)
+
+
+@config_app.command("check")
+def config_check(ctx: typer.Context) -> None:
+    """Validate the configuration file and report every problem with its key path."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        loaded = load_config(opts.workspace.config)
+    versions = ", ".join(f"{r.version} (from {r.effective_from})" for r in loaded.config.rulesets)
+    out.print(f"{opts.workspace.config}: OK — rule sets {versions}")
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the configuration's JSON Schema (for editor completion)."""
+    out.print_json(json.dumps(json_schema(), ensure_ascii=False))
+
+
+def main() -> None:
+    app()

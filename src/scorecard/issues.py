@@ -1,0 +1,89 @@
+"""Problems found in inputs or configuration, collected as values.
+
+Validation never raises on bad input: it collects :class:`Issue` values and
+the CLI prints them all as ``file:line: column: message (expected …)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    source: str  # file name relative to the period folder (or config path)
+    line: int | None  # line a person sees when opening the file; header = 1
+    column: str | None
+    message: str
+    expected: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        parts = [where]
+        if self.column:
+            parts.append(self.column)
+        text = self.message + (f" (expected {self.expected})" if self.expected else "")
+        return ": ".join([*parts, text])
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.source, self.line or 0, self.column or "", self.message)
+
+
+class Issues:
+    """An ordered collection of issues; errors and warnings together."""
+
+    def __init__(self, items: Iterable[Issue] = ()) -> None:
+        self._items: list[Issue] = list(items)
+
+    def add(self, issue: Issue) -> None:
+        self._items.append(issue)
+
+    def error(self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None) -> None:
+        self._items.append(Issue(source, line, column, message, expected))
+
+    def warning(self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None) -> None:
+        self._items.append(Issue(source, line, column, message, expected, Severity.WARNING))
+
+    def extend(self, other: Iterable[Issue]) -> None:
+        self._items.extend(other)
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return sorted((i for i in self._items if i.is_error), key=Issue.sort_key)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return sorted((i for i in self._items if not i.is_error), key=Issue.sort_key)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.is_error for i in self._items)
+
+
+class InputError(Exception):
+    """Raised at a stage boundary when inputs or configuration have errors.
+
+    Carries the collected issues; the CLI prints them and exits with code 1.
+    """
+
+    def __init__(self, issues: Issues | list[Issue], summary: str = "input errors") -> None:
+        self.issues = issues if isinstance(issues, Issues) else Issues(issues)
+        super().__init__(summary)

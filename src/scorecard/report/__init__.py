@@ -1,0 +1,1 @@
+"""Reports written from an assessed period: CSV files, manifest, workbooks, statements."""

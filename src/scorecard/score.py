@@ -1,0 +1,75 @@
+"""Score and band (费用与考核分数挂钩): sub-scores, weights, band, deduction share.
+
+Sub-scores are exact (``Fraction``); the score is the weighted sum of the
+unrounded sub-scores, rounded half up to 2 decimals, and that rounded score
+picks the band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from scorecard.config import RuleSet
+from scorecard.metrics import PartnerMetrics
+from scorecard.money import round_half_up
+
+HUNDRED = Fraction(100)
+# Metrics already on a 0–100 scale: they are their own sub-score.
+SELF_SCORED = frozenset({"response_score", "satisfaction"})
+
+
+@dataclass(frozen=True, slots=True)
+class SubScore:
+    metric: str
+    value: Fraction | None
+    sub_score: Fraction
+    weight: Fraction  # after any fallback
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    parts: tuple[SubScore, ...]
+    score: Decimal  # rounded half up to 2 decimals
+    band_min: Decimal
+    band_pct: Decimal
+
+
+def interpolate(points: list[tuple[Decimal, Decimal]], x: Fraction) -> Fraction:
+    """Piecewise-linear through ``points`` (sorted by x), clamped at both ends."""
+    pts = sorted((Fraction(px), Fraction(py)) for px, py in points)
+    if x <= pts[0][0]:
+        return pts[0][1]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return pts[-1][1]
+
+
+def sub_score(metric: str, m: PartnerMetrics, ruleset: RuleSet) -> tuple[Fraction | None, Fraction]:
+    raw = m.value(metric)
+    value = None if raw is None else Fraction(raw)
+    if value is None:
+        # An empty complaint rate that counts as breached (zero base) scores 0;
+        # any other empty metric (no assessable ticket, zero base skipped) scores 100.
+        breached = metric == "complaint_rate_per_10k" and m.zero_base and ruleset.zero_base == "breach"
+        return None, Fraction(0) if breached else HUNDRED
+    if metric in SELF_SCORED:
+        return value, min(max(value, Fraction(0)), HUNDRED)
+    return value, interpolate(ruleset.score.points[metric], value)
+
+
+def score(m: PartnerMetrics, ruleset: RuleSet) -> ScoreResult:
+    weights = {k: Fraction(v) for k, v in ruleset.score.weights[m.mode].items()}  # type: ignore[index]
+    for metric, target in ruleset.score.fallback.items():
+        if metric in weights and m.value(metric) is None:
+            weights[target] = weights.get(target, Fraction(0)) + weights.pop(metric)
+    parts = []
+    for metric, weight in weights.items():
+        value, sub = sub_score(metric, m, ruleset)
+        parts.append(SubScore(metric, value, sub, weight))
+    total = sum((p.sub_score * p.weight for p in parts), Fraction(0))
+    rounded = Decimal(round_half_up(total * 100)).scaleb(-2)
+    band = next(b for b in ruleset.score.bands if rounded >= b.min_score)
+    return ScoreResult(tuple(parts), rounded, band.min_score, band.deduction)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scorecard.money import MoneyError, fen_times, format_fen, parse_yuan, round_half_up
+
+
+@pytest.mark.parametrize(("text", "fen"), [("1234", 123400), ("1234.5", 123450), ("1234.50", 123450), ("0.01", 1), (" 7 ", 700)])
+def test_parse_yuan(text: str, fen: int) -> None:
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize("text", ["1,234.50", "¥12", "-5", "1.234", "１２", "", "1e3", ".5", "12."])
+def test_parse_yuan_refuses(text: str) -> None:
+    with pytest.raises(MoneyError):
+        parse_yuan(text)
+
+
+def test_round_half_up_not_half_even() -> None:
+    assert round_half_up(Fraction(5, 2)) == 3
+    assert round_half_up(Fraction(-5, 2)) == -3
+    assert round_half_up(Fraction(7, 2)) == 4
+    assert round_half_up(Fraction(249, 100)) == 2
+
+
+def test_fen_times_rounds_once_half_up() -> None:
+    assert fen_times(12345, Fraction(5, 100)) == 617  # 617.25
+    assert fen_times(10, Fraction(5, 100)) == 1  # 0.5 -> 1, not 0
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_format_parse_roundtrip(fen: int) -> None:
+    assert parse_yuan(format_fen(fen)) == fen

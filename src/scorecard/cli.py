@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from scorecard import pipeline
+from scorecard.checks import check
 from scorecard.config import json_schema, load_config
 from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
@@ -171,6 +172,24 @@ def history(
 
 
 @app.command()
+def simulate(
+    ctx: typer.Context,
+    period: PeriodArg,
+    rules: Annotated[Path | None, typer.Option(help="A TOML file holding the rule set to try.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Change one setting: path=value (repeatable), "
+                    "e.g. rules.c-complaint-rate.threshold=4 or score.bands[1].deduction=0.03.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List every partner, not only those that change.")] = False,
+) -> None:
+    """What would change under other rules, partner by partner; the ledger is not touched."""
+    from scorecard.simulate import simulate as run_simulation
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        sim = run_simulation(opts.workspace, period, rules, set_ or [])
+    terminal.simulation(out, sim, opts.language(), show_all)
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("scorecard-demo"),
     fixtures: Annotated[Path | None, typer.Option(help="Fixtures folder [default: the shipped fixtures].")] = None,
@@ -184,11 +203,18 @@ def demo(
 
 
 @config_app.command("check")
-def config_check(ctx: typer.Context) -> None:
-    """Validate the configuration file and report every problem with its key path."""
+def config_check(
+    ctx: typer.Context,
+    period: Annotated[list[str] | None, typer.Option(help="Also check the calendar covers this period (repeatable).")] = None,
+) -> None:
+    """Validate the configuration: schema, bands, points tables, weights, actions, calendar."""
     opts: Options = ctx.obj
     with reported(opts):
         loaded = load_config(opts.workspace.config)
+        findings = check(loaded, [_period(p) for p in period] if period else None)
+        if findings.has_errors:
+            raise InputError(findings, "configuration errors")
+    terminal.print_issues(err, findings.warnings, opts.lang or "en")
     versions = ", ".join(f"{r.version} (from {r.effective_from})" for r in loaded.config.rulesets)
     out.print(f"{opts.workspace.config}: OK — rule sets {versions}")
 

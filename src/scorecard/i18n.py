@@ -90,6 +90,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "draft"),
     "reopened": ("已重新打开", "reopened"),
     "valid_inputs": ("输入数据校验通过", "inputs are valid"),
+    "simulation": ("模拟测算", "Simulation"),
+    "totals": ("合计", "Totals"),
+    "base": ("现行规则", "Current rules"),
+    "simulated": ("模拟规则", "Simulated rules"),
+    "difference": ("差额", "Difference"),
+    "partners_changed": ("个合作伙伴结果有变化", "partners change"),
 }
 
 

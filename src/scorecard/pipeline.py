@@ -16,6 +16,7 @@ import polars as pl
 
 from scorecard import __version__
 from scorecard.assess import PartnerResult, assess
+from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue
@@ -71,8 +72,8 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
 
 
 def open_ledger(ws: Workspace) -> Ledger | None:
-    """The ledger if the workspace has one; reading never creates it."""
-    return Ledger(ws.db) if ws.db.exists() else None
+    """The ledger, read-only, if the workspace has one: reading never creates or changes it."""
+    return Ledger(ws.db, readonly=True) if ws.db.exists() else None
 
 
 def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) -> PeriodInputs:
@@ -99,9 +100,20 @@ def assess_period(
     progress: Progress = _quiet,
 ) -> Assessment:
     """Everything up to (not including) the ledger and the outputs."""
-    ruleset = config.config.ruleset_for(period)
+    defects = errors_for_run(config, period)
+    if defects:
+        raise InputError(defects, "configuration errors")
     progress("loading and validating inputs")
     inputs = validate(ws, period, config)
+    return assess_inputs(inputs, config, previous, progress)
+
+
+def assess_inputs(
+    inputs: PeriodInputs, config: LoadedConfig, previous: dict[str, PartnerState], progress: Progress = _quiet
+) -> Assessment:
+    """Metrics, rules, score and settlement of loaded inputs under ``config``."""
+    period = inputs.period
+    ruleset = config.config.ruleset_for(period)
     progress("computing metrics")
     t = inputs.tables
     with_reply = "first_reply_at" in t["complaints"].given
@@ -187,20 +199,19 @@ def run(ws: Workspace, period: Period, *, allow_rule_change: bool = False, progr
 
 
 def close(ws: Workspace, period: Period) -> None:
-    with ws.lock(), _existing_ledger(ws) as ledger:
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
         ledger.close_period(period)
 
 
 def reopen(ws: Workspace, period: Period, reason: str) -> None:
-    with ws.lock(), _existing_ledger(ws) as ledger:
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
         ledger.reopen_period(period, reason)
 
 
-def _existing_ledger(ws: Workspace) -> Ledger:
-    ledger = open_ledger(ws)
-    if ledger is None:
+def _existing_ledger(ws: Workspace, *, write: bool = False) -> Ledger:
+    if not ws.db.exists():
         raise LedgerError(f"no ledger at {ws.db}: run a period first")
-    return ledger
+    return Ledger(ws.db, readonly=not write)
 
 
 def reassess(ws: Workspace, period: Period) -> Assessment:

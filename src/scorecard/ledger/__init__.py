@@ -58,14 +58,23 @@ def now() -> str:
 
 
 class Ledger:
-    def __init__(self, path: Path) -> None:
+    """The ledger file. ``readonly=True`` opens it so that nothing can be written
+    (views, explain, simulate): the file stays byte-for-byte as it was."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        if readonly:
+            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        migrate(self.conn)
+        if not readonly:
+            # A rollback journal (not WAL) keeps the ledger one self-contained
+            # file that can be opened read-only without side files.
+            self.conn.execute("PRAGMA journal_mode=DELETE")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -134,3 +134,41 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]]
             money(int(r["held_out"])), money(int(r["receivable_out"])), money(int(r["payout"])),  # type: ignore[call-overload]
         )
     console.print(table)
+
+
+def simulation(console: Console, sim: object, lang: str, show_all: bool = False) -> None:
+    from scorecard.simulate import MONEY_FIELDS, Simulation
+
+    assert isinstance(sim, Simulation)
+    table = Table(title=f"{t('simulation', lang)} {sim.period}: {sim.base.ruleset.version} → {sim.alt.ruleset.version}")
+    for col in ("partner_id", "score", "band_pct", "breached_rules", "status", "score_deduction", "held_out", "payout"):
+        table.add_column(t(col, lang), justify="left" if col in ("partner_id", "breached_rules", "status") else "right")
+
+    def pair(a: object, b: object) -> str:
+        return str(a) if a == b else f"{a} → [bold]{b}[/]"
+
+    shown = 0
+    for c in sim.changes:
+        if not (show_all or c.changed):
+            continue
+        shown += 1
+        b, a = c.base, c.alt
+        if b is None or a is None:
+            table.add_row(c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "")
+            continue
+        table.add_row(
+            c.partner_id, pair(b.score.score, a.score.score), pair(b.score.band_pct, a.score.band_pct),
+            pair(", ".join(b.breached_rules), ", ".join(a.breached_rules)), pair(t(b.status, lang), t(a.status, lang)),
+            pair(money(b.settlement.score_deduction), money(a.settlement.score_deduction)),
+            pair(money(b.settlement.held_out), money(a.settlement.held_out)),
+            pair(money(b.settlement.payout), money(a.settlement.payout)),
+        )
+    console.print(table)
+    base, alt = sim.totals("base"), sim.totals("alt")
+    totals = Table(title=t("totals", lang))
+    for col in ("item", "base", "simulated", "difference"):
+        totals.add_column(t(col, lang), justify="left" if col == "item" else "right")
+    for f in MONEY_FIELDS:
+        totals.add_row(t(f, lang), money(base[f]), money(alt[f]), money(alt[f] - base[f]))
+    console.print(totals)
+    console.print(f"{shown} / {len(sim.changes)} {t('partners_changed', lang)}")

@@ -1,0 +1,145 @@
+"""`simulate`: assess a period under other rules and show what would change.
+
+The period is assessed twice on the same inputs and on the state it started
+from (the states recorded for the month before): once under the configuration
+as it is, once under the alternative (a rule set file, or ``--set`` edits).
+The ledger is opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from scorecard.assess import PartnerResult
+from scorecard.config import Config, LoadedConfig, RuleSet, load_config
+from scorecard.issues import InputError, Issue
+from scorecard.periods import Period
+from scorecard.pipeline import Assessment, assess_inputs, open_ledger, validate
+from scorecard.workspace import Workspace
+
+MONEY_FIELDS = ("refund_deduction", "score_deduction", "receivable_out", "held_out", "released", "payout")
+CONFIG_KEYS = frozenset(Config.model_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    partner_id: str
+    partner_name: str
+    base: PartnerResult | None
+    alt: PartnerResult | None
+
+    @property
+    def changed(self) -> bool:
+        return _row(self.base) != _row(self.alt)
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    period: Period
+    base: Assessment
+    alt: Assessment
+    changes: list[Change]
+
+    def totals(self, which: str) -> dict[str, int]:
+        a = self.base if which == "base" else self.alt
+        return {f: sum(getattr(r.settlement, f) for r in a.results) for f in MONEY_FIELDS}
+
+
+def _row(r: PartnerResult | None) -> tuple[object, ...]:
+    if r is None:
+        return ()
+    return (r.score.score, r.score.band_pct, tuple(r.breached_rules), r.status,
+            *(getattr(r.settlement, f) for f in MONEY_FIELDS))
+
+
+def _value(text: str) -> object:
+    """A --set value as TOML (4, 0.05, "x", [..]); bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _step(node: Any, part: str, path: str) -> tuple[Any, Any]:
+    """Resolve one path segment: a key, [index], or a rule id in a list of rules."""
+    if isinstance(node, list):
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            index = int(part[1:-1])
+            if index < len(node):
+                return node, index
+        for i, item in enumerate(node):
+            if isinstance(item, dict) and item.get("id") == part:
+                return node, i
+        raise InputError([Issue("--set", None, path, f"no item {part!r} here", "an [index] or a rule id")])
+    if isinstance(node, dict):
+        return node, part
+    raise InputError([Issue("--set", None, path, f"cannot go into {part!r}")])
+
+
+def apply_set(data: dict[str, Any], assignment: str) -> None:
+    """Apply ``path=value`` to a configuration dict, e.g. ``rules.c-complaint-rate.threshold=4``.
+
+    Paths that do not start with a top-level configuration key address the
+    rule set in effect for the period (``data["rulesets"][0]`` here).
+    """
+    path, sep, raw = assignment.partition("=")
+    if not sep or not path.strip():
+        raise InputError([Issue("--set", None, assignment, "not an assignment", "path=value")])
+    parts = [p for p in path.strip().replace("[", ".[").split(".") if p]
+    node: Any = data if parts[0] in CONFIG_KEYS else data["rulesets"][0]
+    for part in parts[:-1]:
+        parent, key = _step(node, part, path)
+        node = parent[key]
+    parent, key = _step(node, parts[-1], path)
+    parent[key] = _value(raw.strip())  # a key the models do not know is refused when validated
+
+
+def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, sets: list[str]) -> LoadedConfig:
+    """The configuration with the alternative rule set as the only one, effective for ``period``."""
+    data = config.config.model_dump(mode="json")
+    if rules_file is not None:
+        try:
+            ruleset = tomllib.loads(rules_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError([Issue(str(rules_file), None, None, f"cannot read the rule set: {exc}")]) from None
+        ruleset = ruleset["rulesets"][-1] if "rulesets" in ruleset else ruleset
+    else:
+        ruleset = config.config.ruleset_for(period).model_dump(mode="json")
+    ruleset["effective_from"] = str(period)
+    ruleset.setdefault("version", "simulated")
+    data["rulesets"] = [ruleset]
+    for assignment in sets:
+        apply_set(data, assignment)
+    try:
+        RuleSet.model_validate(data["rulesets"][0])
+        return LoadedConfig(Config.model_validate(data), None, repr(data).encode())
+    except ValidationError as exc:
+        source = str(rules_file) if rules_file else "--set"
+        raise InputError(
+            [Issue(source, None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()], "bad rule set"
+        ) from None
+
+
+def simulate(ws: Workspace, period: Period, rules_file: Path | None = None, sets: list[str] | None = None) -> Simulation:
+    config = load_config(ws.config)
+    alt_config = alternative(config, period, rules_file, sets or [])
+    ledger = open_ledger(ws)
+    previous = {}
+    if ledger is not None:
+        with ledger:
+            previous = ledger.states_at(period.prev())
+    inputs = validate(ws, period, config)
+    base = assess_inputs(inputs, config, previous)
+    alt = assess_inputs(inputs, alt_config, previous)
+    by_base = {r.partner_id: r for r in base.results}
+    by_alt = {r.partner_id: r for r in alt.results}
+    changes = [
+        Change(pid, (by_base.get(pid) or by_alt[pid]).metrics.partner_name, by_base.get(pid), by_alt.get(pid))
+        for pid in sorted(by_base.keys() | by_alt.keys())
+    ]
+    return Simulation(period, base, alt, changes)

@@ -1,0 +1,97 @@
+"""Rule versions and `simulate` (SPEC §5 "Rule versions")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from scorecard import pipeline
+from scorecard.demo import run_demo
+from scorecard.ledger import Ledger, LedgerError
+from scorecard.periods import Period
+from scorecard.simulate import simulate
+from scorecard.workspace import Workspace
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("demo") / "ws"
+    return run_demo(root, FIXTURES, Console(file=open("/dev/null", "w")))  # noqa: SIM115
+
+
+@pytest.fixture
+def ws(demo: Workspace, tmp_path: Path) -> Workspace:
+    copy = tmp_path / "ws"
+    shutil.copytree(demo.root, copy)
+    return Workspace.at(copy)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rule_set_applies_from_its_month_only(demo: Workspace) -> None:
+    with Ledger(demo.db, readonly=True) as ledger:
+        versions = {str(p.period): p.ruleset_version for p in ledger.periods()}
+    assert versions == {"2026-01": "2026.1", "2026-02": "2026.1", "2026-03": "2026.1",
+                        "2026-04": "2026.2", "2026-05": "2026.2", "2026-06": "2026.2", "2026-07": "2026.2"}
+    manifest = json.loads((demo.out_for(Period(2026, 4)) / "manifest.json").read_text())
+    assert manifest["rule_version"] == "2026.2"
+    # SI-0023 at exactly 4.0 per 10k: compliant in March (threshold 5), breaching in April (threshold 4)
+    with Ledger(demo.db, readonly=True) as ledger:
+        march = ledger.results(Period(2026, 3), "SI-0023")[0]
+        april = ledger.results(Period(2026, 4), "SI-0023")[0]
+    assert "c-complaint-rate" not in march["breached_rules"]
+    assert "c-complaint-rate" in april["breached_rules"]
+
+
+def test_closed_month_cannot_be_rerun_and_changed_rules_need_a_flag(ws: Workspace) -> None:
+    july = Period(2026, 7)
+    with pytest.raises(LedgerError, match="is closed"):
+        pipeline.run(ws, july)
+    pipeline.reopen(ws, july, "check the new threshold")
+    text = ws.config.read_text(encoding="utf-8")
+    ws.config.write_text(text.replace("threshold = 4 ", "threshold = 3 "), encoding="utf-8")
+    with pytest.raises(LedgerError, match="rules for 2026-07 changed"):
+        pipeline.run(ws, july)
+    pipeline.run(ws, july, allow_rule_change=True)
+
+
+def test_simulate_closed_month_touches_nothing_and_matches_a_real_run(ws: Workspace, tmp_path: Path) -> None:
+    may = Period(2026, 5)
+    before = sha(ws.db)
+    sim = simulate(ws, may, sets=["rules.c-complaint-rate.threshold=5"])
+    assert sha(ws.db) == before
+    changed = {c.partner_id for c in sim.changes if c.changed}
+    assert "SI-0021" in changed  # 4.5 per 10k: breaches at 4, not at 5
+    alt = {c.partner_id: c.alt for c in sim.changes}
+    assert alt["SI-0021"] is not None and "c-complaint-rate" not in alt["SI-0021"].breached_rules
+
+    # The same rules in a real run on a copy of the workspace, from the state May started from.
+    real = Workspace.at(tmp_path / "real")
+    shutil.copytree(ws.root, real.root)
+    # only the last closed month can be reopened: roll back July, June, then May
+    for p in (Period(2026, 7), Period(2026, 6), may):
+        pipeline.reopen(real, p, "simulate check")
+    text = real.config.read_text(encoding="utf-8")
+    real.config.write_text(text.replace("threshold = 4 ", "threshold = 5 "), encoding="utf-8")
+    outcome = pipeline.run(real, may, allow_rule_change=True)
+    totals = {f: sum(getattr(r.settlement, f) for r in outcome.assessment.results) for f in sim.totals("alt")}
+    assert totals == sim.totals("alt")
+    assert totals != sim.totals("base")
+
+
+def test_simulate_rejects_bad_paths(ws: Workspace) -> None:
+    from scorecard.issues import InputError
+
+    with pytest.raises(InputError):
+        simulate(ws, Period(2026, 5), sets=["rules.no-such-rule.threshold=5"])
+    with pytest.raises(InputError):
+        simulate(ws, Period(2026, 5), sets=["score.colour=blue"])

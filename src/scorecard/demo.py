@@ -49,6 +49,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     shutil.copytree(source / "inputs", ws.inputs)
     periods = sorted(Period.parse(p.name) for p in ws.inputs.iterdir() if p.is_dir())
     lang = pipeline.load_config(ws.config).config.general.language
+    notable = []
     for period in periods:
         outcome = pipeline.run(ws, period)
         a = outcome.assessment
@@ -60,6 +61,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
             f"{len(a.warnings)} warnings; breached: {', '.join(breaches) or '—'}"
         )
         pipeline.close(ws, period)
-    terminal.run_summary(console, outcome.assessment.results, lang)
+        notable += [(period, r) for r in a.results if r.breached_rules or r.status != "active" or r.settlement.released]
+    terminal.notable(console, notable, lang)
     console.print(f"workspace: {ws.root}  (scorecard -w {ws.root} explain PARTNER_ID {periods[-1]})")
     return ws

@@ -91,6 +91,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reopened": ("已重新打开", "reopened"),
     "valid_inputs": ("输入数据校验通过", "inputs are valid"),
     "simulation": ("模拟测算", "Simulation"),
+    "notable": ("触发规则、暂停结算、中止合作及释放", "Breaches, holds, terminations and releases"),
     "totals": ("合计", "Totals"),
     "base": ("现行规则", "Current rules"),
     "simulated": ("模拟规则", "Simulated rules"),

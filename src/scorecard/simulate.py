@@ -111,7 +111,7 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
     else:
         ruleset = config.config.ruleset_for(period).model_dump(mode="json")
     ruleset["effective_from"] = str(period)
-    ruleset.setdefault("version", "simulated")
+    ruleset["version"] = f"{ruleset.get('version', 'rules')}+" + ("what-if" if sets else "file")
     data["rulesets"] = [ruleset]
     for assignment in sets:
         apply_set(data, assignment)

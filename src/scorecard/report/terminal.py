@@ -31,9 +31,16 @@ def money(fen: int) -> str:
     return format_fen(fen)
 
 
+COUNT_METRICS = frozenset({"valid_complaints", "repeat_complaints", "major_complaints"})
+
+
 def metric_text(metric: str, value: object) -> str:
     if value is None:
         return "—"
+    if metric in MONEY_METRICS:
+        return money(int(value))  # type: ignore[call-overload]
+    if metric in COUNT_METRICS or isinstance(value, int):
+        return str(value)
     if metric in MONEY_METRICS:
         return money(int(value))  # type: ignore[call-overload]
     if metric in RATE_METRICS:
@@ -51,6 +58,19 @@ def run_summary(console: Console, results: Sequence[PartnerResult], lang: str) -
             r.partner_id, r.metrics.partner_name, r.metrics.mode, str(r.score.score), ", ".join(r.breached_rules),
             t(r.status, lang), money(r.settlement.payout), money(r.settlement.held_out), style=style,
         )
+    console.print(table)
+
+
+def notable(console: Console, rows: Sequence[tuple[object, PartnerResult]], lang: str) -> None:
+    """Every partner-month with a breach, a hold, a termination or a release."""
+    table = Table(title=t("notable", lang))
+    for col in ("period", "partner_id", "breached_rules", "status", "held_out", "released", "payout"):
+        table.add_column(t(col, lang), justify="right" if col in ("held_out", "released", "payout") else "left")
+    for period, r in rows:
+        s = r.settlement
+        style = {"terminated": "red", "on_hold": "yellow"}.get(r.status, "green")
+        table.add_row(str(period), r.partner_id, ", ".join(r.breached_rules), t(r.status, lang),
+                      money(s.held_out), money(s.released), money(s.payout), style=style)
     console.print(table)
 
 
@@ -82,7 +102,7 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
         threshold = f"{rule.op} {metric_text(rule.against, rr.comparand) if rule.against else metric_text(rule.metric, rr.comparand)}"
         why = t("zero_base", lang) if rr.breached and rr.value is None else ""
         rules.add_row(
-            f"{rr.rule_id}\n{rule.description.get(lang)}", metric_text(rule.metric, rr.value) + (f" ({why})" if why else ""),
+            f"[bold]{rr.rule_id}[/]\n{rule.description.get(lang)}", metric_text(rule.metric, rr.value) + (f" ({why})" if why else ""),
             threshold, t("yes", lang) if rr.breached else t("no", lang), str(rr.streak),
             ", ".join(t(f.kind, lang) for f in rr.fired), style="red" if rr.breached else "",
         )

@@ -29,6 +29,8 @@ app = typer.Typer(help="Monthly partner assessment and settlement-penalty calcul
                   pretty_exceptions_enable=False, rich_markup_mode=None)
 config_app = typer.Typer(help="Check the configuration or export its JSON Schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+export_app = typer.Typer(help="Export a period for other users (finance).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -88,7 +90,8 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
     """Create a workspace: default configuration, empty inputs/ and out/."""
     from scorecard.demo import init_workspace
 
-    ws = init_workspace(directory)
+    with reported(Options(Workspace.at(directory), None)):
+        ws = init_workspace(directory)
     out.print(f"{ws.root}: config/scorecard.toml, inputs/, out/ — put a month's files in inputs/YYYY-MM/")
 
 
@@ -187,6 +190,40 @@ def simulate(
     with reported(opts):
         sim = run_simulation(opts.workspace, period, rules, set_ or [])
     terminal.simulation(out, sim, opts.language(), show_all)
+
+
+@export_app.command("finance")
+def export_finance(ctx: typer.Context, period: PeriodArg) -> None:
+    """Write the settlement workbook for finance: out/YYYY-MM/settlement-YYYY-MM.xlsx."""
+    from scorecard.report.finance import export_finance as export, summary_lines
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        lang = opts.language()
+        outcome = export(opts.workspace, period, lang)
+    for line in summary_lines(outcome, lang):
+        out.print(line)
+
+
+@app.command()
+def statements(
+    ctx: typer.Context,
+    period: PeriodArg,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's statement.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core for many partners].")] = None,
+) -> None:
+    """Write each partner's statement (HTML page and workbook) to out/YYYY-MM/statements/."""
+    from rich.progress import Progress
+
+    from scorecard.report.statements import statements as write, summary_line
+
+    opts: Options = ctx.obj
+    with reported(opts), Progress(console=err, transient=True) as bar:
+        lang = opts.language()
+        task = bar.add_task(str(period), total=None)
+        outcome = write(opts.workspace, period, lang, partner, workers=workers,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(summary_line(outcome, lang))
 
 
 @app.command()

@@ -42,8 +42,8 @@ class PartnerMetrics:
     pending_tickets: int
     on_time_rate: Fraction | None
     reply_on_time_rate: Fraction | None
-    avg_resolution_hours: float | None  # reporting only, never compared to money
-    p90_resolution_hours: float | None
+    avg_resolution_hours: Fraction | None  # reporting only
+    p90_resolution_hours: Fraction | None
     conduct_events: int
     response_score: Decimal
     survey_count: int
@@ -113,7 +113,9 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     )
     out = lf.with_columns(
         state=state,
-        resolution_hours=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds() / 3600.0,
+        # whole seconds: integer sums do not depend on row order, float sums do
+        resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
+        resolution_hours=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds() / 3600,  # display only
     )
     if with_reply:
         replied = pl.col("first_reply_at").is_not_null()
@@ -125,7 +127,7 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
             .otherwise(pl.lit("pending"))
         )
     keep = ["ticket_id", "partner_id", "received_at", "resolved_at", "category", "is_repeat", "is_major", "_line",
-            "deadline", "state", "resolution_hours"]
+            "deadline", "state", "resolution_seconds", "resolution_hours"]
     if with_reply:
         keep += ["first_reply_at", "reply_deadline", "reply_state"]
     return out.select(keep)
@@ -140,8 +142,9 @@ def ticket_counts(tickets: pl.LazyFrame, with_reply: bool) -> pl.LazyFrame:
         (pl.col("state") == "on_time").sum().alias("on_time_tickets"),
         (pl.col("state") == "late").sum().alias("late_tickets"),
         (pl.col("state") == "pending").sum().alias("pending_tickets"),
-        pl.col("resolution_hours").mean().alias("avg_resolution_hours"),
-        pl.col("resolution_hours").quantile(0.9, interpolation="linear").alias("p90_resolution_hours"),
+        pl.col("resolution_seconds").sum().alias("resolution_seconds"),
+        pl.col("resolution_seconds").count().alias("resolved_tickets"),
+        pl.col("resolution_seconds").quantile(0.9, interpolation="linear").alias("p90_resolution_seconds"),
     ]
     if with_reply:
         aggs += [
@@ -219,8 +222,13 @@ def compute(
                     if with_reply
                     else None
                 ),
-                avg_resolution_hours=c.get("avg_resolution_hours"),
-                p90_resolution_hours=c.get("p90_resolution_hours"),
+                avg_resolution_hours=(
+                    Fraction(c["resolution_seconds"], 3600 * c["resolved_tickets"]) if c.get("resolved_tickets") else None
+                ),
+                # the interpolated quantile of whole seconds, taken exactly from its decimal text
+                p90_resolution_hours=(
+                    None if c.get("p90_resolution_seconds") is None else Fraction(str(c["p90_resolution_seconds"])) / 3600
+                ),
                 conduct_events=n_events,
                 response_score=max(Decimal(100) - points, Decimal(0)),
                 survey_count=n_surveys,

@@ -53,8 +53,7 @@ def scorecard_csv(period: Period, results: Sequence[PartnerResult], ruleset: Rul
             format_fen(s.released), format_fen(s.payout),
             str(m.repeat_complaints), str(m.major_complaints), str(m.late_tickets), str(m.pending_tickets),
             fixed(m.reply_on_time_rate, 4),
-            "" if m.avg_resolution_hours is None else f"{m.avg_resolution_hours:.2f}",
-            "" if m.p90_resolution_hours is None else f"{m.p90_resolution_hours:.2f}",
+            fixed(m.avg_resolution_hours, 2), fixed(m.p90_resolution_hours, 2),
             str(m.conduct_events), ruleset.version,
         ])
     return _csv(rows, SCORECARD_COLUMNS)

@@ -1,0 +1,72 @@
+"""Match a file's headers to a table's canonical columns.
+
+Users feed their source system's exports unchanged, so a header is either a
+canonical name or mapped to one by ``[columns.<table>]``. A configuration may
+map several alternative headers to one column (two export layouts); only a
+file that carries two of them at once is ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scorecard.inputs.files import RawTable, position
+from scorecard.inputs.schema import Table
+from scorecard.issues import Issue, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    raw: dict[str, str]  # canonical name -> raw frame column ("c3") for columns present in the file
+    labels: dict[str, str]  # canonical name -> how messages name it: the header as written (+ canonical)
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
+
+
+def label_for(header: str, name: str) -> str:
+    """The user sees their own header; the canonical name ties it to the documentation."""
+    return name if header == name else f"{header} ({name})"
+
+
+def map_columns(table: Table, raw: RawTable, mapping: Mapping[str, str]) -> tuple[ColumnMap, list[Issue]]:
+    """The columns found, and the problems with the header line (errors and warnings)."""
+    aliases = {k.replace("\ufeff", "").strip(): v for k, v in mapping.items()}
+    names = set(table.names)
+    claims: dict[str, list[tuple[int, str]]] = {}
+    issues: list[Issue] = []
+    for i, header in enumerate(raw.headers):
+        if not header:
+            if raw.frame.get_column(position(i)).null_count() < raw.frame.height:
+                issues.append(_warn(raw.source, f"column {i + 1}", "column without a header, ignored"))
+            continue
+        target = aliases.get(header, header if header in names else None)
+        if target not in names:
+            hint = f" (mapped to '{target}', which is not a column of {table.name})" if target else ""
+            expected = f"a column of {table.name}: {', '.join(table.names)}"
+            issues.append(_warn(raw.source, header, f"unknown column, ignored{hint}", expected))
+            continue
+        claims.setdefault(target, []).append((i, header))
+
+    for name, found in claims.items():
+        if len(found) > 1:
+            listed = " and ".join(f"'{h}' (column {i + 1})" for i, h in found)
+            issues.append(
+                Issue(raw.source, 1, name, f"column given twice: {listed}", f"one column for {name}")
+            )
+    for column in table.columns:
+        if column.required and column.name not in claims:
+            alternatives = sorted(k for k, v in aliases.items() if v == column.name)
+            expected = f"a column '{column.name}'"
+            if alternatives:
+                expected += f" or one mapped to it in [columns.{table.name}]: {', '.join(alternatives)}"
+            issues.append(Issue(raw.source, 1, column.name, "missing required column", expected))
+
+    found_raw = {name: position(found[0][0]) for name, found in claims.items()}
+    labels = {name: label_for(found[0][1], name) for name, found in claims.items()}
+    return ColumnMap(found_raw, labels), issues
+
+
+def _warn(source: str, column: str, message: str, expected: str | None = None) -> Issue:
+    return Issue(source, 1, column, message, expected, Severity.WARNING)

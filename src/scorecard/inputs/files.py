@@ -1,0 +1,283 @@
+"""Find a table's file in the period folder and read it, untyped, into polars.
+
+Each format is read the way it stores values: CSV as text (every column a
+string; typing is :mod:`scorecard.inputs.parse`'s job), Parquet and Excel with
+their native cell types. What comes out is the same for all three: the
+headers as written, columns named by position (a file may repeat a header),
+and ``_line``, the line a person sees when opening the file (header = 1).
+
+The format is checked against the bytes, never trusted from the extension,
+and the CSV encoding is detected from the bytes (BOM, strict UTF-8, else
+GB18030), never from the locale.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+import polars.selectors as cs
+
+from scorecard.inputs.schema import FORMATS
+from scorecard.issues import Issue
+
+_CHUNK = 1 << 20
+_UTF8_BOM = b"\xef\xbb\xbf"
+_ZIP = b"PK\x03\x04"
+_PARQUET = b"PAR1"
+_OLE = b"\xd0\xcf\x11\xe0"
+_MAGIC = {
+    _ZIP: "a zip archive (an .xlsx workbook?)",
+    _PARQUET: "a Parquet file",
+    _OLE: "a legacy Excel .xls file",
+    b"%PDF": "a PDF document",
+}
+# Extra CSV fields read past the header's width, to notice rows with too many fields.
+_EXTRA_FIELDS = 8
+# Rows searched for the header at the top of an Excel sheet.
+_HEADER_SEARCH_ROWS = 50
+# fastexcel logs a warning for every column without a value; an empty optional
+# column is normal here, and whatever matters is reported as an Issue.
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    source: str  # file name as shown in messages
+    sha256: str
+    headers: tuple[str, ...]  # as written, stripped of whitespace and BOM ("" for an empty header cell)
+    frame: pl.DataFrame  # "_line" (Int64) and one column per header, named "c0", "c1", …
+    # CSV lines with more fields than the header has, "_line" only
+    ragged: pl.DataFrame
+
+
+def position(i: int) -> str:
+    """Name of the i-th column of a raw frame."""
+    return f"c{i}"
+
+
+def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path | None, list[Issue]]:
+    """The one file holding ``table`` among ``files`` (names compared case-insensitively)."""
+    where = folder.name
+    found = [p for p in files if p.name.lower() in {table + ext for ext in FORMATS}]
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        return None, [Issue(where, None, None, f"two files for table '{table}': {names}", "exactly one")]
+    if found:
+        return found[0], []
+    others = [p.name for p in files if p.stem.lower() == table and not p.name.startswith("~$")]
+    if others:
+        return None, [
+            Issue(
+                where,
+                None,
+                None,
+                f"no readable file for table '{table}': {', '.join(others)} is not a supported format",
+                _choices(table),
+            )
+        ]
+    return None, []
+
+
+def missing_table(folder: Path, table: str) -> Issue:
+    return Issue(folder.name, None, None, f"missing required table '{table}'", _choices(table))
+
+
+def _choices(table: str) -> str:
+    return "one of " + ", ".join(table + ext for ext in FORMATS)
+
+
+def read_table_file(path: Path) -> RawTable | Issue:
+    """Read one table file; an Issue naming the file when it is not what it claims to be."""
+    try:
+        scan = _scan(path)
+    except OSError as e:
+        return Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")
+    if scan.size == 0:
+        return Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path, scan)
+        if suffix == ".parquet":
+            return _read_parquet(path, scan)
+        return _read_xlsx(path, scan)
+    except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError) as e:
+        kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix, "an Excel workbook")
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return Issue(path.name, None, None, f"cannot read as {kind}: {first}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    size: int
+    sha256: str
+    head: bytes
+    tail: bytes
+    has_nul: bool
+    utf8_error_at: int | None  # byte offset of the first invalid UTF-8 sequence; None when valid
+
+
+def _scan(path: Path) -> _Scan:
+    """One streaming pass: hash, magic bytes, NUL bytes and strict UTF-8 validity.
+
+    Streaming keeps memory flat for the 10-million-row files of SPEC §10.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    head = b""
+    tail = b""
+    size = 0
+    has_nul = False
+    error_at: int | None = None
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if error_at is None:
+                pending = len(decoder.getstate()[0])
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as e:
+                    error_at = size - pending + e.start
+            if not chunk:
+                break
+            if not head:
+                head = chunk[:8]
+            digest.update(chunk)
+            size += len(chunk)
+            has_nul = has_nul or b"\x00" in chunk
+            tail = (tail + chunk)[-4:]
+    return _Scan(size, digest.hexdigest(), head, tail, has_nul, error_at)
+
+
+def _what_it_is(head: bytes) -> str | None:
+    return next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
+
+
+def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
+    """All columns as strings, empty string = null.
+
+    ``_line`` is the record number (header = 1). A quoted cell holding a line
+    break makes a record span several physical lines, so from there on the
+    number is behind the line an editor shows; exports rarely do this.
+    """
+    expected = "a text file with comma-separated values"
+    if what := _what_it_is(scan.head):
+        return Issue(path.name, None, None, f"not a CSV file: it is {what}", expected)
+    if scan.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Issue(path.name, None, None, "UTF-16 text is not supported", "UTF-8 or GB18030/GBK text")
+    if scan.has_nul:
+        return Issue(path.name, None, None, "not a CSV file: it contains NUL bytes", expected)
+    source: Path | bytes = path
+    if scan.utf8_error_at is not None:
+        data = path.read_bytes()
+        if data.startswith(_UTF8_BOM):
+            line = data.count(b"\n", 0, scan.utf8_error_at) + 1
+            return Issue(
+                path.name,
+                line,
+                None,
+                "not valid UTF-8, though the file starts with a UTF-8 BOM",
+                "UTF-8 text",
+            )
+        try:
+            source = data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            return Issue(
+                path.name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text"
+            )
+    header = pl.read_csv(source, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True)
+    headers = tuple(_clean_header(v) for v in header.row(0)) if header.height else ()
+    if not any(headers):
+        return Issue(path.name, 1, None, "no header line", "a header line, then one line per row")
+    width = len(headers)
+    extra = [f"x{i}" for i in range(_EXTRA_FIELDS)]
+    frame = pl.read_csv(
+        source,
+        has_header=False,
+        infer_schema=False,
+        schema={**{position(i): pl.String for i in range(width)}, **dict.fromkeys(extra, pl.String)},
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        row_index_name="_line",
+        row_index_offset=1,
+    )
+    frame = frame.slice(1).with_columns(pl.col("_line").cast(pl.Int64))  # row 0 is the header
+    ragged = frame.filter(pl.any_horizontal(pl.col(extra).is_not_null())).select("_line")
+    frame = _drop_blank_rows(_tidy(frame.drop(extra)))
+    return RawTable(path.name, scan.sha256, headers, frame, ragged)
+
+
+def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
+    """Native column types; ``_line`` = row index + 2, as if the file had a header line."""
+    if not (scan.head.startswith(_PARQUET) and scan.tail == _PARQUET):
+        what = _what_it_is(scan.head)
+        message = f"not a Parquet file: it is {what}" if what else "not a Parquet file (no PAR1 magic bytes)"
+        return Issue(path.name, None, None, message, "a Parquet file")
+    data = pl.read_parquet(path).with_columns((cs.categorical() | cs.enum()).cast(pl.String))
+    headers = tuple(_clean_header(c) for c in data.columns)
+    frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index(
+        "_line", offset=2
+    )
+    frame = _tidy(frame.with_columns(pl.col("_line").cast(pl.Int64)))
+    return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
+
+
+def _read_xlsx(path: Path, scan: _Scan) -> RawTable | Issue:
+    """First sheet, through calamine; the header is the first non-empty row.
+
+    ``_line`` is the sheet's row number, so a sheet that starts lower down
+    still points at the row Excel shows.
+    """
+    if not scan.head.startswith(_ZIP):
+        what = _what_it_is(scan.head)
+        message = (
+            f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
+        )
+        return Issue(path.name, None, None, message, "an Excel .xlsx workbook")
+    reader = fastexcel.read_excel(path)
+    probe = reader.load_sheet(0, header_row=None, skip_rows=0, n_rows=_HEADER_SEARCH_ROWS, dtypes="string")
+    top = probe.to_polars()
+    filled = [i for i, row in enumerate(top.iter_rows()) if any(v is not None and v.strip() for v in row)]
+    if not filled:
+        where = "the first sheet is empty" if top.height == 0 else f"no header in the first {top.height} rows"
+        return Issue(path.name, None, None, where, "a header row, then one row per record")
+    header_row = filled[0]
+    headers = tuple(_clean_header(v) for v in top.row(header_row))
+    data = reader.load_sheet(0, header_row=header_row, schema_sample_rows=None).to_polars()
+    data = data.select(data.columns[: len(headers)])
+    frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index(
+        "_line", offset=header_row + 2
+    )
+    frame = _drop_blank_rows(_tidy(frame.with_columns(pl.col("_line").cast(pl.Int64))))
+    return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
+
+
+def _clean_header(value: object) -> str:
+    return "" if value is None else str(value).replace("\ufeff", "").strip()
+
+
+def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Strip text cells; a cell of only spaces is empty, like an empty one."""
+    frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
+    # blanking is a second pass, run only on the (rare) columns that need it
+    has_blank = frame.select((pl.col(pl.String) == "").any())
+    blank = [c for c in has_blank.columns if has_blank.get_column(c)[0]]
+    return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in blank)
+
+
+def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Blank lines are not records (their line numbers stay counted)."""
+    if frame.width == 1:
+        return frame
+    return frame.filter(~pl.all_horizontal(pl.exclude("_line").is_null()))
+
+
+def _no_lines() -> pl.DataFrame:
+    return pl.DataFrame(schema={"_line": pl.Int64})

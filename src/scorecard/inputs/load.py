@@ -1,0 +1,182 @@
+"""Load one period's inputs: find, read, map headers, type, check, scope.
+
+The stages, in order:
+
+1. :mod:`files` finds ``<table>.csv|.parquet|.xlsx`` and reads it untyped;
+2. :mod:`columns` matches headers to canonical columns;
+3. rows of excluded (terminated) partners are dropped first, so nothing in
+   them can block the run (:mod:`scope`);
+4. :mod:`parse` types every column;
+5. :mod:`validate` checks keys, references and completeness across tables;
+6. :mod:`scope` leaves out tickets and events outside the period and surveys
+   of C-mode partners.
+
+Bad input never raises: every problem becomes an Issue (errors capped by
+``max_errors``), and the caller checks ``issues.has_errors``. Frames are
+returned even when there are errors (unreadable cells are null) so a caller
+can show what was read; they must not be assessed then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+import polars as pl
+
+from scorecard.inputs.columns import map_columns
+from scorecard.inputs.files import find_table_file, missing_table, read_table_file
+from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
+from scorecard.inputs.parse import empty_values, expected_for, parse_column
+from scorecard.inputs.problems import ErrorSink
+from scorecard.inputs.schema import DTYPES, TABLES, Column, Table, polars_schema
+from scorecard.inputs.scope import conduct_in_period, split_excluded, surveys_of_emp, tickets_in_period
+from scorecard.inputs.settings import LoadSettings
+from scorecard.inputs.validate import check_tables
+from scorecard.issues import Issue, Issues
+from scorecard.periods import Period
+
+__all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
+
+
+def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodInputs:
+    """Every table of the period, typed and checked, with all problems found."""
+    sink = ErrorSink(settings.max_errors, folder.name)
+    warnings: list[Issue] = []
+    files = _list_files(folder, sink)
+    staged = {
+        name: _stage(folder, files, table, settings=settings, sink=sink, warnings=warnings)
+        for name, table in TABLES.items()
+    }
+    check_tables(staged, sink)
+    staged["complaints"], found = tickets_in_period(staged["complaints"], period)
+    warnings += found
+    staged["conduct"], found = conduct_in_period(staged["conduct"], period)
+    warnings += found
+    staged["surveys"], found = surveys_of_emp(staged["surveys"], staged["partners"])
+    warnings += found
+    tables = {name: s.loaded() for name, s in staged.items()}
+    return PeriodInputs(period, folder, tables, Issues([*sink.issues(), *warnings]))
+
+
+def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
+    """The folder's files; None (reported once) when there is no folder to look in."""
+    if not folder.is_dir():
+        sink.add(folder.name, None, None, "no input folder for this period", f"a folder {folder}")
+        return None
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError as e:
+        sink.add(folder.name, None, None, f"cannot list the folder: {e.strerror or e}")
+        return None
+
+
+def _stage(
+    folder: Path,
+    files: list[Path] | None,
+    table: Table,
+    *,
+    settings: LoadSettings,
+    sink: ErrorSink,
+    warnings: list[Issue],
+) -> StagedTable:
+    if files is None:
+        return _empty(table, None)
+    path, problems = find_table_file(folder, files, table.name)
+    for issue in problems:
+        sink.add_issue(issue)
+    if path is None:
+        if table.required and not problems:
+            sink.add_issue(missing_table(folder, table.name))
+        return _empty(table, None)
+    raw = read_table_file(path)
+    if isinstance(raw, Issue):
+        sink.add_issue(raw)
+        return _empty(table, path.name)
+
+    width = len(raw.headers)
+    sink.add_rows(
+        raw.source,
+        None,
+        raw.ragged,
+        pl.lit(f"more fields than the header's {width}"),
+        f"{width} fields per line (quote cells that contain commas)",
+    )
+    columns, header_issues = map_columns(table, raw, settings.columns.get(table.name, {}))
+    for issue in header_issues:
+        (sink.add_issue if issue.is_error else warnings.append)(issue)
+
+    frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+    if "partner_id" in columns.raw:
+        frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
+        warnings += dropped
+
+    typed: dict[str, pl.Series] = {}
+    flags: dict[str, pl.Series] = {}
+    for column in table.columns:
+        if column.name not in columns.raw:
+            typed[column.name] = _default(column, frame.height)
+            continue
+        label = columns.label(column.name)
+        values, bad = _type(frame, column, source=raw.source, label=label, settings=settings, sink=sink)
+        typed[column.name] = values
+        if bad is not None:
+            flags[bad_flag(column.name)] = bad
+    out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
+    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels))
+
+
+def _without_excluded(
+    frame: pl.DataFrame, table: Table, settings: LoadSettings, source: str, label: str
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """Partner ids are typed first, so a terminated partner's rows go before anything in them is checked."""
+    ids = parse_column(frame.get_column("partner_id"), table.column("partner_id"), choices=(), timezone="UTC")
+    if ids.type_error is None:
+        frame = frame.with_columns(ids.values.alias("partner_id"))
+    return split_excluded(frame, settings.excluded_partners, source, label)
+
+
+def _type(
+    frame: pl.DataFrame, column: Column, *, source: str, label: str, settings: LoadSettings, sink: ErrorSink
+) -> tuple[pl.Series, pl.Series | None]:
+    """Typed values of one column (errors reported), and the mask of unreadable cells if any."""
+    raw = frame.get_column(column.name)
+    choices = _choices(column, settings)
+    expected = expected_for(column, choices)
+    cells = frame.select("_line", pl.col(column.name).alias("v"))
+    if not column.nullable:
+        sink.add_rows(source, label, cells.filter(pl.col("v").is_null()), pl.lit("empty cell"), expected)
+    parsed = parse_column(raw, column, choices=choices, timezone=settings.timezone)
+    if parsed.type_error is not None:
+        sink.add(source, 1, label, parsed.type_error, expected)
+        return _default(column, frame.height), raw.is_not_null()
+    bad: pl.Series | None = None
+    for failure in parsed.failures:
+        if not failure.mask.any():
+            continue
+        shown = pl.format("{}: '{}'", pl.lit(failure.message), pl.col("v").cast(pl.String))
+        sink.add_rows(source, label, cells.filter(failure.mask), shown, failure.expected)
+        bad = failure.mask if bad is None else bad | failure.mask
+    values = parsed.values.cast(DTYPES[column.kind]).alias(column.name)
+    if column.default is not None:
+        # only an empty cell takes the default; an unreadable one stays null
+        filled = pl.when(pl.lit(raw).is_null()).then(pl.lit(column.default)).otherwise(pl.lit(values))
+        values = pl.select(filled.cast(DTYPES[column.kind]).alias(column.name)).to_series()
+    return values, bad
+
+
+def _choices(column: Column, settings: LoadSettings) -> Collection[str]:
+    """Allowed enum values; conduct event types come from the configuration."""
+    if column.kind == "enum" and column.name == "event_type":
+        return settings.event_types
+    return column.choices
+
+
+def _default(column: Column, height: int) -> pl.Series:
+    values = empty_values(column, height)
+    return values if column.default is None else values.fill_null(column.default)
+
+
+def _empty(table: Table, source: str | None) -> StagedTable:
+    """An absent (or unreadable) table: no rows, the right dtypes."""
+    return StagedTable(table, source, None, pl.DataFrame(schema=polars_schema(table)), frozenset(), {})

@@ -26,25 +26,36 @@ def init_workspace(root: Path, extra_config: str = "") -> Workspace:
     return ws
 
 
+MARKER = ".scorecard-demo"
+
+
 def find_fixtures(explicit: Path | None) -> Path:
-    candidates = [explicit] if explicit else [
-        Path(__file__).resolve().parents[2] / "fixtures",  # a source checkout
-        Path.cwd() / "fixtures",
-    ]
-    for c in candidates:
-        if c is not None and (c / "inputs").is_dir():
-            return c
-    raise InputError([Issue("fixtures", None, None, "fixtures not found", "a folder with inputs/YYYY-MM/ (use --fixtures)")])
+    """The fixtures folder: given, or the one shipped in the package (the repository's fixtures/)."""
+    import scorecard.fixtures
+
+    folder = explicit or Path(scorecard.fixtures.__path__[0])
+    if not (folder / "inputs").is_dir():
+        raise InputError([Issue(str(folder), None, None, "no fixtures here", "a folder with inputs/YYYY-MM/")])
+    return folder
+
+
+def _fresh(root: Path) -> None:
+    """Replace an earlier demo workspace; never delete a folder the demo did not make."""
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise InputError([Issue(str(root), None, None, "the folder exists and is not a demo workspace; nothing was changed",
+                                    "a new folder, or one made by scorecard demo")])
+        shutil.rmtree(root)
 
 
 def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     """Fresh workspace at ``root`` from the fixtures; run and close every month in order."""
     source = find_fixtures(fixtures)
-    if root.exists():
-        shutil.rmtree(root)
+    _fresh(root)
     demo_config = source / "demo.toml"
     extra = "\n# --- demo additions ---\n" + demo_config.read_text(encoding="utf-8") if demo_config.exists() else ""
     ws = init_workspace(root, extra)
+    (root / MARKER).write_text("made by scorecard demo: the next demo run replaces this folder\n", encoding="utf-8")
     shutil.rmtree(ws.inputs)
     shutil.copytree(source / "inputs", ws.inputs)
     periods = sorted(Period.parse(p.name) for p in ws.inputs.iterdir() if p.is_dir())

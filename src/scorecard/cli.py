@@ -7,6 +7,7 @@ traceback), 2 usage.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ def reported(opts: Options) -> Iterator[None]:
         yield
     except InputError as exc:
         terminal.print_issues(err, list(exc.issues), opts.lang or "en")
+        raise typer.Exit(1) from None
+    except sqlite3.DatabaseError as exc:  # a damaged or foreign ledger file: say so, no traceback
+        err.print(f"error: {opts.workspace.db}: the ledger cannot be read or written: {exc}")
         raise typer.Exit(1) from None
 
 

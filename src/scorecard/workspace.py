@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import fcntl
 import os
 import shutil
@@ -89,11 +92,35 @@ def staged_dir(target: Path) -> Iterator[Path]:
         if f.is_file():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
-    old = target.parent / f".{target.name}.old"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp made it 0700: other users could not read the outputs
+    if target.exists() and _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)  # it now holds the old outputs
+    else:  # no atomic exchange here: two renames, which recover() completes after a crash
+        old = target.parent / f".{target.name}.old"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+_LIBC_NAME = ctypes.util.find_library("c")
+_libc = ctypes.CDLL(_LIBC_NAME, use_errno=True) if _LIBC_NAME else None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(_libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def recover(target: Path) -> None:

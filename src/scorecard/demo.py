@@ -12,6 +12,8 @@ from scorecard.config import default_config_path
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
+from scorecard.report.finance import export_finance, summary_lines
+from scorecard.report.statements import statements, summary_line
 from scorecard.workspace import Workspace
 
 
@@ -74,5 +76,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
         pipeline.close(ws, period)
         notable += [(period, r) for r in a.results if r.breached_rules or r.status != "active" or r.settlement.released]
     terminal.notable(console, notable, lang)
+    console.print("\n".join(summary_lines(export_finance(ws, periods[-1], lang), lang)))
+    console.print(summary_line(statements(ws, periods[-1], lang), lang))
     console.print(f"workspace: {ws.root}  (scorecard -w {ws.root} explain PARTNER_ID {periods[-1]})")
     return ws

@@ -57,6 +57,22 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def roll_back_hot_journal(path: Path) -> None:
+    """A writer killed inside a big transaction leaves a hot journal that only a read-write
+    connection may roll back: a read-only open then fails ("attempt to write a readonly
+    database"). Let SQLite roll it back first: the file returns to its last committed bytes."""
+    if not Path(f"{path}-journal").exists():
+        return
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # not writable: the read-only open below reports it
+
+
 class Ledger:
     """The ledger file. ``readonly=True`` opens it so that nothing can be written
     (views, explain, simulate): the file stays byte-for-byte as it was."""
@@ -64,6 +80,7 @@ class Ledger:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         if readonly:
+            roll_back_hot_journal(path)
             self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
         else:
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
@@ -111,6 +128,10 @@ class Ledger:
 
     def period(self, period: Period) -> PeriodInfo | None:
         return next((p for p in self.periods() if p.period == period), None)
+
+    def period_record(self, period: Period) -> sqlite3.Row | None:
+        """The period's row as stored (with the tool version), for audit sheets."""
+        return self.conn.execute("SELECT * FROM periods WHERE period = ?", (str(period),)).fetchone()
 
     def last_closed(self) -> Period | None:
         closed = [p.period for p in self.periods() if p.status == "closed"]
@@ -226,6 +247,34 @@ class Ledger:
             (partner_id,),
         ).fetchall()
         return rows[-last:] if last else rows
+
+    def hold_month_rules(self, period: Period) -> dict[str, tuple[str, ...]]:
+        """Per partner, the rules of its latest ``hold_months`` action at or before ``period``
+        (what set a "through YYYY-MM" hold, which may have started in an earlier period)."""
+        rows = self.conn.execute(
+            "SELECT partner_id, rule_id, period FROM notices WHERE kind = 'hold_months' AND period <= ?"
+            " ORDER BY partner_id, period, rule_id",
+            (str(period),),
+        ).fetchall()
+        latest: dict[str, tuple[str, list[str]]] = {}
+        for r in rows:
+            when, rules = latest.get(r["partner_id"], ("", []))
+            if r["period"] != when:
+                latest[r["partner_id"]] = (r["period"], [r["rule_id"]])
+            elif r["rule_id"] not in rules:
+                rules.append(r["rule_id"])
+        return {pid: tuple(rules) for pid, (_, rules) in latest.items()}
+
+    def trend(self, period: Period, months: int = 12) -> list[sqlite3.Row]:
+        """The charted metrics of every partner over the ``months`` periods ending with ``period``."""
+        return self.conn.execute(
+            "SELECT period, partner_id, mode,"
+            " json_extract(metrics, '$.complaint_rate_per_10k') AS complaint_rate_per_10k,"
+            " json_extract(metrics, '$.valid_complaints') AS valid_complaints,"
+            " json_extract(metrics, '$.on_time_rate') AS on_time_rate"
+            " FROM results WHERE period > ? AND period <= ? ORDER BY partner_id, period",
+            (str(period.shift(-months)), str(period)),
+        ).fetchall()
 
     def excluded_partners(self, period: Period) -> dict[str, str]:
         """Partners terminated before ``period``: their later rows are ignored."""

@@ -1,0 +1,325 @@
+"""One partner's statement as tables of typed values, shared by the page and the workbook.
+
+Values stay exact here (fen, fractions); the HTML page formats them as text
+(:func:`show`), the workbook writes them as numbers with formats.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from scorecard.config import MONEY_METRICS, RATE_METRICS
+from scorecard.i18n import t
+from scorecard.ledger import parse_exact
+from scorecard.periods import Period
+from scorecard.report.adjustments import money_lines
+from scorecard.report.chart import Point
+from scorecard.report.formats import fixed
+from scorecard.report.statement_data import COMPLAINT_METRIC, ON_TIME_METRIC, Context, PartnerPack
+from scorecard.report.xlsx import Cell, Col, Kind, columns
+from scorecard.rules import OPS
+
+OP_SHOWN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+OP_COMPLEMENT = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
+COUNT_METRICS = frozenset({"valid_complaints", "repeat_complaints", "major_complaints"})
+PAGE_ALL_TICKETS_UP_TO = 50  # a small partner sees every ticket on the page, a larger one its late/pending
+PAGE_TICKETS_MAX = 300
+
+
+class TicketRow(NamedTuple):
+    """A valid ticket as both renderers want it: Excel day numbers (``*_x``) and text (``*_s``)."""
+
+    ticket_id: str
+    received_x: float
+    received_s: str
+    category: str
+    deadline_x: float
+    deadline_s: str
+    resolved_x: float | None
+    resolved_s: str | None
+    state: str  # on_time / late / pending
+    is_repeat: bool
+    is_major: bool
+    resolution_hours: float | None
+
+
+def metric_kind(metric: str) -> Kind:
+    if metric in MONEY_METRICS:
+        return "money"
+    if metric in RATE_METRICS:
+        return "pct"
+    if metric in COUNT_METRICS:
+        return "int"
+    return "dec4" if metric == "complaint_rate_per_10k" else "dec2"
+
+
+def show(value: Any, kind: str, places: int | None = None) -> str:
+    """A value as the page shows it (exact, half up); "—" when empty."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Cell):
+        return show(value.value, value.kind)
+    if kind == "money":
+        sign = "−" if int(value) < 0 else ""
+        q, r = divmod(abs(int(value)), 100)
+        return f"{sign}{q:,}.{r:02d}"
+    if kind == "pct":
+        return f"{fixed(Fraction(value) * 100, 2 if places is None else places)} %"
+    if kind in ("dec2", "dec4"):
+        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+        return fixed(exact, places if places is not None else (2 if kind == "dec2" else 4))
+    if kind == "datetime" and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def show_near(value: Any, other: Any, kind: str) -> str:
+    """Enough decimals that a value just across a threshold never looks equal to it (74.996 % vs 75 %)."""
+    if value is None or other is None or kind not in ("pct", "dec2", "dec4") or value == other:
+        return show(value, kind)
+    places = {"pct": 2, "dec2": 2, "dec4": 4}[kind]
+    while places < 10 and show(value, kind, places) == show(other, kind, places):
+        places += 1
+    return show(value, kind, places)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    cols: list[Col]
+    rows: list[list[Any]]
+    totals: list[Any] | None = None
+    row_classes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of the money waterfall; ``left``/``width`` are % of the widest running total."""
+
+    label: str
+    basis: str
+    amount: int
+    kind: str
+    left: float
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRow:
+    period: Period
+    complaint: Point
+    on_time: Point
+
+
+@dataclass(slots=True)
+class View:
+    lang: str
+    ctx: Context
+    result: dict[str, Any]
+    metrics: dict[str, Any]
+    steps: list[Step]
+    rules: Table
+    score: Table
+    bands: Table
+    holds: list[tuple[str, str]]  # (why, what lifts it)
+    notices: Table
+    refunds: Table
+    conduct: Table
+    tickets: list[TicketRow]  # every valid ticket (the workbook)
+    page_tickets: list[TicketRow]  # those the page lists
+    trend: list[TrendRow]
+    complaint_metric: str
+
+    def t(self, key: str) -> str:
+        return t(key, self.lang)
+
+    @property
+    def partner_id(self) -> str:
+        return str(self.result["partner_id"])
+
+    @property
+    def partner_name(self) -> str:
+        return str(self.result["partner_name"])
+
+    @property
+    def draft_mark(self) -> str | None:
+        return t("draft_mark", self.lang) if self.ctx.draft else None
+
+    def page_note(self) -> str | None:
+        if len(self.page_tickets) == len(self.tickets):
+            return None
+        note = t("only_late_listed", self.lang)
+        late = sum(1 for x in self.tickets if x.state != "on_time")
+        if late > len(self.page_tickets):
+            note += " " + t("more_in_workbook", self.lang).format(count=late - len(self.page_tickets))
+        return note
+
+    def counts_text(self) -> str:
+        m = self.metrics
+        return t("tickets_summary", self.lang).format(
+            valid=m["valid_complaints"], on_time=m["on_time_tickets"], late=m["late_tickets"],
+            pending=m["pending_tickets"])
+
+
+def _exact(text: Any) -> Fraction | None:
+    if text is None:
+        return None
+    return Fraction(text) if isinstance(text, int) else parse_exact(str(text))
+
+
+def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> View:
+    lang, r = ctx.lang, pack.result
+    return View(
+        lang=lang, ctx=ctx, result=r, metrics=json.loads(r["metrics"]), steps=_steps(pack, lang),
+        rules=_rules(ctx, pack, lang), score=_score(r, lang), bands=_bands(ctx, r, lang),
+        holds=_holds(ctx, pack, lang), notices=_notices(pack, lang), refunds=_refunds(pack, lang),
+        conduct=_conduct(ctx, pack, lang), tickets=tickets, page_tickets=page_tickets(tickets),
+        trend=_trend(ctx, pack),
+        complaint_metric=COMPLAINT_METRIC.get(r["mode"], "complaint_rate_per_10k"),
+    )
+
+
+def page_tickets(tickets: list[TicketRow]) -> list[TicketRow]:
+    if len(tickets) <= PAGE_ALL_TICKETS_UP_TO:
+        return tickets
+    return [x for x in tickets if x.state != "on_time"][:PAGE_TICKETS_MAX]
+
+
+def _steps(pack: PartnerPack, lang: str) -> list[Step]:
+    lines = money_lines(pack.result, pack.refunds, pack.hold, per_refund=False)
+    running, bounds = 0, []
+    for line in lines:
+        bounds.append((running, running + line.amount))
+        running += line.amount
+    scale = max([1, *(max(a, b) for a, b in bounds)])
+    steps = [Step(t(f"adj_{x.kind}", lang), x.basis_text(lang), x.amount, x.kind, 100 * min(a, b) / scale,
+                  100 * abs(x.amount) / scale) for x, (a, b) in zip(lines, bounds, strict=True)]
+    payout = pack.result["payout"]
+    return [*steps, Step(t("payout", lang), "", payout, "payout", 0.0, 100 * payout / scale)]
+
+
+def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
+    """Each rule of the partner's mode: its metric against the threshold, and what to reach when breached."""
+    by_id = {rule.id: rule for rule in ctx.ruleset.rules}
+    fired: dict[str, list[str]] = {}
+    for n in pack.notices:
+        fired.setdefault(n["rule_id"], []).append(t(n["kind"], lang))
+    rows, classes = [], []
+    for rr in pack.rules:
+        rule = by_id.get(rr["rule_id"])
+        if rule is None:
+            continue
+        kind = metric_kind(rule.metric)
+        value, comparand = _exact(rr["value"]), _exact(rr["comparand"])
+        if value is None:
+            value_text = t("zero_base", lang) if rr["breached"] else t("not_assessable", lang)
+        else:
+            value_text = show_near(value, comparand, kind)
+        if rule.against is not None:
+            against = t(rule.against, lang)
+            threshold = f"{OP_SHOWN[rule.op]} {against} {show(comparand, metric_kind(rule.against))}"
+            comply = f"{OP_SHOWN[OP_COMPLEMENT[rule.op]]} {against}"
+        else:
+            threshold = f"{OP_SHOWN[rule.op]} {show(comparand, kind)}"
+            comply = f"{OP_SHOWN[OP_COMPLEMENT[rule.op]]} {show(comparand, kind)}"
+        rows.append([rule.id, rule.description.get(lang), t(rule.metric, lang), value_text, threshold,
+                     t("yes", lang) if rr["breached"] else t("no", lang), rr["streak"],
+                     ", ".join(fired.get(rule.id, [])), comply if rr["breached"] else ""])
+        classes.append("breached" if rr["breached"] else "")
+    cols = columns(lang, "rule_id", ("rule", "text", 44), "metric", "value", "threshold", "breached",
+                   ("streak", "int"), "actions", "to_comply")
+    return Table(cols, rows, row_classes=classes)
+
+
+def _score(r: dict[str, Any], lang: str) -> Table:
+    rows = []
+    for p in json.loads(r["sub_scores"]):
+        sub, weight = Fraction(p["sub_score"]), Fraction(p["weight"])
+        value = Cell(metric_kind(p["metric"]), _exact(p["value"]))
+        rows.append([t(p["metric"], lang), value, sub, weight, sub * weight])
+    cols = columns(lang, "metric", ("value", "dec2"), ("sub_score", "dec2"), ("weight", "pct"),
+                   ("contribution", "dec2"))
+    totals = [t("score", lang), None, None, sum((x[3] for x in rows), Fraction(0)), Decimal(r["score"])]
+    return Table(cols, rows, totals=totals)
+
+
+def _bands(ctx: Context, r: dict[str, Any], lang: str) -> Table:
+    score, bands = Decimal(r["score"]), ctx.ruleset.score.bands
+    current = next((b for b in bands if score >= b.min_score), None)
+    return Table(columns(lang, ("band_min", "dec2"), ("band_pct", "pct")),
+                 [[b.min_score, b.deduction] for b in bands],
+                 row_classes=["current" if b is current else "" for b in bands])
+
+
+def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
+    r, hold = pack.result, pack.hold
+    if r["status"] == "active":
+        return []
+    if r["status"] == "terminated":
+        return [(", ".join(hold.terminated_by) or t("terminated", lang), t("lift_terminated", lang))]
+    described = {rule.id: rule.description.get(lang) for rule in ctx.ruleset.rules}
+    out = [(f"{rule}: {described.get(rule, '')}", t("lift_until_compliant", lang).format(rule=rule))
+           for rule in hold.until_compliant]
+    if hold.through:
+        through = Period.parse(hold.through)
+        reason = t("hold_reason_through", lang).format(through=through)
+        if hold.through_rules:
+            reason = f"{', '.join(hold.through_rules)}: {reason}"
+        out.append((reason, t("lift_through", lang).format(through=through, next=through.next())))
+    return out
+
+
+def _notices(pack: PartnerPack, lang: str) -> Table:
+    rows = [[t(n["kind"], lang), n["rule_id"], n["label_zh"] if lang == "zh" else n["label_en"], n["streak"],
+             n["deadline"]] for n in pack.notices]
+    cols = columns(lang, "kind", "rule_id", ("text", "text", 40), ("streak", "int"), "deadline")
+    return Table(cols, rows)
+
+
+def _refunds(pack: PartnerPack, lang: str) -> Table:
+    rows = [[x["refund_id"], x["customer_id"], t(x["kind"], lang), x["amount"], x["multiplier"],
+             x["deduction"]] for x in pack.refunds]
+    cols = columns(lang, "refund_id", "customer_id", "refund_kind", ("refund_amount", "money"),
+                   ("multiplier", "int"), ("refund_deduction", "money"))
+    totals = None
+    if rows:
+        totals = [t("total", lang), None, None, sum(x[3] for x in rows), None, sum(x[5] for x in rows)]
+    return Table(cols, rows, totals=totals)
+
+
+def _conduct(ctx: Context, pack: PartnerPack, lang: str) -> Table:
+    rows = [[day, t(kind, lang), ctx.deductions.get(kind), note] for day, kind, note in pack.conduct]
+    cols = columns(lang, ("occurred_on", "date"), "event_type", ("points", "dec2"), ("note", "text", 50))
+    return Table(cols, rows)
+
+
+def _point(ctx: Context, period: Period, mode: str, metric: str, raw: Any, *, scale: int) -> Point:
+    value = _exact(raw)
+    limit = ctx.thresholds.get(period, {}).get((mode, metric))
+    breached = value is not None and limit is not None and OPS[limit[0]](value, limit[1])
+    label = f"{period.month:02d}" if period.month != 1 else f"{period.year % 100:02d}/01"
+    return Point(label, None if value is None else float(value * scale),
+                 None if limit is None else float(limit[1] * scale), breached)
+
+
+def _trend(ctx: Context, pack: PartnerPack) -> list[TrendRow]:
+    """Up to 12 months ending with the period, from the partner's first assessed month; gaps stay empty."""
+    mode = pack.result["mode"]
+    metric = COMPLAINT_METRIC.get(mode, "complaint_rate_per_10k")
+    known = {p: (rate, count, on_time) for p, rate, count, on_time in pack.trend}
+    if not known:
+        return []
+    rows, p = [], max(min(known), ctx.period.shift(-11))
+    while p <= ctx.period:
+        rate, count, on_time = known.get(p, (None, None, None))
+        complaint = rate if metric == "complaint_rate_per_10k" else count
+        rows.append(TrendRow(p, _point(ctx, p, mode, metric, complaint, scale=1),
+                             _point(ctx, p, mode, ON_TIME_METRIC, on_time, scale=100)))
+        p = p.next()
+    return rows

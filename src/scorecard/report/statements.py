@@ -1,0 +1,204 @@
+"""Partner statements: ``scorecard statements YYYY-MM`` -> ``out/YYYY-MM/statements/``.
+
+One HTML page and one workbook per partner, rendered in parallel: the main
+process reads the ledger and the re-assessed period once and cuts them into
+chunks of partners; worker processes format and write. Each worker gets only
+its partners' rows, and each statement only its own partner's.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import multiprocessing
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from scorecard import pipeline
+from scorecard.config import load_config
+from scorecard.i18n import t
+from scorecard.ledger import Ledger, LedgerError
+from scorecard.periods import Period
+from scorecard.report.formats import csv_text
+from scorecard.report.statement_data import Context, PartnerPack, gather, ticket_frame
+from scorecard.report.statement_html import render_html
+from scorecard.report.statement_view import TicketRow, build_view
+from scorecard.report.statement_xlsx import statement_book
+from scorecard.report.xlsx import EXCEL_EPOCH, atomic_write
+from scorecard.workspace import Workspace, staged_dir
+
+Progress = Callable[[int, int], None]
+INLINE_UP_TO = 150  # below this many partners, rendering here beats starting worker processes
+_SLUG_RE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_stem(partner_id: str) -> str:
+    """A file name stem for any partner id: an ASCII slug plus a short hash of the exact id.
+
+    No separators, no dots, no leading dash, no reserved device name (the hash
+    suffix makes "CON" "CON-…"), bounded length; the hash keeps apart ids that
+    slug alike ("a/b" and "a b").
+    """
+    slug = _SLUG_RE.sub("_", unicodedata.normalize("NFKC", partner_id)).strip("_-")[:40].strip("_-")
+    digest = hashlib.sha256(partner_id.encode("utf-8")).hexdigest()[:10]
+    return f"{slug or 'partner'}-{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    partner_id: str
+    partner_name: str
+    html: str
+    xlsx: str
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A chunk of partners for one worker: the context, their packs and only their tickets."""
+
+    ctx: Context
+    packs: list[PartnerPack]
+    tickets: pl.DataFrame
+    folder: str
+    atomic: bool  # write each file atomically (one partner into an existing folder)
+
+
+def prepare_tickets(frame: pl.DataFrame) -> list[TicketRow]:
+    """Ticket rows as the renderers want them: Excel day numbers and text, computed vectorised."""
+    epoch = pl.lit(EXCEL_EPOCH).cast(pl.Datetime("us"))
+
+    def serial(c: str) -> pl.Expr:
+        return (pl.col(c).cast(pl.Datetime("us")) - epoch).dt.total_microseconds() / 86_400_000_000
+
+    def text(c: str) -> pl.Expr:
+        return pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
+
+    rows = frame.select(
+        "ticket_id", serial("received_at").alias("rx"), text("received_at").alias("rs"), "category",
+        serial("deadline").alias("dx"), text("deadline").alias("ds"), serial("resolved_at").alias("vx"),
+        text("resolved_at").alias("vs"), "state", "is_repeat", "is_major", "resolution_hours",
+    ).rows()
+    return [TicketRow._make(r) for r in rows]
+
+
+def render_job(job: Job) -> list[Written]:
+    rows = prepare_tickets(job.tickets)
+    folder = Path(job.folder)
+    write = atomic_write if job.atomic else _plain_write
+    out = []
+    for pack in job.packs:
+        start, n = pack.tickets
+        view = build_view(job.ctx, pack, rows[start:start + n])
+        stem = safe_stem(pack.partner_id)
+        write(folder / f"{stem}.html", render_html(view).encode("utf-8"))
+        write(folder / f"{stem}.xlsx", statement_book(view).to_bytes())
+        out.append(Written(pack.partner_id, view.partner_name, f"{stem}.html", f"{stem}.xlsx"))
+    return out
+
+
+def _plain_write(path: Path, data: bytes) -> None:
+    """Inside a staged folder, which is fsynced and swapped in as a whole."""
+    path.write_bytes(data)
+
+
+def chunks(ctx: Context, packs: list[PartnerPack], tickets: pl.DataFrame, folder: Path, *, size: int,
+           atomic: bool) -> list[Job]:
+    """Cut the partners (sorted like the tickets) into jobs, each with only its partners' tickets."""
+    jobs = []
+    for i in range(0, len(packs), size):
+        part = packs[i:i + size]
+        spans = [p.tickets for p in part if p.tickets[1]]
+        lo = min((s for s, _ in spans), default=0)
+        hi = max((s + n for s, n in spans), default=0)
+        for p in part:
+            p.tickets = (p.tickets[0] - lo, p.tickets[1]) if p.tickets[1] else (0, 0)
+        jobs.append(Job(ctx, part, tickets.slice(lo, hi - lo), str(folder), atomic))
+    return jobs
+
+
+def render_all(jobs: list[Job], workers: int, progress: Progress | None = None) -> list[Written]:
+    total = sum(len(j.packs) for j in jobs)
+    done: list[Written] = []
+    if workers <= 1:
+        for job in jobs:
+            done += render_job(job)
+            if progress:
+                progress(len(done), total)
+        return done
+    # spawn, not fork: polars' thread pool does not survive a fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(render_job, job) for job in jobs]):
+            done += future.result()
+            if progress:
+                progress(len(done), total)
+    return sorted(done, key=lambda w: w.partner_id)
+
+
+def index_csv(written: list[Written]) -> bytes:
+    """Which file is whose, for whoever sends the statements out. It lists every partner, so it is
+    written beside the statements folder, never in it: the folder holds only partners' own files."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["partner_id", "partner_name", "html", "xlsx"])
+    for x in written:
+        w.writerow([csv_text(x.partner_id), csv_text(x.partner_name), x.html, x.xlsx])
+    return buf.getvalue().encode("utf-8")
+
+
+def write_statements(folder: Path, ctx: Context, packs: list[PartnerPack], tickets: pl.DataFrame, *,
+                     single: bool = False, workers: int | None = None,
+                     progress: Progress | None = None) -> list[Written]:
+    """Render ``packs`` into ``folder``: the whole folder swapped in at the end, or (``single``) one
+    partner's two files replaced in place."""
+    if workers is None:
+        workers = 1 if len(packs) < INLINE_UP_TO else (os.cpu_count() or 1)
+    size = max(1, min(400, -(-len(packs) // (workers * 4)))) if workers > 1 else max(1, len(packs))
+    if single:
+        return render_all(chunks(ctx, packs, tickets, folder, size=size, atomic=True), 1, progress)
+    with staged_dir(folder) as tmp:
+        written = render_all(chunks(ctx, packs, tickets, tmp, size=size, atomic=False), workers, progress)
+    atomic_write(index_path(folder), index_csv(written))
+    return written
+
+
+def index_path(folder: Path) -> Path:
+    return folder.parent / f"{folder.name}-index.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementsOutcome:
+    folder: Path
+    written: list[Written]
+    draft: bool
+
+
+def statements(ws: Workspace, period: Period, lang: str | None = None, partner: str | None = None, *,
+               workers: int | None = None, progress: Progress | None = None) -> StatementsOutcome:
+    """``scorecard statements``: every partner's (or one partner's) statement for ``period``."""
+    config = load_config(ws.config)
+    lang = lang or config.config.general.language
+    if not ws.db.exists():
+        raise LedgerError(f"no ledger at {ws.db}: run a period first")
+    with ws.lock():
+        a = pipeline.reassess(ws, period)
+        with Ledger(ws.db) as ledger:
+            ctx, packs = gather(ledger, period, config.config, a.ruleset, lang=lang,
+                                conduct=a.inputs.tables["conduct"].frame, only=partner)
+        tickets = ticket_frame(a.tickets, packs)
+        folder = ws.out_for(period) / "statements"
+        written = write_statements(folder, ctx, packs, tickets, single=partner is not None, workers=workers,
+                                   progress=progress)
+    return StatementsOutcome(folder, written, ctx.draft)
+
+
+def summary_line(outcome: StatementsOutcome, lang: str) -> str:
+    mark = f" ({t('draft', lang)})" if outcome.draft else ""
+    return f"{len(outcome.written)} {t('statements_written', lang)}{mark}: {outcome.folder}"

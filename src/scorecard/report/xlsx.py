@@ -1,0 +1,290 @@
+"""Safe workbooks: nothing from the inputs becomes a formula, a link or a number.
+
+Every workbook of scorecard is made here: created with xlsxwriter's string
+conversions off, text written with ``write_string`` (a quote-prefix format
+when it begins like a formula), money as numbers from integer fen with a
+``#,##0.00`` format, frozen headers, filters, widths and print setup.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from scorecard.i18n import t
+from scorecard.report.formats import FORMULA_PREFIXES
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": True,
+}
+MONEY_FORMAT = "#,##0.00"
+EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a day count, not an instant
+MAX_WIDTH = 60
+
+Kind = Literal["text", "money", "int", "pct", "dec2", "dec4", "date", "datetime"]
+NUMBER_FORMATS: dict[str, str] = {
+    "money": MONEY_FORMAT,
+    "int": "0",
+    "pct": "0.00%",
+    "dec2": "0.00",
+    "dec4": "0.0000",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+
+
+def excel_serial(value: datetime | date) -> float:
+    """A date or naive datetime as Excel's day number."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - naive local, as stored
+    delta = value - EXCEL_EPOCH
+    return delta.days + delta.seconds / 86400
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: CJK and other wide characters count twice."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def header_escape(text: str) -> str:
+    """Text for a print header/footer: ``&`` would start a control code."""
+    return text.replace("&", "&&")[:200]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A value whose kind differs from its column's (a metric in a column of metrics)."""
+
+    kind: Kind
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    label: str
+    kind: Kind = "text"
+    width: int | None = None  # None: fitted to the content
+
+
+def columns(lang: str, *specs: str | tuple[str, Kind] | tuple[str, Kind, int | None]) -> list[Col]:
+    """Columns labelled in ``lang``: "key", ("key", kind) or ("key", kind, width)."""
+    out = []
+    for spec in specs:
+        key, kind, width = (spec, "text", None) if isinstance(spec, str) else (*spec, None)[:3]
+        out.append(Col(t(key, lang), kind, width))  # type: ignore[arg-type]
+    return out
+
+
+class Book:
+    """One workbook in memory; :meth:`save` writes it atomically."""
+
+    def __init__(self, title: str, mark: str | None = None, created: datetime | None = None) -> None:
+        self.buffer = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        props: dict[str, Any] = {"title": title, "comments": "scorecard"}
+        if created is not None:
+            props["created"] = created
+        self.wb.set_properties(props)
+        self.title = title
+        self.mark = mark  # "DRAFT …" on every sheet of a draft month
+        self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+    def fmt(self, **props: Any) -> Any:
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(dict(props))
+        return self._formats[key]
+
+    def sheet(self, name: str, heading: str) -> Sheet:
+        return Sheet(self, name[:31], heading)
+
+    def to_bytes(self) -> bytes:
+        self.wb.close()
+        return self.buffer.getvalue()
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, self.to_bytes())
+
+
+class Sheet:
+    """A worksheet that writes typed, safe cells and remembers column widths."""
+
+    def __init__(self, book: Book, name: str, heading: str) -> None:
+        self.book = book
+        self.ws: Worksheet = book.wb.add_worksheet(name)
+        self.widths: dict[int, int] = {}
+        self.fixed: set[int] = set()
+        self.fixed.add(0)  # the heading does not widen the first column
+        self.text(0, 0, heading, bold=True, font_size=14)
+        if book.mark:
+            self.text(1, 0, book.mark, bold=True, font_color="#B42318")
+        self.fixed.discard(0)
+        self.row = 3 if book.mark else 2  # next free row, after one blank
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
+        self.ws.fit_to_pages(1, 0)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        left = header_escape(book.title)
+        centre = f'&C&"-,Bold"&KB42318{header_escape(book.mark)}' if book.mark else ""
+        self.ws.set_header(f"&L{left}{centre}&R&P / &N")
+
+    # --- cells ---------------------------------------------------------------
+
+    def text(self, row: int, col: int, value: str | None, **props: Any) -> None:
+        if value is None or value == "":
+            return
+        value = str(value)
+        if value.startswith(FORMULA_PREFIXES):
+            props = {**props, "quote_prefix": True}
+        self.ws.write_string(row, col, value, self.book.fmt(**props) if props else None)
+        self._fit(col, value)
+
+    def value(self, row: int, col: int, kind: Kind, value: Any, **props: Any) -> None:
+        """Write ``value`` as ``kind``; money is integer fen, rates exact or float."""
+        if value is None or value == "":
+            return
+        if kind == "text":
+            self.text(row, col, value, **props)
+            return
+        fmt = self.book.fmt(num_format=NUMBER_FORMATS[kind], **props)
+        if kind == "money":
+            if not isinstance(value, int):
+                raise TypeError(f"money must be integer fen, not {type(value).__name__}")
+            number: float = value / 100  # exact fen -> nearest double; fine far below 10^13 fen
+            shown = f"{value // 100:,}.00"
+        elif kind in ("date", "datetime") and isinstance(value, date | datetime):
+            number = excel_serial(value)
+            shown = "0000-00-00 00:00" if kind == "datetime" else "0000-00-00"
+        else:
+            number = float(value)
+            shown = f"{number:,.4f}"
+        self.ws.write_number(row, col, number, fmt)
+        self._fit(col, shown)
+
+    def _fit(self, col: int, shown: str) -> None:
+        if col not in self.fixed:
+            self.widths[col] = min(max(self.widths.get(col, 0), display_width(shown) + 2), MAX_WIDTH)
+
+    # --- blocks --------------------------------------------------------------
+
+    def caption(self, text: str) -> None:
+        self.text(self.row, 0, text, bold=True, font_size=12)
+        self.row += 1
+
+    def pairs(self, rows: Iterable[tuple[str, Kind, Any]]) -> None:
+        """Label / value lines (a summary block)."""
+        for label, kind, value in rows:
+            self.text(self.row, 0, label)
+            self.value(self.row, 1, kind, value)
+            self.row += 1
+        self.row += 1
+
+    def table(
+        self,
+        cols: Sequence[Col],
+        rows: Iterable[Sequence[Any]],
+        *,
+        totals: Sequence[Any] | None = None,
+        main: bool = True,
+        fit: bool = True,
+    ) -> tuple[int, int]:
+        """A header and rows; ``main`` tables get the frozen header, filter and repeated print row.
+
+        ``fit=False`` is the fast path for long tables (tickets): plain values of the
+        column's kind, no width fitting (give the columns widths).
+        Returns (first data row, last data row) in 0-based rows.
+        """
+        header = self.row
+        hfmt = {"bold": True, "bg_color": "#E8EEF5", "bottom": 1, "text_wrap": True, "valign": "top"}
+        for c, col in enumerate(cols):
+            self.text(header, c, col.label, **hfmt)
+            if col.width is not None:
+                self.widths[c] = col.width
+                self.fixed.add(c)
+        r = header + 1
+        kinds = [c.kind for c in cols]
+        if fit:
+            for row in rows:
+                for c, (kind, v) in enumerate(zip(kinds, row, strict=True)):
+                    if isinstance(v, Cell):
+                        self.value(r, c, v.kind, v.value)
+                    else:
+                        self.value(r, c, kind, v)
+                r += 1
+        else:
+            r = self._bulk(r, kinds, rows)
+        last = r - 1
+        if main:
+            self.ws.freeze_panes(header + 1, 0)
+            self.ws.autofilter(header, 0, max(last, header), len(cols) - 1)
+            self.ws.repeat_rows(header)
+        if totals is not None:
+            for c, (kind, v) in enumerate(zip(kinds, totals, strict=True)):
+                self.value(r, c, kind, v, bold=True, top=1)
+            r += 1
+        self.row = r + 1
+        return header + 1, last
+
+    def _bulk(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
+        ws, book = self.ws, self.book
+        formats = [None if k == "text" else book.fmt(num_format=NUMBER_FORMATS[k]) for k in kinds]
+        quoted = book.fmt(quote_prefix=True)
+        write_string, write_number = ws.write_string, ws.write_number
+        for row in rows:
+            for c, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if formats[c] is None:
+                    text = str(v)
+                    write_string(r, c, text, quoted if text.startswith(FORMULA_PREFIXES) else None)
+                elif kinds[c] == "money":
+                    write_number(r, c, int(v) / 100, formats[c])
+                else:
+                    write_number(r, c, float(v), formats[c])
+            r += 1
+        return r
+
+    def finish(self) -> None:
+        for col, width in self.widths.items():
+            self.ws.set_column(col, col, width)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Temporary file in the same folder, flushed and fsynced, then moved in place.
+
+    The file gets the mode any new file gets (umask), not mkstemp's private
+    0600: finance opens the workbook under another account.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -95,3 +95,25 @@ def test_simulate_rejects_bad_paths(ws: Workspace) -> None:
         simulate(ws, Period(2026, 5), sets=["rules.no-such-rule.threshold=5"])
     with pytest.raises(InputError):
         simulate(ws, Period(2026, 5), sets=["score.colour=blue"])
+
+
+def test_simulation_workbook_reads_back_with_the_totals(ws: Workspace, tmp_path: Path) -> None:
+    import openpyxl
+
+    from scorecard.report.simulation_xlsx import write_simulation
+
+    sim = simulate(ws, Period(2026, 5), sets=["rules.c-complaint-rate.threshold=5"])
+    path = tmp_path / "what-if.xlsx"
+    write_simulation(sim, path, "en")
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "Partner ID")
+    totals = rows[-1]
+    assert totals[0] == "Totals"
+    payout = header.index("Payout · Simulated rules")
+    assert round(totals[payout] * 100) == sim.totals("alt")["payout"]
+    data = [r for r in rows[rows.index(header) + 1 : -1] if r[0]]
+    assert len(data) == len(sim.changes)
+    assert round(sum(r[payout] for r in data) * 100) == sim.totals("alt")["payout"]
+    cell = sheet.cell(row=rows.index(header) + 2, column=payout + 1)
+    assert cell.data_type == "n" and cell.number_format == "#,##0.00"

@@ -186,14 +186,19 @@ def simulate(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Change one setting: path=value (repeatable), "
                     "e.g. rules.c-complaint-rate.threshold=4 or score.bands[1].deduction=0.03.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List every partner, not only those that change.")] = False,
+    xlsx: Annotated[Path | None, typer.Option(help="Also write every partner's comparison to this workbook.")] = None,
 ) -> None:
     """What would change under other rules, partner by partner; the ledger is not touched."""
+    from scorecard.report.simulation_xlsx import write_simulation
     from scorecard.simulate import simulate as run_simulation
 
     opts: Options = ctx.obj
     with reported(opts):
         sim = run_simulation(opts.workspace, period, rules, set_ or [])
     terminal.simulation(out, sim, opts.language(), show_all)
+    if xlsx is not None:
+        write_simulation(sim, xlsx, opts.language())
+        out.print(f"{t('written', opts.language())} {xlsx}")
 
 
 @export_app.command("finance")

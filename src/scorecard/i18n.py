@@ -97,6 +97,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "simulated": ("模拟规则", "Simulated rules"),
     "difference": ("差额", "Difference"),
     "partners_changed": ("个合作伙伴结果有变化", "partners change"),
+    "changed": ("有变化", "Changed"),
 }
 
 

@@ -106,19 +106,13 @@ def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, li
     """
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         dump: dict[str, list[tuple[object, ...]]] = {}
         for table in tables:
             if table in {"events", "sqlite_sequence", *skip}:
                 continue
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            keep = [
-                c
-                for c in cols
-                if c not in {"run_at", "closed_at", "applied_at"} and f"{table}.{c}" not in skip
-            ]
+            keep = [c for c in cols if c not in {"run_at", "closed_at", "applied_at"} and f"{table}.{c}" not in skip]
             rows = conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall()
             dump[table] = sorted(rows, key=repr)
         return dump

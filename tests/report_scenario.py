@@ -88,10 +88,7 @@ class Month:
 
 def _refunds(rows: list[tuple[str, str, str, int, str | None]]) -> pl.DataFrame:
     return pl.DataFrame(
-        [
-            (rid, pid, kind, amount, customer, i + 2)
-            for i, (rid, pid, kind, amount, customer) in enumerate(rows)
-        ],
+        [(rid, pid, kind, amount, customer, i + 2) for i, (rid, pid, kind, amount, customer) in enumerate(rows)],
         schema={
             "refund_id": pl.String,
             "partner_id": pl.String,
@@ -151,10 +148,7 @@ def _tickets(period: Period, ms: list[PartnerMetrics]) -> pl.DataFrame:
 
 def _conduct(period: Period, rows: list[tuple[str, str, str | None]]) -> pl.DataFrame:
     return pl.DataFrame(
-        [
-            (pid, kind, date(period.year, period.month, 3 + i), note, i + 2)
-            for i, (pid, kind, note) in enumerate(rows)
-        ],
+        [(pid, kind, date(period.year, period.month, 3 + i), note, i + 2) for i, (pid, kind, note) in enumerate(rows)],
         schema={
             "partner_id": pl.String,
             "event_type": pl.String,
@@ -183,9 +177,7 @@ def months() -> dict[Period, Month]:
         _m("DELTA-04", FEB, valid=0),  # receivable carried in
         _m("ECHO-05", FEB, valid=12),  # streak 2
         _m("FOXTROT-06", FEB, valid=1),
-        _m(
-            "../evil/GOLF-07", FEB, valid=60, billed=200_000, late=5
-        ),  # many tickets: page lists late ones only
+        _m("../evil/GOLF-07", FEB, valid=60, billed=200_000, late=5),  # many tickets: page lists late ones only
     ]
     mar = [
         _m("ALPHA-01", MAR, valid=1),

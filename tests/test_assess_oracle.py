@@ -87,8 +87,14 @@ month = st.builds(
 def _metrics(pid: str, m: Month):  # type: ignore[no-untyped-def]
     rate, _ = RATE[m.rate_breach]
     on_time, _ = ON_TIME[m.late_breach]
-    return metrics(partner_id=pid, complaint_rate_per_10k=rate, on_time_rate=on_time,
-                   major_complaints=3 if m.major_breach else 0, gross_amount=m.gross, refund_total=m.refunds)
+    return metrics(
+        partner_id=pid,
+        complaint_rate_per_10k=rate,
+        on_time_rate=on_time,
+        major_complaints=3 if m.major_breach else 0,
+        gross_amount=m.gross,
+        refund_total=m.refunds,
+    )
 
 
 CASES = {"histories": 0, "partner_months": 0}

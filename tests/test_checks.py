@@ -28,7 +28,9 @@ def test_shipped_configuration_passes() -> None:
 
 
 def test_demo_configuration_passes() -> None:
-    text = default_config_path().read_text(encoding="utf-8") + (Path(__file__).parents[1] / "fixtures" / "demo.toml").read_text(encoding="utf-8")
+    text = default_config_path().read_text(encoding="utf-8") + (
+        Path(__file__).parents[1] / "fixtures" / "demo.toml"
+    ).read_text(encoding="utf-8")
     assert findings(tomllib.loads(text)) == []
 
 
@@ -64,16 +66,25 @@ def test_weights_do_not_sum_to_one() -> None:
 
 def test_rule_on_metric_the_mode_does_not_have() -> None:
     d = base()
-    d["rulesets"][0]["rules"].append({
-        "id": "c-satisfaction", "modes": ["C"], "metric": "satisfaction", "op": "<", "threshold": 80,
-        "description": {"zh": "满意度", "en": "satisfaction"}, "actions": [{"kind": "review"}],
-    })
+    d["rulesets"][0]["rules"].append(
+        {
+            "id": "c-satisfaction",
+            "modes": ["C"],
+            "metric": "satisfaction",
+            "op": "<",
+            "threshold": 80,
+            "description": {"zh": "满意度", "en": "satisfaction"},
+            "actions": [{"kind": "review"}],
+        }
+    )
     assert any("uses satisfaction, which C partners do not have" in f for f in findings(d))
 
 
 def test_action_that_can_never_fire() -> None:
     d = base()
-    d["rulesets"][0]["rules"][0]["actions"].append({"kind": "sanction", "streak": 4, "label": {"zh": "取消评优资格", "en": "award disqualification"}})
+    d["rulesets"][0]["rules"][0]["actions"].append(
+        {"kind": "sanction", "streak": 4, "label": {"zh": "取消评优资格", "en": "award disqualification"}}
+    )
     assert any("fires at streak 4, but the partner is terminated at streak 3" in f for f in findings(d))
 
 

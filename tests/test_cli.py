@@ -33,9 +33,7 @@ def ok(result: Result) -> str:
 
 
 def fails(result: Result, code: int = 1) -> str:
-    assert result.exit_code == code, (
-        f"exit {result.exit_code}, expected {code}:\n{result.output}\n{result.exception!r}"
-    )
+    assert result.exit_code == code, f"exit {result.exit_code}, expected {code}:\n{result.output}\n{result.exception!r}"
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     return result.output
@@ -180,9 +178,7 @@ def test_run_close_reopen(fresh_ws: Workspace) -> None:
     assert "closed" in ok(cli("--lang", "en", "-w", ws, "close", "2026-01"))
     assert "already closed" in fails(cli("-w", ws, "close", "2026-01"))
     fails(cli("-w", ws, "reopen", "2026-01"), code=2)  # --reason is required
-    assert "reopened" in ok(
-        cli("--lang", "en", "-w", ws, "reopen", "2026-01", "--reason", "late refund file")
-    )
+    assert "reopened" in ok(cli("--lang", "en", "-w", ws, "reopen", "2026-01", "--reason", "late refund file"))
     ok(cli("-w", ws, "run", "2026-01"))
     ok(cli("-w", ws, "close", "2026-01"))
     ok(cli("-w", ws, "run", "2026-02"))
@@ -244,9 +240,7 @@ def test_history(demo_ws: Workspace) -> None:
     assert "123706.91" in rows[1] and "c-complaint-rate" in rows[1]  # held at the end of 2026-02
     assert "184586.91" in rows[2]  # released with the 2026-03 payout
     text = ok(cli("--lang", "en", "-w", str(demo_ws.root), "history", "SI-0005", "--last", "2"))
-    assert [
-        line.strip("│ ")[:7] for line in text.splitlines() if line.strip("│ ").startswith("2026-")
-    ] == MONTHS[-2:]
+    assert [line.strip("│ ")[:7] for line in text.splitlines() if line.strip("│ ").startswith("2026-")] == MONTHS[-2:]
     fails(cli("-w", str(demo_ws.root), "history", "SI-9999"))
 
 

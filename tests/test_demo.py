@@ -84,18 +84,12 @@ def test_every_default_rule_fires_somewhere_and_not_for_most(
 ) -> None:
     root, proc = demo_run
     assert proc.returncode == 0, proc.stderr
-    default_rules = {
-        rule.id for rs in load_config(default_config_path()).config.rulesets for rule in rs.rules
-    }
+    default_rules = {rule.id for rs in load_config(default_config_path()).config.rulesets for rule in rs.rules}
     assert default_rules == set(BREACHES)
 
     breaches: dict[str, set[tuple[str, str]]] = defaultdict(set)
     applicable: dict[str, int] = defaultdict(int)
-    modes = {
-        rule.id: set(rule.modes)
-        for rs in load_config(default_config_path()).config.rulesets
-        for rule in rs.rules
-    }
+    modes = {rule.id: set(rule.modes) for rs in load_config(default_config_path()).config.rulesets for rule in rs.rules}
     for month in MONTHS:
         with open(root / "out" / month / "scorecard.csv", encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -160,9 +154,7 @@ def test_demo_finds_its_fixtures_when_installed(tmp_path: Path) -> None:
     ``fixtures/``."""
     project = tmp_path / "project"
     for name in ("src", "fixtures"):
-        shutil.copytree(
-            ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-        )
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, project / name)
     site = tmp_path / "site"

@@ -108,14 +108,10 @@ def test_totals_are_sums_of_lines_and_equal_the_ledger(scenario: Workspace, peri
     assert by_kind["receivable_out"] == ledger["receivable_out"]
     assert by_kind["release"] == ledger["released"]
     with Ledger(scenario.db) as led:
-        assert by_partner == {
-            r["partner_id"]: r["payout"] for r in led.results(period)
-        }  # every partner, to the fen
+        assert by_partner == {r["partner_id"]: r["payout"] for r in led.results(period)}  # every partner, to the fen
 
     _, kinds, kinds_total = table(wb["Summary"], "Kind")
-    assert {KIND_LABELS[k]: fen(a) for k, _n, _p, a in kinds} == {
-        k: v for k, v in by_kind.items() if v or k == "gross"
-    }
+    assert {KIND_LABELS[k]: fen(a) for k, _n, _p, a in kinds} == {k: v for k, v in by_kind.items() if v or k == "gross"}
     assert kinds_total is not None and fen(kinds_total[3]) == ledger["payout"]
     _, grand, _ = table(wb["Summary"], "Item")
     grand_fen = {label: fen(v) for label, v in grand}
@@ -210,9 +206,7 @@ def test_no_formula_or_link_comes_from_data(scenario: Workspace, period: Period)
     for name, _, _ in PARTNERS.values():
         assert name in texts  # written as the very text, not mangled
     with zipfile.ZipFile(path) as z:
-        xml = "".join(
-            z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml") or n.endswith(".rels")
-        )
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml") or n.endswith(".rels"))
     assert "<f>" not in xml and "<f " not in xml
     assert "<hyperlink" not in xml and "relationships/hyperlink" not in xml
 
@@ -261,20 +255,13 @@ def test_holds_say_what_lifts_them(scenario: Workspace) -> None:
     wb = openpyxl.load_workbook(workbook_path(scenario, JAN))
     _, holds, _ = table(wb["Holds and releases"], "Partner ID")
     lifts = {r[0]: r[8] for r in holds}
-    assert (
-        lifts["BRAVO-02"] == "released with the first period in which c-complaint-rate is no longer breached"
-    )
-    assert (
-        lifts["CHARLIE-03"]
-        == "held through 2026-01; released with 2026-02 unless another hold is then active"
-    )
+    assert lifts["BRAVO-02"] == "released with the first period in which c-complaint-rate is no longer breached"
+    assert lifts["CHARLIE-03"] == "held through 2026-01; released with 2026-02 unless another hold is then active"
     rules = {r[0]: r[3] for r in holds}
     assert rules["CHARLIE-03"] == "c-on-time"
     wb = openpyxl.load_workbook(workbook_path(scenario, MAR))
     _, holds, _ = table(wb["Holds and releases"], "Partner ID")
-    assert {r[0]: r[8] for r in holds}[
-        "ECHO-05"
-    ] == "cooperation terminated: held amounts await final settlement"
+    assert {r[0]: r[8] for r in holds}["ECHO-05"] == "cooperation terminated: held amounts await final settlement"
 
 
 def test_refunds_show_customer_and_multiplier(scenario: Workspace) -> None:
@@ -290,9 +277,7 @@ def test_notices_and_versions(scenario: Workspace) -> None:
     _, notices, _ = table(wb["Notices"], "Partner ID")
     kinds = {(r[0], r[4]) for r in notices}
     assert ("FOXTROT-06", "review") in kinds and ("BRAVO-02", "rectification notice") in kinds
-    assert all(
-        r[4] not in ("hold until compliant", "terminate") for r in notices
-    )  # money effects are elsewhere
+    assert all(r[4] not in ("hold until compliant", "terminate") for r in notices)  # money effects are elsewhere
     audit = {r[0]: r[1] for r in wb["Versions and inputs"].iter_rows(values_only=True) if r[0]}
     assert audit["Rule version"] == "2026.1" and audit["Inputs hash"] == "inputs-2026-01"
     assert re.fullmatch(r"[0-9a-f]{64}", audit["Configuration hash"])
@@ -352,23 +337,46 @@ def test_demo_workbook_matches_its_ledger(demo_ws: Workspace) -> None:
 
 @settings(max_examples=1500, deadline=None)
 @given(
-    gross=st.integers(0, 10**11), refunds=st.lists(st.integers(1, 10**8), max_size=4),
-    share=st.sampled_from(["0", "0.02", "0.05", "0.10", "0.20"]), receivable_in=st.integers(0, 10**9),
-    held_in=st.integers(0, 10**10), state=st.sampled_from(["active", "on_hold", "terminated"]),
+    gross=st.integers(0, 10**11),
+    refunds=st.lists(st.integers(1, 10**8), max_size=4),
+    share=st.sampled_from(["0", "0.02", "0.05", "0.10", "0.20"]),
+    receivable_in=st.integers(0, 10**9),
+    held_in=st.integers(0, 10**10),
+    state=st.sampled_from(["active", "on_hold", "terminated"]),
 )
-def test_money_lines_always_add_up_to_the_payout(  # noqa: PLR0917 - hypothesis passes them by name
+def test_money_lines_always_add_up_to_the_payout(
     gross: int, refunds: list[int], share: str, receivable_in: int, held_in: int, state: str
 ) -> None:
     """Any settlement the engine can make: per-refund and summary lines both sum to the payout, to the fen."""
     score_deduction = fen_times(gross, Fraction(share))
-    s = settle(gross, sum(refunds), score_deduction, receivable_in, held_in,
-               terminated=state == "terminated", on_hold=state == "on_hold")
-    row = {"partner_id": "P", "status": state, "score": "75.00", "band_pct": share, "gross_amount": s.gross,
-           "refund_deduction": s.refund_deduction, "score_deduction": s.score_deduction,
-           "receivable_in": s.receivable_in, "receivable_out": s.receivable_out, "held_in": s.held_in,
-           "held_out": s.held_out, "released": s.released, "payout": s.payout}
-    rows = [{"refund_id": f"R{i}", "kind": "full", "amount": a, "multiplier": 1, "deduction": a}
-            for i, a in enumerate(refunds)]
+    s = settle(
+        gross,
+        sum(refunds),
+        score_deduction,
+        receivable_in,
+        held_in,
+        terminated=state == "terminated",
+        on_hold=state == "on_hold",
+    )
+    row = {
+        "partner_id": "P",
+        "status": state,
+        "score": "75.00",
+        "band_pct": share,
+        "gross_amount": s.gross,
+        "refund_deduction": s.refund_deduction,
+        "score_deduction": s.score_deduction,
+        "receivable_in": s.receivable_in,
+        "receivable_out": s.receivable_out,
+        "held_in": s.held_in,
+        "held_out": s.held_out,
+        "released": s.released,
+        "payout": s.payout,
+    }
+    rows = [
+        {"refund_id": f"R{i}", "kind": "full", "amount": a, "multiplier": 1, "deduction": a}
+        for i, a in enumerate(refunds)
+    ]
     hold = HoldInfo.parse("rule-a" if state == "on_hold" else "")
     for per_refund in (True, False):
         lines = money_lines(row, rows, hold, per_refund=per_refund)

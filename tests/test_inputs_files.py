@@ -1,7 +1,7 @@
 """Finding and reading table files: formats, encodings, headers, line numbers."""
 
 # Messages are asserted whole, as users read them; timestamps are naive local time by design.
-# ruff: noqa: E501, DTZ001
+# ruff: noqa: DTZ001
 
 from __future__ import annotations
 
@@ -78,9 +78,7 @@ def test_header_only_is_an_empty_table(inputs: InputsFolder) -> None:
 
 def test_xlsx_and_parquet_header_only_are_empty_tables(inputs: InputsFolder) -> None:
     inputs.raw("complaints.xlsx", xlsx_bytes([["ticket_id", "partner_id", "received_at", "resolved_at"]]))
-    empty = pl.DataFrame(
-        schema={"refund_id": pl.String, "partner_id": pl.Null, "amount": pl.Null, "kind": pl.Null}
-    )
+    empty = pl.DataFrame(schema={"refund_id": pl.String, "partner_id": pl.Null, "amount": pl.Null, "kind": pl.Null})
     inputs.raw("refunds.parquet", parquet_bytes(empty))
     result = inputs.load()
     assert list(result.issues) == []
@@ -188,9 +186,7 @@ def test_parquet_native_types(inputs: InputsFolder) -> None:
         }
     )
     inputs.raw("complaints.parquet", parquet_bytes(frame))
-    billing = pl.DataFrame(
-        {"partner_id": ["P1", "P2"], "billed_users": [20000, None], "group_customers": [None, 12]}
-    )
+    billing = pl.DataFrame({"partner_id": ["P1", "P2"], "billed_users": [20000, None], "group_customers": [None, 12]})
     inputs.raw("billing.parquet", parquet_bytes(billing))
     partners = pl.DataFrame(
         {"partner_id": [" P1", "P2"], "partner_name": ["A", "B"], "mode": ["C", "EMP"]},
@@ -210,9 +206,7 @@ def test_parquet_native_types(inputs: InputsFolder) -> None:
 def test_parquet_float_money_and_wrong_type(inputs: InputsFolder) -> None:
     settlement = pl.DataFrame({"partner_id": ["P1", "P2"], "gross_amount": [2000.1, 0.125]})
     inputs.raw("settlement.parquet", parquet_bytes(settlement))
-    billing = pl.DataFrame(
-        {"partner_id": ["P1", "P2"], "billed_users": [[1], [2]], "group_customers": [1, 12]}
-    )
+    billing = pl.DataFrame({"partner_id": ["P1", "P2"], "billed_users": [[1], [2]], "group_customers": [1, 12]})
     inputs.raw("billing.parquet", parquet_bytes(billing))
     result = inputs.load()
     assert [str(e) for e in result.issues.errors] == [
@@ -348,9 +342,7 @@ def test_missing_required_column(inputs: InputsFolder) -> None:
 
 
 def test_column_mapped_twice(inputs: InputsFolder) -> None:
-    inputs.csv(
-        "complaints", "ticket_id,partner_id,received_at,受理时间,resolved_at\nT1,P1,2026-03-02 09:00,,\n"
-    )
+    inputs.csv("complaints", "ticket_id,partner_id,received_at,受理时间,resolved_at\nT1,P1,2026-03-02 09:00,,\n")
     errors = inputs.errors(columns={"complaints": {"受理时间": "received_at"}})
     assert errors == [
         "complaints.csv:1: received_at: column given twice: 'received_at' (column 3) and '受理时间' (column 4) "

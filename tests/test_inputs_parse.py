@@ -1,7 +1,7 @@
 """Typing cells by kind: booleans, date-times, dates, money, scores, ints, enums, defaults."""
 
 # Messages are asserted whole, as users read them; timestamps are naive local time by design.
-# ruff: noqa: E501, DTZ001
+# ruff: noqa: DTZ001
 
 from __future__ import annotations
 
@@ -22,9 +22,7 @@ GROSS = TABLES["settlement"].column("gross_amount")
 AMOUNT = TABLES["refunds"].column("amount")
 SCORE = TABLES["surveys"].column("score")
 BILLED = TABLES["billing"].column("billed_users")
-MONEY_EXPECTED = (
-    "an amount in yuan ≥ 0 with at most 2 decimals, e.g. 1234.50, without separators or currency sign"
-)
+MONEY_EXPECTED = "an amount in yuan ≥ 0 with at most 2 decimals, e.g. 1234.50, without separators or currency sign"
 
 
 def parse(values: list[object], column: Column, dtype: pl.DataType | None = None) -> Parsed:
@@ -249,8 +247,7 @@ def test_defaults_for_absent_optional_columns(inputs: InputsFolder) -> None:
 def test_empty_cell_in_required_column(inputs: InputsFolder) -> None:
     inputs.csv("complaints", "ticket_id,partner_id,received_at,resolved_at\nT1,P1,,\n,P2,2026-03-02 09:00,\n")
     assert inputs.errors() == [
-        "complaints.csv:2: received_at: empty cell (expected YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS] or "
-        "ISO 8601)",
+        "complaints.csv:2: received_at: empty cell (expected YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS] or ISO 8601)",
         "complaints.csv:3: ticket_id: empty cell (expected a text value)",
     ]
 

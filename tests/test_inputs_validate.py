@@ -1,7 +1,6 @@
 """Checks across rows and tables, rows left out with warnings, and the error cap."""
 
 # Messages are asserted whole, as users read them.
-# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -93,9 +92,7 @@ def test_mode_needs_its_base(inputs: InputsFolder) -> None:
 
 def test_bad_cell_is_not_also_reported_as_empty(inputs: InputsFolder) -> None:
     inputs.csv("billing", "partner_id,billed_users,group_customers\nP1,lots,\nP2,,12\n")
-    assert inputs.errors() == [
-        "billing.csv:2: billed_users: not a whole number: 'lots' (expected a whole number ≥ 0)"
-    ]
+    assert inputs.errors() == ["billing.csv:2: billed_users: not a whole number: 'lots' (expected a whole number ≥ 0)"]
 
 
 def test_missing_partners_table_gives_one_error(inputs: InputsFolder) -> None:
@@ -172,8 +169,7 @@ def test_error_cap(inputs: InputsFolder) -> None:
     errors = [str(e) for e in result.issues.errors]
     assert len(errors) == 4
     assert (
-        errors[0]
-        == "2026-03: ... and 9 more errors not shown (max_errors = 3) (complaints.csv: 7, settlement.csv: 2)"
+        errors[0] == "2026-03: ... and 9 more errors not shown (max_errors = 3) (complaints.csv: 7, settlement.csv: 2)"
     )
     assert [e.split(": ")[0] for e in errors[1:]] == [
         "complaints.csv:2",

@@ -15,8 +15,16 @@ from scorecard.ledger.record import RunMeta, record_period
 from scorecard.periods import Period
 
 RS = default_config().config.ruleset_for(Period(2026, 1))
-NO_REFUNDS = pl.DataFrame(schema={"refund_id": pl.String, "partner_id": pl.String, "kind": pl.String,
-                                  "amount": pl.Int64, "customer_id": pl.String, "_line": pl.Int64})
+NO_REFUNDS = pl.DataFrame(
+    schema={
+        "refund_id": pl.String,
+        "partner_id": pl.String,
+        "kind": pl.String,
+        "amount": pl.Int64,
+        "customer_id": pl.String,
+        "_line": pl.Int64,
+    }
+)
 
 
 def record(ledger: Ledger, period: Period, **over: object) -> None:

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from scorecard.money import MoneyError, fen_times, format_fen, parse_yuan, round_half_up
 
 
-@pytest.mark.parametrize(("text", "fen"), [("1234", 123400), ("1234.5", 123450), ("1234.50", 123450), ("0.01", 1), (" 7 ", 700)])
+@pytest.mark.parametrize(
+    ("text", "fen"), [("1234", 123400), ("1234.5", 123450), ("1234.50", 123450), ("0.01", 1), (" 7 ", 700)]
+)
 def test_parse_yuan(text: str, fen: int) -> None:
     assert parse_yuan(text) == fen
 

@@ -60,9 +60,7 @@ def cli(*args: str) -> Result:
 def assert_reported(result: Result, code: int, *needles: str) -> None:
     """Exit ``code``, every needle in the output, and never a traceback."""
     text = result.output
-    assert result.exit_code == code, (
-        f"exit {result.exit_code}, expected {code}:\n{text}\n{result.exception!r}"
-    )
+    assert result.exit_code == code, f"exit {result.exit_code}, expected {code}:\n{text}\n{result.exception!r}"
     assert "Traceback" not in text
     if code == 1:  # a reported error, not an exception that escaped
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -188,9 +186,7 @@ def test_shuffled_input_rows_give_identical_outputs(demo_template: Path, tmp_pat
     demo = Workspace.at(demo_template)
     for month in MONTHS:
         for name in ("scorecard.csv", "notices.csv"):
-            assert (ws.out / month / name).read_bytes() == (demo.out / month / name).read_bytes(), (
-                f"{month}/{name}"
-            )
+            assert (ws.out / month / name).read_bytes() == (demo.out / month / name).read_bytes(), f"{month}/{name}"
         got = json.loads((ws.out / month / "manifest.json").read_text(encoding="utf-8"))
         want = json.loads((demo.out / month / "manifest.json").read_text(encoding="utf-8"))
         assert got["totals_fen"] == want["totals_fen"], month
@@ -242,9 +238,7 @@ def test_mean_resolution_hours_independent_of_row_order(tmp_path: Path) -> None:
         row = next(r for r in csv_rows(ws.out / "2026-01" / "scorecard.csv") if r["partner_id"] == "SI-0002")
         assert row["valid_complaints"] == "4"
     assert outputs[0] == outputs[1] == outputs[2], [
-        next(r for r in csv.DictReader(io.StringIO(o.decode())) if r["partner_id"] == "SI-0002")[
-            "avg_resolution_hours"
-        ]
+        next(r for r in csv.DictReader(io.StringIO(o.decode())) if r["partner_id"] == "SI-0002")["avg_resolution_hours"]
         for o in outputs
     ]
 
@@ -329,15 +323,11 @@ def bumped_reference(feb_template: Path, tmp_path_factory: pytest.TempPathFactor
         ("transaction-spill", 2),  # the same on a ledger whose pages spilled to the file before COMMIT
     ],
 )
-def test_killed_run_leaves_previous_state(
-    feb_ws: Workspace, bumped_reference: Workspace, point: str, nth: int
-) -> None:
+def test_killed_run_leaves_previous_state(feb_ws: Workspace, bumped_reference: Workspace, point: str, nth: int) -> None:
     bump_february(feb_ws)
     out_before, db_before = tree_bytes(feb_ws.out), feb_ws.db.read_bytes()
     new_outputs = visible(tree_bytes(bumped_reference.out))
-    assert visible(out_before) != new_outputs, (
-        "the new run must write other outputs, or the test proves nothing"
-    )
+    assert visible(out_before) != new_outputs, "the new run must write other outputs, or the test proves nothing"
 
     proc = subprocess.run(
         [sys.executable, "-c", KILLED_RUN, str(feb_ws.root), "2026-02", point, str(nth)],
@@ -414,9 +404,7 @@ def test_rerun_after_a_kill_between_the_renames_restores_consistency(
 SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 
 
-def test_second_run_stops_while_the_workspace_is_locked(
-    feb_ws: Workspace, bumped_reference: Workspace
-) -> None:
+def test_second_run_stops_while_the_workspace_is_locked(feb_ws: Workspace, bumped_reference: Workspace) -> None:
     bump_february(feb_ws)
     out_before, db_before = tree_bytes(feb_ws.out), feb_ws.db.read_bytes()
     with open(feb_ws.root / ".scorecard.lock", "a+") as fh:
@@ -600,9 +588,7 @@ def test_terminated_partner_rows_are_warnings(demo_template: Path) -> None:
     # Each ignored row is accounted for (grouping is fine): the oracle lists 54.
     expected = sum(
         "SI-0003" in line
-        for line in (FIXTURES / "expected" / "2026-04" / "warnings.txt")
-        .read_text(encoding="utf-8")
-        .splitlines()
+        for line in (FIXTURES / "expected" / "2026-04" / "warnings.txt").read_text(encoding="utf-8").splitlines()
     )
     counted = sum(int(m.group(1)) if (m := re.search(r"(\d+) rows? of partner", w)) else 1 for w in about)
     assert counted == expected == 54
@@ -650,12 +636,7 @@ def test_demo_scorecard_equals_expected(demo_template: Path, month: str) -> None
     assert [r["partner_id"] for r in got] == [r["partner_id"] for r in want]
     columns = [c for c in want[0] if c in got[0]]
     assert len(columns) == len(want[0]), f"columns missing: {set(want[0]) - set(got[0])}"
-    diffs = [
-        (w["partner_id"], c, g[c], w[c])
-        for g, w in zip(got, want, strict=True)
-        for c in columns
-        if g[c] != w[c]
-    ]
+    diffs = [(w["partner_id"], c, g[c], w[c]) for g, w in zip(got, want, strict=True) for c in columns if g[c] != w[c]]
     assert not diffs, diffs[:20]
 
 
@@ -724,9 +705,7 @@ def test_all_errors_of_a_month_reported_at_once(feb_ws: Workspace) -> None:
     set_cell(folder / "complaints.csv", 7, "ticket_id", "TS20260200001")
     out_before, db_before = tree_bytes(feb_ws.out), feb_ws.db.read_bytes()
     result = cli("--lang", "en", "-w", str(feb_ws.root), "run", "2026-02")
-    assert_reported(
-        result, 1, "settlement.csv:5: gross_amount: ", "complaints.csv:7: ticket_id: ", "2 errors"
-    )
+    assert_reported(result, 1, "settlement.csv:5: gross_amount: ", "complaints.csv:7: ticket_id: ", "2 errors")
     assert tree_bytes(feb_ws.out) == out_before
     assert feb_ws.db.read_bytes() == db_before
     assert not list(feb_ws.out.glob(".*")), "a temporary folder was left behind"

@@ -29,7 +29,9 @@ def test_rate_just_below_five_does_not_breach() -> None:
     assert "c-complaint-rate" not in breached(m)
 
 
-@pytest.mark.parametrize(("on_time", "total", "hit"), [(7499, 10000, True), (3, 4, False), (9, 12, False), (2, 3, True)])
+@pytest.mark.parametrize(
+    ("on_time", "total", "hit"), [(7499, 10000, True), (3, 4, False), (9, 12, False), (2, 3, True)]
+)
 def test_on_time_boundary(on_time: int, total: int, hit: bool) -> None:
     m = metrics(on_time_rate=Fraction(on_time, total))
     assert ("c-on-time" in breached(m)) is hit
@@ -58,8 +60,13 @@ def test_modes_decide_which_rules_apply() -> None:
 
 
 def test_major_and_cost_over_revenue() -> None:
-    m = metrics(major_complaints=3, valid_complaints=3, service_cost=3 * 3000, gross_amount=8999,
-                complaint_rate_per_10k=Fraction(3 * 10000, 20000))
+    m = metrics(
+        major_complaints=3,
+        valid_complaints=3,
+        service_cost=3 * 3000,
+        gross_amount=8999,
+        complaint_rate_per_10k=Fraction(3 * 10000, 20000),
+    )
     assert {"major-complaints", "cost-over-revenue"} <= set(breached(m))
     assert "cost-over-revenue" not in breached(metrics(service_cost=9000, gross_amount=9000))
 

@@ -38,7 +38,9 @@ def test_empty_on_time_scores_100_and_zero_base_scores_0() -> None:
 
 def test_score_rounds_half_up_exactly() -> None:
     # response 99.99 and 100: find a weighted sum ending in .xx5 exactly
-    s = score(metrics(complaint_rate_per_10k=Fraction(0), on_time_rate=Fraction(1), response_score=Decimal("99.95")), RS)
+    s = score(
+        metrics(complaint_rate_per_10k=Fraction(0), on_time_rate=Fraction(1), response_score=Decimal("99.95")), RS
+    )
     # 40 + 30 + 0.3 * 99.95 = 99.985 -> 99.99
     assert s.score == Decimal("99.99")
 
@@ -57,8 +59,14 @@ def test_band_boundary_uses_rounded_score() -> None:
 
 
 def test_emp_without_survey_moves_weight_to_response() -> None:
-    m = metrics(mode="EMP", billed_users=None, group_customers=50, valid_complaints=0, satisfaction=None,
-                response_score=Decimal(80))
+    m = metrics(
+        mode="EMP",
+        billed_users=None,
+        group_customers=50,
+        valid_complaints=0,
+        satisfaction=None,
+        response_score=Decimal(80),
+    )
     s = score(m, RS)
     weights = {p.metric: p.weight for p in s.parts}
     assert weights == {"valid_complaints": Fraction(2, 5), "response_score": Fraction(3, 5)}

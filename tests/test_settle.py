@@ -13,9 +13,14 @@ fen = st.integers(min_value=0, max_value=10**11)
 
 @settings(max_examples=5000, deadline=None)
 @given(fen, fen, fen, fen, fen, st.booleans(), st.booleans())
-def test_invariant_and_payout_never_negative(g: int, r: int, f: int, cin: int, hin: int, term: bool, hold: bool) -> None:
+def test_invariant_and_payout_never_negative(
+    g: int, r: int, f: int, cin: int, hin: int, term: bool, hold: bool
+) -> None:
     s = settle(g, r, f, cin, hin, terminated=term, on_hold=hold)
-    assert s.payout + (s.held_out - s.held_in) + s.refund_deduction + s.score_deduction + s.receivable_in == s.gross + s.receivable_out
+    assert (
+        s.payout + (s.held_out - s.held_in) + s.refund_deduction + s.score_deduction + s.receivable_in
+        == s.gross + s.receivable_out
+    )
     assert s.payout >= 0 and s.held_out >= 0 and s.receivable_out >= 0
     if term or hold:
         assert s.payout == 0 and s.released == 0

@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("demo") / "ws"
-    return run_demo(root, FIXTURES, Console(file=open("/dev/null", "w")))  # noqa: SIM115
+    return run_demo(root, FIXTURES, Console(file=open("/dev/null", "w")))
 
 
 @pytest.fixture
@@ -40,8 +40,15 @@ def sha(path: Path) -> str:
 def test_rule_set_applies_from_its_month_only(demo: Workspace) -> None:
     with Ledger(demo.db, readonly=True) as ledger:
         versions = {str(p.period): p.ruleset_version for p in ledger.periods()}
-    assert versions == {"2026-01": "2026.1", "2026-02": "2026.1", "2026-03": "2026.1",
-                        "2026-04": "2026.2", "2026-05": "2026.2", "2026-06": "2026.2", "2026-07": "2026.2"}
+    assert versions == {
+        "2026-01": "2026.1",
+        "2026-02": "2026.1",
+        "2026-03": "2026.1",
+        "2026-04": "2026.2",
+        "2026-05": "2026.2",
+        "2026-06": "2026.2",
+        "2026-07": "2026.2",
+    }
     manifest = json.loads((demo.out_for(Period(2026, 4)) / "manifest.json").read_text())
     assert manifest["rule_version"] == "2026.2"
     # SI-0023 at exactly 4.0 per 10k: compliant in March (threshold 5), breaching in April (threshold 4)

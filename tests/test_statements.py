@@ -128,9 +128,7 @@ def test_no_statement_holds_another_partners_data(scenario: Any) -> None:
                 refunds.setdefault(x["partner_id"], []).append(x["refund_id"])
             for lang in ("en", "zh"):
                 for pid, own in results.items():
-                    own_amounts = {
-                        own[f] for f in ("gross_amount", "payout", "held_out", "held_in", "released")
-                    }
+                    own_amounts = {own[f] for f in ("gross_amount", "payout", "held_out", "held_in", "released")}
                     page_text = page(ws, period, pid, lang)
                     cells = all_cells(book(ws, period, pid, lang))
                     strings = [c.value for c in cells if isinstance(c.value, str)]
@@ -138,8 +136,12 @@ def test_no_statement_holds_another_partners_data(scenario: Any) -> None:
                     for other, r in results.items():
                         if other == pid:
                             continue
-                        for secret in (other, r["partner_name"], html.escape(r["partner_name"]),
-                                       *refunds.get(other, [])):
+                        for secret in (
+                            other,
+                            r["partner_name"],
+                            html.escape(r["partner_name"]),
+                            *refunds.get(other, []),
+                        ):
                             if secret:
                                 assert secret not in page_text, (period, pid, secret)
                                 assert not any(secret in s for s in strings), (period, pid, secret)
@@ -161,9 +163,7 @@ def test_demo_statements_are_isolated(demo_ws: Workspace) -> None:
     for w in outcome.written:
         page_text = (outcome.folder / w.html).read_text(encoding="utf-8")
         strings = " ".join(
-            str(c.value)
-            for c in all_cells(openpyxl.load_workbook(outcome.folder / w.xlsx))
-            if isinstance(c.value, str)
+            str(c.value) for c in all_cells(openpyxl.load_workbook(outcome.folder / w.xlsx)) if isinstance(c.value, str)
         )
         for text in (page_text, strings):
             assert set(re.findall(r"SI-\d{4}", text)) == {w.partner_id}
@@ -216,9 +216,7 @@ def test_metrics_against_thresholds_and_what_to_fix(scenario: Any) -> None:
 
 def test_holds_say_what_lifts_them(scenario: Any) -> None:
     ws, _ = scenario
-    assert "released with the first period in which c-complaint-rate is no longer breached" in page(
-        ws, JAN, "BRAVO-02"
-    )
+    assert "released with the first period in which c-complaint-rate is no longer breached" in page(ws, JAN, "BRAVO-02")
     assert "held through 2026-01; released with 2026-02 unless another hold is then active" in page(
         ws, JAN, "CHARLIE-03"
     )
@@ -236,9 +234,7 @@ def test_refunds_conduct_and_notices(scenario: Any) -> None:
     text = visible_text(page(ws, JAN, "BRAVO-02"))
     assert re.search(r'RF-B-1\s+=HYPERLINK\("http://x"\)\s+double\s+100.00\s+2\s+200.00', text)
     assert re.search(r"Refund deduction\s+Refunds: 2 \(see the refund list\)\s+−250.50", text)
-    assert re.search(
-        r"rectification notice\s+c-complaint-rate\s+Rectify within the deadline\s+1\s+2026-03-03", text
-    )
+    assert re.search(r"rectification notice\s+c-complaint-rate\s+Rectify within the deadline\s+1\s+2026-03-03", text)
     delta = visible_text(page(ws, JAN, "DELTA-04"))
     assert re.search(r"2026-01-03\s+poor attitude\s+5.00\s+=cmd\|' /C calc'!A0", delta)
     assert re.search(r"Shortfall carried to next period\s+.*\s+\+1,432.76", delta)
@@ -255,9 +251,7 @@ def test_tickets_late_and_pending_marked_large_partner_page_lists_late_only(scen
     assert "Only late and pending tickets are listed here" in golf
     assert "60 valid complaints: 55 on time, 5 late, 0 pending" in visible_text(golf)
     sheet = book(ws, FEB, "../evil/GOLF-07")["Tickets"]
-    ids = [
-        r[0] for r in sheet.iter_rows(values_only=True) if isinstance(r[0], str) and r[0].startswith("TK-")
-    ]
+    ids = [r[0] for r in sheet.iter_rows(values_only=True) if isinstance(r[0], str) and r[0].startswith("TK-")]
     assert len(ids) == 60  # the workbook holds them all
     rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if r[0] in ids}
     assert sum(1 for r in rows.values() if r[5] == "late") == 5
@@ -337,9 +331,7 @@ def test_parallel_rendering_writes_the_same_statements(scenario: Any, tmp_path: 
     assert parallel == outs[FEB, "en"]
     for w in parallel.values():
         assert (tmp_path / "parallel" / w.html).read_bytes() == (folder(ws, FEB) / w.html).read_bytes()
-        a = [
-            (c.coordinate, c.value) for c in all_cells(openpyxl.load_workbook(tmp_path / "parallel" / w.xlsx))
-        ]
+        a = [(c.coordinate, c.value) for c in all_cells(openpyxl.load_workbook(tmp_path / "parallel" / w.xlsx))]
         b = [(c.coordinate, c.value) for c in all_cells(openpyxl.load_workbook(folder(ws, FEB) / w.xlsx))]
         assert a == b
 

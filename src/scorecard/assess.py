@@ -43,7 +43,9 @@ class PartnerResult:
         return sorted(r.rule_id for r in self.rules if r.breached)
 
 
-def assess_partner(m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period) -> tuple[PartnerResult, PartnerState]:
+def assess_partner(
+    m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period
+) -> tuple[PartnerResult, PartnerState]:
     results, effects = evaluate(m, ruleset, prev.streaks, period)
     sc = score(m, ruleset)
     f = fen_times(m.gross_amount, Fraction(sc.band_pct))

@@ -8,6 +8,7 @@ never fire, working-day windows on a calendar that does not cover a period.
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from scorecard.config import Config, LoadedConfig, RuleSet
@@ -27,14 +28,26 @@ def _rs_key(i: int, key: str) -> str:
 def _bands(i: int, rs: RuleSet, source: str, out: Issues) -> None:
     mins = [b.min_score for b in rs.score.bands]
     for m in sorted({m for m in mins if mins.count(m) > 1}):
-        out.error(source, None, _rs_key(i, "score.bands"), f"two bands start at {m}: they overlap", "one band per min_score")
+        out.error(
+            source, None, _rs_key(i, "score.bands"), f"two bands start at {m}: they overlap", "one band per min_score"
+        )
     if Decimal(0) not in mins:
-        out.error(source, None, _rs_key(i, "score.bands"),
-                  f"scores below {min(mins)} fall in no band (a gap)", "a band with min_score = 0")
+        out.error(
+            source,
+            None,
+            _rs_key(i, "score.bands"),
+            f"scores below {min(mins)} fall in no band (a gap)",
+            "a band with min_score = 0",
+        )
     deductions = [b.deduction for b in rs.score.bands]  # sorted by min_score, highest first
     if deductions != sorted(deductions):
-        out.warning(source, None, _rs_key(i, "score.bands"),
-                    "a higher score band deducts more than a lower one", "deductions that grow as the score falls")
+        out.warning(
+            source,
+            None,
+            _rs_key(i, "score.bands"),
+            "a higher score band deducts more than a lower one",
+            "deductions that grow as the score falls",
+        )
 
 
 def _points(i: int, rs: RuleSet, source: str, out: Issues) -> None:
@@ -45,11 +58,17 @@ def _points(i: int, rs: RuleSet, source: str, out: Issues) -> None:
         if len(pts) < 2:
             out.error(source, None, key, "a points table needs at least two points")
             continue
-        if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(xs)):
             out.error(source, None, key, "x values are not strictly increasing", "[[x, score], ...] sorted by x")
-        steps = [b - a for a, b in zip(ys, ys[1:], strict=False)]
+        steps = [b - a for a, b in itertools.pairwise(ys)]
         if any(s > 0 for s in steps) and any(s < 0 for s in steps):
-            out.error(source, None, key, "the table is not monotonic: scores go up and down", "scores that only rise or only fall")
+            out.error(
+                source,
+                None,
+                key,
+                "the table is not monotonic: scores go up and down",
+                "scores that only rise or only fall",
+            )
         if any(not (0 <= y <= 100) for y in ys):
             out.error(source, None, key, "a sub-score outside 0–100", "scores between 0 and 100")
 
@@ -64,8 +83,13 @@ def _weights(i: int, rs: RuleSet, source: str, out: Issues) -> None:
             if metric in MISSING_IN_MODE[mode]:
                 out.error(source, None, f"{key}.{metric}", f"{mode} partners have no {metric}")
             if metric not in SELF_SCORED and metric not in rs.score.points:
-                out.error(source, None, f"{key}.{metric}", "no points table for this metric",
-                          f"score.points.{metric} = [[x, score], ...]")
+                out.error(
+                    source,
+                    None,
+                    f"{key}.{metric}",
+                    "no points table for this metric",
+                    f"score.points.{metric} = [[x, score], ...]",
+                )
     for metric, target in rs.score.fallback.items():
         if not any(target in w for w in rs.score.weights.values()):
             out.error(source, None, _rs_key(i, f"score.fallback.{metric}"), f"{target} has no weight in any mode")
@@ -77,7 +101,9 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
         for mode in rule.modes:
             for metric in (rule.metric, rule.against):
                 if metric in MISSING_IN_MODE[mode]:
-                    out.error(source, None, f"{key}.modes", f"rule {rule.id} uses {metric}, which {mode} partners do not have")
+                    out.error(
+                        source, None, f"{key}.modes", f"rule {rule.id} uses {metric}, which {mode} partners do not have"
+                    )
         terminate_at = min(
             (a.streak if a.streak is not None else a.min_streak for a in rule.actions if a.kind == "terminate"),
             default=None,
@@ -85,10 +111,19 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
         for k, action in enumerate(rule.actions):
             first = action.streak if action.streak is not None else action.min_streak
             if terminate_at is not None and action.kind != "terminate" and first > terminate_at:
-                out.error(source, None, f"{key}.actions[{k}]",
-                          f"fires at streak {first}, but the partner is terminated at streak {terminate_at}",
-                          f"a streak of at most {terminate_at}")
-            if action.kind == "terminate" and action.streak is None and action.min_streak == 1 and len(rule.actions) > 1:
+                out.error(
+                    source,
+                    None,
+                    f"{key}.actions[{k}]",
+                    f"fires at streak {first}, but the partner is terminated at streak {terminate_at}",
+                    f"a streak of at most {terminate_at}",
+                )
+            if (
+                action.kind == "terminate"
+                and action.streak is None
+                and action.min_streak == 1
+                and len(rule.actions) > 1
+            ):
                 out.warning(source, None, f"{key}.actions[{k}]", "terminates at the first breach")
 
 
@@ -107,10 +142,14 @@ def _calendar(config: Config, source: str, periods: list[Period], out: Issues) -
         # a deadline can fall in the next year for a December ticket
         years = {period.year, period.next().year} if period.month == 12 else {period.year}
         for year in sorted(years - set(covered)):
-            out.error(source, None, uses_workdays[0],
-                      f"working-day windows need the official calendar of {year}, which is not published in this "
-                      f"version of the holiday data (covers {covered.start}–{covered.stop - 1})",
-                      "clock-hour windows or an updated 'holidays' package")
+            out.error(
+                source,
+                None,
+                uses_workdays[0],
+                f"working-day windows need the official calendar of {year}, which is not published in this "
+                f"version of the holiday data (covers {covered.start}–{covered.stop - 1})",
+                "clock-hour windows or an updated 'holidays' package",
+            )
 
 
 def check(loaded: LoadedConfig, periods: list[Period] | None = None) -> Issues:

@@ -26,8 +26,12 @@ from scorecard.periods import Period
 from scorecard.report import terminal
 from scorecard.workspace import Workspace
 
-app = typer.Typer(help="Monthly partner assessment and settlement-penalty calculator.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, rich_markup_mode=None)
+app = typer.Typer(
+    help="Monthly partner assessment and settlement-penalty calculator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 config_app = typer.Typer(help="Check the configuration or export its JSON Schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 export_app = typer.Typer(help="Export a period for other users (finance).", no_args_is_help=True)
@@ -78,11 +82,15 @@ PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", 
 def main_options(
     ctx: typer.Context,
     workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")] = Path("."),
-    config: Annotated[Path | None, typer.Option(help="Configuration file [default: WORKSPACE/config/scorecard.toml].")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Configuration file [default: WORKSPACE/config/scorecard.toml].")
+    ] = None,
     inputs: Annotated[Path | None, typer.Option(help="Inputs folder [default: WORKSPACE/inputs].")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Outputs folder [default: WORKSPACE/out].")] = None,
     db: Annotated[Path | None, typer.Option(help="Ledger file [default: WORKSPACE/scorecard.db].")] = None,
-    lang: Annotated[str | None, typer.Option(help="Language of the output: zh or en [default: from configuration].")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the output: zh or en [default: from configuration].")
+    ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
@@ -115,13 +123,14 @@ def validate(ctx: typer.Context, period: PeriodArg) -> None:
 def run(
     ctx: typer.Context,
     period: PeriodArg,
-    allow_rule_change: Annotated[bool, typer.Option(help="Re-assess a draft whose rules changed since it was run.")] = False,
+    allow_rule_change: Annotated[
+        bool, typer.Option(help="Re-assess a draft whose rules changed since it was run.")
+    ] = False,
 ) -> None:
     """Assess a period: scorecard.csv, notices.csv and manifest.json, recorded as a draft."""
     opts: Options = ctx.obj
     with reported(opts), err.status("…") as status:
-        result = pipeline.run(opts.workspace, period, allow_rule_change=allow_rule_change,
-                              progress=lambda msg: status.update(msg))
+        result = pipeline.run(opts.workspace, period, allow_rule_change=allow_rule_change, progress=status.update)
     lang = opts.language()
     terminal.print_issues(err, result.assessment.warnings, lang)
     terminal.run_summary(out, result.assessment.results, lang)
@@ -183,8 +192,14 @@ def simulate(
     ctx: typer.Context,
     period: PeriodArg,
     rules: Annotated[Path | None, typer.Option(help="A TOML file holding the rule set to try.")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Change one setting: path=value (repeatable), "
-                    "e.g. rules.c-complaint-rate.threshold=4 or score.bands[1].deduction=0.03.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Change one setting: path=value (repeatable), "
+            "e.g. rules.c-complaint-rate.threshold=4 or score.bands[1].deduction=0.03.",
+        ),
+    ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List every partner, not only those that change.")] = False,
     xlsx: Annotated[Path | None, typer.Option(help="Also write every partner's comparison to this workbook.")] = None,
 ) -> None:
@@ -204,7 +219,8 @@ def simulate(
 @export_app.command("finance")
 def export_finance(ctx: typer.Context, period: PeriodArg) -> None:
     """Write the settlement workbook for finance: out/YYYY-MM/settlement-YYYY-MM.xlsx."""
-    from scorecard.report.finance import export_finance as export, summary_lines
+    from scorecard.report.finance import export_finance as export
+    from scorecard.report.finance import summary_lines
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -219,19 +235,28 @@ def statements(
     ctx: typer.Context,
     period: PeriodArg,
     partner: Annotated[str | None, typer.Option(help="Only this partner's statement.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core for many partners].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: one per core for many partners].")
+    ] = None,
 ) -> None:
     """Write each partner's statement (HTML page and workbook) to out/YYYY-MM/statements/."""
     from rich.progress import Progress
 
-    from scorecard.report.statements import statements as write, summary_line
+    from scorecard.report.statements import statements as write
+    from scorecard.report.statements import summary_line
 
     opts: Options = ctx.obj
     with reported(opts), Progress(console=err, transient=True) as bar:
         lang = opts.language()
         task = bar.add_task(str(period), total=None)
-        outcome = write(opts.workspace, period, lang, partner, workers=workers,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+        outcome = write(
+            opts.workspace,
+            period,
+            lang,
+            partner,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     out.print(summary_line(outcome, lang))
 
 
@@ -251,7 +276,9 @@ def demo(
 @config_app.command("check")
 def config_check(
     ctx: typer.Context,
-    period: Annotated[list[str] | None, typer.Option(help="Also check the calendar covers this period (repeatable).")] = None,
+    period: Annotated[
+        list[str] | None, typer.Option(help="Also check the calendar covers this period (repeatable).")
+    ] = None,
 ) -> None:
     """Validate the configuration: schema, bands, points tables, weights, actions, calendar."""
     opts: Options = ctx.obj

@@ -217,7 +217,9 @@ class RuleSet(Strict):
 
 class Config(Strict):
     general: General = General()
-    columns: dict[Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]] = {}
+    columns: dict[
+        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]
+    ] = {}
     response: Response
     windows: WindowsConfig = WindowsConfig()
     rulesets: list[RuleSet] = Field(min_length=1)
@@ -239,7 +241,15 @@ class Config(Strict):
         if not in_effect:
             first = min(r.effective_from for r in self.rulesets)
             raise InputError(
-                [Issue("configuration", None, "rulesets", f"no rule set is in effect for {period}", f"effective_from <= {period}; the first is {first}")]
+                [
+                    Issue(
+                        "configuration",
+                        None,
+                        "rulesets",
+                        f"no rule set is in effect for {period}",
+                        f"effective_from <= {period}; the first is {first}",
+                    )
+                ]
             )
         return max(in_effect, key=lambda r: r.start)
 

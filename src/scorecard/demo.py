@@ -45,8 +45,17 @@ def _fresh(root: Path) -> None:
     """Replace an earlier demo workspace; never delete a folder the demo did not make."""
     if root.exists() and any(root.iterdir()):
         if not (root / MARKER).exists():
-            raise InputError([Issue(str(root), None, None, "the folder exists and is not a demo workspace; nothing was changed",
-                                    "a new folder, or one made by scorecard demo")])
+            raise InputError(
+                [
+                    Issue(
+                        str(root),
+                        None,
+                        None,
+                        "the folder exists and is not a demo workspace; nothing was changed",
+                        "a new folder, or one made by scorecard demo",
+                    )
+                ]
+            )
         shutil.rmtree(root)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -50,10 +50,14 @@ class Issues:
     def add(self, issue: Issue) -> None:
         self._items.append(issue)
 
-    def error(self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None) -> None:
+    def error(
+        self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None
+    ) -> None:
         self._items.append(Issue(source, line, column, message, expected))
 
-    def warning(self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None) -> None:
+    def warning(
+        self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None
+    ) -> None:
         self._items.append(Issue(source, line, column, message, expected, Severity.WARNING))
 
     def extend(self, other: Iterable[Issue]) -> None:

@@ -61,7 +61,9 @@ def cutoff(period: Period, config: Config) -> date:
     return period.end.date() + timedelta(days=config.general.cutoff_grace_days)
 
 
-def _deadline(received: pl.Expr, category: pl.Expr, windows: Windows, period: Period, prefix: str) -> tuple[pl.Expr, list[pl.DataFrame]]:
+def _deadline(
+    received: pl.Expr, category: pl.Expr, windows: Windows, period: Period, prefix: str
+) -> tuple[pl.Expr, list[pl.DataFrame]]:
     """Deadline expression per category; working-day windows join lookup tables."""
     lookups: list[pl.DataFrame] = []
     expr = pl.lit(None, dtype=pl.Datetime("us"))
@@ -94,7 +96,9 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     due, lookups = _deadline(pl.col("received_at"), pl.col("category"), config.windows.completion, period, "due")
     exprs: dict[str, pl.Expr] = {"deadline": due}
     if with_reply:
-        reply_due, reply_lookups = _deadline(pl.col("received_at"), pl.col("category"), config.windows.reply, period, "reply")
+        reply_due, reply_lookups = _deadline(
+            pl.col("received_at"), pl.col("category"), config.windows.reply, period, "reply"
+        )
         lookups += reply_lookups
         exprs["reply_deadline"] = reply_due
     if lookups:
@@ -126,8 +130,20 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
             .then(pl.lit("late"))
             .otherwise(pl.lit("pending"))
         )
-    keep = ["ticket_id", "partner_id", "received_at", "resolved_at", "category", "is_repeat", "is_major", "_line",
-            "deadline", "state", "resolution_seconds", "resolution_hours"]
+    keep = [
+        "ticket_id",
+        "partner_id",
+        "received_at",
+        "resolved_at",
+        "category",
+        "is_repeat",
+        "is_major",
+        "_line",
+        "deadline",
+        "state",
+        "resolution_seconds",
+        "resolution_hours",
+    ]
     if with_reply:
         keep += ["first_reply_at", "reply_deadline", "reply_state"]
     return out.select(keep)
@@ -174,16 +190,18 @@ def compute(
     deductions = config.response.deductions
     conduct_points = {
         r["partner_id"]: (r["n"], sum((deductions[e] for e in r["events"]), Decimal(0)))
-        for r in conduct.group_by("partner_id").agg(pl.len().alias("n"), pl.col("event_type").alias("events")).to_dicts()
+        for r in conduct.group_by("partner_id")
+        .agg(pl.len().alias("n"), pl.col("event_type").alias("events"))
+        .to_dicts()
     }
     survey = {
         r["partner_id"]: (r["n"], r["total"])
-        for r in surveys.group_by("partner_id").agg(pl.len().alias("n"), pl.col("score").sum().alias("total")).to_dicts()
+        for r in surveys.group_by("partner_id")
+        .agg(pl.len().alias("n"), pl.col("score").sum().alias("total"))
+        .to_dicts()
     }
     multiplier = pl.when(pl.col("kind") == "double").then(2).otherwise(1)
-    refund = dict(
-        refunds.group_by("partner_id").agg((pl.col("amount") * multiplier).sum().alias("r")).iter_rows()
-    )
+    refund = dict(refunds.group_by("partner_id").agg((pl.col("amount") * multiplier).sum().alias("r")).iter_rows())
     bill = {r["partner_id"]: r for r in billing.to_dicts()}
     gross = dict(settlement.select("partner_id", "gross_amount").iter_rows())
     count = {r["partner_id"]: r for r in counts.to_dicts()}
@@ -223,11 +241,15 @@ def compute(
                     else None
                 ),
                 avg_resolution_hours=(
-                    Fraction(c["resolution_seconds"], 3600 * c["resolved_tickets"]) if c.get("resolved_tickets") else None
+                    Fraction(c["resolution_seconds"], 3600 * c["resolved_tickets"])
+                    if c.get("resolved_tickets")
+                    else None
                 ),
                 # the interpolated quantile of whole seconds, taken exactly from its decimal text
                 p90_resolution_hours=(
-                    None if c.get("p90_resolution_seconds") is None else Fraction(str(c["p90_resolution_seconds"])) / 3600
+                    None
+                    if c.get("p90_resolution_seconds") is None
+                    else Fraction(str(c["p90_resolution_seconds"])) / 3600
                 ),
                 conduct_events=n_events,
                 response_score=max(Decimal(100) - points, Decimal(0)),

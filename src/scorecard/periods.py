@@ -40,7 +40,7 @@ class Period:
     @property
     def start(self) -> datetime:
         """First instant of the month, naive local time."""
-        return datetime(self.year, self.month, 1)
+        return datetime(self.year, self.month, 1)  # noqa: DTZ001 - naive local time by design (SPEC §2)
 
     @property
     def end(self) -> datetime:

@@ -120,8 +120,16 @@ def assess_inputs(
     tickets = ticket_status(t["complaints"].frame.lazy(), period, config.config, with_reply)
     counts = ticket_counts(tickets, with_reply).collect()
     metrics = compute(
-        t["partners"].frame, t["billing"].frame, t["settlement"].frame, counts, t["conduct"].frame,
-        t["surveys"].frame, t["refunds"].frame, config.config, ruleset, with_reply,
+        t["partners"].frame,
+        t["billing"].frame,
+        t["settlement"].frame,
+        counts,
+        t["conduct"].frame,
+        t["surveys"].frame,
+        t["refunds"].frame,
+        config.config,
+        ruleset,
+        with_reply,
     )
     progress("applying rules and settling")
     results, states = assess(period, metrics, previous, ruleset)
@@ -157,8 +165,17 @@ def manifest(a: Assessment) -> dict[str, object]:
         },
         "totals_fen": {
             field: sum(getattr(r.settlement, field) for r in a.results)
-            for field in ("gross", "refund_deduction", "score_deduction", "receivable_in", "receivable_out",
-                          "held_in", "held_out", "released", "payout")
+            for field in (
+                "gross",
+                "refund_deduction",
+                "score_deduction",
+                "receivable_in",
+                "receivable_out",
+                "held_in",
+                "held_out",
+                "released",
+                "payout",
+            )
         },
         "warnings": [str(w) for w in a.warnings],
     }
@@ -178,14 +195,19 @@ def run(ws: Workspace, period: Period, *, allow_rule_change: bool = False, progr
                 new_hash = config.ruleset_hash(period)
                 if draft and draft.ruleset_hash != new_hash and not allow_rule_change:
                     raise LedgerError(
-                        f"the rules for {period} changed since its draft was run (rule set {draft.ruleset_version} "
-                        f"-> {config.config.ruleset_for(period).version}); run again with --allow-rule-change to re-assess it"
+                        f"the rules for {period} changed since its draft was run (rule set "
+                        f"{draft.ruleset_version} -> {config.config.ruleset_for(period).version}); "
+                        "run again with --allow-rule-change to re-assess it"
                     )
         a = assess_period(ws, period, config, previous, progress)
         progress("writing the ledger and outputs")
         man = manifest(a)
         meta = RunMeta(
-            period, a.ruleset.version, str(man["ruleset_hash"]), config.sha256, str(man["inputs_hash"]),
+            period,
+            a.ruleset.version,
+            str(man["ruleset_hash"]),
+            config.sha256,
+            str(man["inputs_hash"]),
             tuple((name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())),
         )
         refunds = a.inputs.tables["refunds"].frame
@@ -194,7 +216,13 @@ def run(ws: Workspace, period: Period, *, allow_rule_change: bool = False, progr
             fsync_write(tmp / "notices.csv", notices_csv(period, a.results, a.ruleset, config.config.general.language))
             fsync_write(tmp / "manifest.json", json.dumps(man, indent=2, ensure_ascii=False).encode() + b"\n")
             with Ledger(ws.db) as ledger:
-                record_period(ledger, meta, a.results, a.states, refunds.filter(pl.col("partner_id").is_in([r.partner_id for r in a.results])))
+                record_period(
+                    ledger,
+                    meta,
+                    a.results,
+                    a.states,
+                    refunds.filter(pl.col("partner_id").is_in([r.partner_id for r in a.results])),
+                )
     return RunOutcome(a, ws.out_for(period), man)
 
 

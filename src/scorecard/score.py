@@ -7,6 +7,7 @@ picks the band.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -41,7 +42,7 @@ def interpolate(points: list[tuple[Decimal, Decimal]], x: Fraction) -> Fraction:
     pts = sorted((Fraction(px), Fraction(py)) for px, py in points)
     if x <= pts[0][0]:
         return pts[0][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     return pts[-1][1]

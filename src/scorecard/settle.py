@@ -30,20 +30,31 @@ class Settlement:
     payout: int
 
     def check(self) -> None:
-        lhs = self.payout + (self.held_out - self.held_in) + self.refund_deduction + self.score_deduction + self.receivable_in
+        lhs = (
+            self.payout
+            + (self.held_out - self.held_in)
+            + self.refund_deduction
+            + self.score_deduction
+            + self.receivable_in
+        )
         rhs = self.gross + self.receivable_out
         if lhs != rhs or min(self.payout, self.held_out, self.receivable_out, self.released) < 0:
             raise InvariantError(f"settlement does not balance: {self}")
 
 
-def settle(gross: int, refunds: int, score_deduction: int, receivable_in: int, held_in: int,
-           *, terminated: bool, on_hold: bool) -> Settlement:
+def settle(
+    gross: int, refunds: int, score_deduction: int, receivable_in: int, held_in: int, *, terminated: bool, on_hold: bool
+) -> Settlement:
     available = gross - refunds - score_deduction - receivable_in
     receivable_out = max(-available, 0)
     available = max(available, 0)
     if terminated or on_hold:
-        s = Settlement(gross, refunds, score_deduction, receivable_in, receivable_out, held_in, held_in + available, 0, 0)
+        s = Settlement(
+            gross, refunds, score_deduction, receivable_in, receivable_out, held_in, held_in + available, 0, 0
+        )
     else:
-        s = Settlement(gross, refunds, score_deduction, receivable_in, receivable_out, held_in, 0, held_in, available + held_in)
+        s = Settlement(
+            gross, refunds, score_deduction, receivable_in, receivable_out, held_in, 0, held_in, available + held_in
+        )
     s.check()
     return s

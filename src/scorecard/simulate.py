@@ -53,8 +53,13 @@ class Simulation:
 def _row(r: PartnerResult | None) -> tuple[object, ...]:
     if r is None:
         return ()
-    return (r.score.score, r.score.band_pct, tuple(r.breached_rules), r.status,
-            *(getattr(r.settlement, f) for f in MONEY_FIELDS))
+    return (
+        r.score.score,
+        r.score.band_pct,
+        tuple(r.breached_rules),
+        r.status,
+        *(getattr(r.settlement, f) for f in MONEY_FIELDS),
+    )
 
 
 def _value(text: str) -> object:
@@ -125,7 +130,9 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
         ) from None
 
 
-def simulate(ws: Workspace, period: Period, rules_file: Path | None = None, sets: list[str] | None = None) -> Simulation:
+def simulate(
+    ws: Workspace, period: Period, rules_file: Path | None = None, sets: list[str] | None = None
+) -> Simulation:
     config = load_config(ws.config)
     alt_config = alternative(config, period, rules_file, sets or [])
     ledger = open_ledger(ws)

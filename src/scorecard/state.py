@@ -27,4 +27,6 @@ class PartnerState:
 
     def absent(self) -> PartnerState:
         """Not assessed this period: streaks reset, balances wait for the next assessed period."""
-        return PartnerState(self.partner_id, {}, self.hold_through, self.held, self.receivable, self.terminated_in, self.last_assessed)
+        return PartnerState(
+            self.partner_id, {}, self.hold_through, self.held, self.receivable, self.terminated_in, self.last_assessed
+        )

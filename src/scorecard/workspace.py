@@ -1,6 +1,6 @@
 """The workspace layout, an exclusive lock, and atomic replacement of outputs.
 
-    DIR/config/scorecard.toml   DIR/inputs/YYYY-MM/   DIR/out/YYYY-MM/   DIR/scorecard.db
+DIR/config/scorecard.toml   DIR/inputs/YYYY-MM/   DIR/out/YYYY-MM/   DIR/scorecard.db
 """
 
 from __future__ import annotations
@@ -30,8 +30,14 @@ class Workspace:
     db: Path
 
     @classmethod
-    def at(cls, root: Path, config: Path | None = None, inputs: Path | None = None,
-           out: Path | None = None, db: Path | None = None) -> Workspace:
+    def at(
+        cls,
+        root: Path,
+        config: Path | None = None,
+        inputs: Path | None = None,
+        out: Path | None = None,
+        db: Path | None = None,
+    ) -> Workspace:
         return cls(
             root=root,
             config=config or root / "config" / "scorecard.toml",
@@ -56,7 +62,14 @@ class Workspace:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise InputError(
-                    [Issue(str(path), None, None, "another scorecard command is running on this workspace; try again when it ends")],
+                    [
+                        Issue(
+                            str(path),
+                            None,
+                            None,
+                            "another scorecard command is running on this workspace; try again when it ends",
+                        )
+                    ],
                     "workspace is locked",
                 ) from None
             try:

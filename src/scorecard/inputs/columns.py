@@ -52,9 +52,7 @@ def map_columns(table: Table, raw: RawTable, mapping: Mapping[str, str]) -> tupl
     for name, found in claims.items():
         if len(found) > 1:
             listed = " and ".join(f"'{h}' (column {i + 1})" for i, h in found)
-            issues.append(
-                Issue(raw.source, 1, name, f"column given twice: {listed}", f"one column for {name}")
-            )
+            issues.append(Issue(raw.source, 1, name, f"column given twice: {listed}", f"one column for {name}"))
     for column in table.columns:
         if column.required and column.name not in claims:
             alternatives = sorted(k for k, v in aliases.items() if v == column.name)

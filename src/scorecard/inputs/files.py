@@ -189,9 +189,7 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
             source = data.decode("gb18030").encode("utf-8")
         except UnicodeDecodeError as e:
             line = data.count(b"\n", 0, e.start) + 1
-            return Issue(
-                path.name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text"
-            )
+            return Issue(path.name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text")
     header = pl.read_csv(source, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True)
     headers = tuple(_clean_header(v) for v in header.row(0)) if header.height else ()
     if not any(headers):
@@ -222,9 +220,7 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
         return Issue(path.name, None, None, message, "a Parquet file")
     data = pl.read_parquet(path).with_columns((cs.categorical() | cs.enum()).cast(pl.String))
     headers = tuple(_clean_header(c) for c in data.columns)
-    frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index(
-        "_line", offset=2
-    )
+    frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index("_line", offset=2)
     frame = _tidy(frame.with_columns(pl.col("_line").cast(pl.Int64)))
     return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
 
@@ -237,9 +233,7 @@ def _read_xlsx(path: Path, scan: _Scan) -> RawTable | Issue:
     """
     if not scan.head.startswith(_ZIP):
         what = _what_it_is(scan.head)
-        message = (
-            f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
-        )
+        message = f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
         return Issue(path.name, None, None, message, "an Excel .xlsx workbook")
     reader = fastexcel.read_excel(path)
     probe = reader.load_sheet(0, header_row=None, skip_rows=0, n_rows=_HEADER_SEARCH_ROWS, dtypes="string")

@@ -127,9 +127,7 @@ def _text(raw: pl.Series) -> Parsed:
         return Parsed(raw)
     if dtype.is_float():
         return Parsed(
-            _eval(
-                raw, pl.when(_INTEGRAL).then(_V.cast(pl.Int64).cast(pl.String)).otherwise(_V.cast(pl.String))
-            )
+            _eval(raw, pl.when(_INTEGRAL).then(_V.cast(pl.Int64).cast(pl.String)).otherwise(_V.cast(pl.String)))
         )
     if dtype.is_integer() or dtype.is_decimal() or dtype.is_temporal() or dtype == pl.Boolean:
         return Parsed(raw.cast(pl.String))
@@ -161,9 +159,7 @@ def _bool(raw: pl.Series, expected: str) -> Parsed:
     if dtype == pl.Boolean:
         return Parsed(raw)
     if dtype == pl.String:
-        values = _eval(
-            raw, _V.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
-        )
+        values = _eval(raw, _V.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean))
     elif dtype.is_numeric():
         values = _eval(raw, pl.when(_V == 1).then(True).when(_V == 0).then(False))
     else:
@@ -203,11 +199,7 @@ def _hundredths(raw: pl.Series, column: Column, expected: str) -> Parsed:
         values = _hundredths_float(raw)
     else:
         return _type_error(raw, "amounts" if column.kind == "money" else "scores")
-    what = (
-        "an amount in yuan with at most 2 decimals"
-        if column.kind == "money"
-        else "a score with at most 2 decimals"
-    )
+    what = "an amount in yuan with at most 2 decimals" if column.kind == "money" else "a score with at most 2 decimals"
     failures = [Failure(_failed(raw, values), f"not {what}", expected)]
     values, ranged = _in_range(values, column, expected, "amount" if column.kind == "money" else "score")
     return Parsed(values, (*failures, *ranged))
@@ -254,12 +246,8 @@ def _in_range(values: pl.Series, column: Column, expected: str, noun: str) -> tu
         checks.append((column.max_value < _V, f"{noun} above {top:g}"))
     if not checks:
         return values, []
-    masks = values.to_frame("v").select(
-        *(cond.fill_null(False).alias(f"m{i}") for i, (cond, _) in enumerate(checks))
-    )
-    failures = [
-        Failure(masks.get_column(f"m{i}"), message, expected) for i, (_, message) in enumerate(checks)
-    ]
+    masks = values.to_frame("v").select(*(cond.fill_null(False).alias(f"m{i}") for i, (cond, _) in enumerate(checks)))
+    failures = [Failure(masks.get_column(f"m{i}"), message, expected) for i, (_, message) in enumerate(checks)]
     out = _eval(values, pl.when(~pl.any_horizontal(*(cond.fill_null(False) for cond, _ in checks))).then(_V))
     return out, failures
 

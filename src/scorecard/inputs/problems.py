@@ -26,9 +26,7 @@ class ErrorSink:
         self._shown: list[Issue] = []
         self._totals: Counter[str] = Counter()
 
-    def add(
-        self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None
-    ) -> None:
+    def add(self, source: str, line: int | None, column: str | None, message: str, expected: str | None = None) -> None:
         self._totals[source] += 1
         self._shown.append(Issue(source, line, column, message, expected))
 
@@ -68,9 +66,7 @@ class ErrorSink:
         if rest:
             sources = sorted(dropped)
             source = sources[0] if len(sources) == 1 else self._summary_source
-            by_file = (
-                "" if len(sources) == 1 else " (" + ", ".join(f"{s}: {dropped[s]}" for s in sources) + ")"
-            )
+            by_file = "" if len(sources) == 1 else " (" + ", ".join(f"{s}: {dropped[s]}" for s in sources) + ")"
             noun = "error" if rest == 1 else "errors"
             kept.append(
                 Issue(

@@ -92,9 +92,7 @@ TABLES: dict[str, Table] = {
                 Column("received_at", "datetime"),
                 Column("resolved_at", "datetime", nullable=True),
                 Column("first_reply_at", "datetime", required=False, nullable=True),
-                Column(
-                    "category", "enum", required=False, nullable=True, default="normal", choices=CATEGORIES
-                ),
+                Column("category", "enum", required=False, nullable=True, default="normal", choices=CATEGORIES),
                 Column("valid", "bool", required=False, nullable=True, default=True),
                 Column("is_repeat", "bool", required=False, nullable=True, default=False),
                 Column("is_major", "bool", required=False, nullable=True, default=False),

@@ -56,9 +56,7 @@ def unknown_partners(staged: StagedTable, known: pl.Series, partners_source: str
     p = pl.col("partner_id")
     rows = staged.frame.filter(p.is_not_null() & ~p.is_in(known.implode()))
     message = pl.format("unknown partner '{}'", p)
-    sink.add_rows(
-        staged.source or "", staged.label("partner_id"), rows, message, f"a partner_id of {partners_source}"
-    )
+    sink.add_rows(staged.source or "", staged.label("partner_id"), rows, message, f"a partner_id of {partners_source}")
 
 
 def partners_without_row(partners: StagedTable, other: StagedTable, sink: ErrorSink) -> None:
@@ -102,9 +100,5 @@ def time_order(complaints: StagedTable, column: str, sink: ErrorSink) -> None:
         return
     later, received = pl.col(column), pl.col("received_at")
     rows = complaints.frame.filter(later < received)
-    message = pl.format(
-        "{} is before received_at {}", later.dt.to_string(_SHOWN), received.dt.to_string(_SHOWN)
-    )
-    sink.add_rows(
-        complaints.source or "", complaints.label(column), rows, message, f"{column} at or after received_at"
-    )
+    message = pl.format("{} is before received_at {}", later.dt.to_string(_SHOWN), received.dt.to_string(_SHOWN))
+    sink.add_rows(complaints.source or "", complaints.label(column), rows, message, f"{column} at or after received_at")

@@ -121,8 +121,16 @@ class Ledger:
     def periods(self) -> list[PeriodInfo]:
         rows = self.conn.execute("SELECT * FROM periods ORDER BY period").fetchall()
         return [
-            PeriodInfo(Period.parse(r["period"]), r["status"], r["ruleset_version"], r["ruleset_hash"],
-                       r["config_hash"], r["inputs_hash"], r["run_at"], r["closed_at"])
+            PeriodInfo(
+                Period.parse(r["period"]),
+                r["status"],
+                r["ruleset_version"],
+                r["ruleset_hash"],
+                r["config_hash"],
+                r["inputs_hash"],
+                r["run_at"],
+                r["closed_at"],
+            )
             for r in rows
         ]
 
@@ -141,7 +149,9 @@ class Ledger:
         last = self.last_closed()
         info = self.period(period)
         if info is not None and info.status == "closed":
-            raise LedgerError(f"{period} is closed and cannot be run again (reopen it first: scorecard reopen {period})")
+            raise LedgerError(
+                f"{period} is closed and cannot be run again (reopen it first: scorecard reopen {period})"
+            )
         if last is not None and period != last.next():
             raise LedgerError(
                 f"cannot run {period}: the last closed period is {last}, so the next to run is {last.next()}"
@@ -178,7 +188,9 @@ class Ledger:
             last = self.last_closed()
             if last is not None and period != last.next():
                 raise LedgerError(f"cannot close {period}: the next period to close is {last.next()}")
-            c.execute("INSERT INTO events (at, command, period, detail) VALUES (?, 'close', ?, '')", (now(), str(period)))
+            c.execute(
+                "INSERT INTO events (at, command, period, detail) VALUES (?, 'close', ?, '')", (now(), str(period))
+            )
             c.execute("UPDATE periods SET status = 'closed', closed_at = ? WHERE period = ?", (now(), str(period)))
 
     def reopen_period(self, period: Period, reason: str) -> None:
@@ -189,7 +201,10 @@ class Ledger:
                 raise LedgerError(f"cannot reopen {period}: {where}; only the last closed period can be reopened")
             if not reason.strip():
                 raise LedgerError("a reopening needs a reason (--reason)")
-            c.execute("INSERT INTO events (at, command, period, detail) VALUES (?, 'reopen', ?, ?)", (now(), str(period), reason))
+            c.execute(
+                "INSERT INTO events (at, command, period, detail) VALUES (?, 'reopen', ?, ?)",
+                (now(), str(period), reason),
+            )
             c.execute("UPDATE periods SET status = 'draft', closed_at = NULL WHERE period = ?", (str(period),))
 
     def replace_draft(self, c: sqlite3.Connection, period: Period) -> None:
@@ -197,7 +212,7 @@ class Ledger:
         drafts = [str(p.period) for p in self.periods() if p.status == "draft"]
         for d in drafts:
             for table in PERIOD_TABLES:
-                c.execute(f"DELETE FROM {table} WHERE period = ?", (d,))  # noqa: S608 - fixed table names
+                c.execute(f"DELETE FROM {table} WHERE period = ?", (d,))
             c.execute("DELETE FROM periods WHERE period = ?", (d,))
 
     def events(self) -> list[sqlite3.Row]:

@@ -24,8 +24,7 @@ def _closed_guards(table: str) -> str:
     """
 
 
-_M1 = (
-    """
+_M1 = """
 CREATE TABLE periods (
     period TEXT PRIMARY KEY,
     status TEXT NOT NULL CHECK (status IN ('draft', 'closed')),
@@ -142,9 +141,7 @@ WHEN OLD.status = 'closed' AND (
                    AND command = 'reopen' AND period = OLD.period)
 )
 BEGIN SELECT RAISE(ABORT, 'a closed period cannot be changed (only the last closed period can be reopened)'); END;
-"""
-    + "".join(_closed_guards(t) for t in PERIOD_TABLES)
-)
+""" + "".join(_closed_guards(t) for t in PERIOD_TABLES)
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
@@ -153,7 +150,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the migrations the database has not seen yet (each in its own transaction)."""
-    conn.execute("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
     done = {row[0] for row in conn.execute("SELECT id FROM migrations")}
     for number, name, sql in MIGRATIONS:
         if number in done:

@@ -39,7 +39,12 @@ def _metrics_json(r: PartnerResult) -> str:
 def _sub_scores_json(r: PartnerResult) -> str:
     return json.dumps(
         [
-            {"metric": p.metric, "value": exact_text(p.value), "sub_score": exact_text(p.sub_score), "weight": exact_text(p.weight)}
+            {
+                "metric": p.metric,
+                "value": exact_text(p.value),
+                "sub_score": exact_text(p.sub_score),
+                "weight": exact_text(p.weight),
+            }
             for p in r.score.parts
         ]
     )
@@ -63,19 +68,43 @@ def record_period(
         c.executemany(
             "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (p, r.partner_id, r.metrics.partner_name, r.metrics.mode, r.status, str(r.score.score),
-                 str(r.score.band_pct), ";".join(r.breached_rules), ";".join(r.holds),
-                 r.settlement.gross, r.settlement.refund_deduction, r.settlement.score_deduction,
-                 r.settlement.receivable_in, r.settlement.receivable_out, r.settlement.held_in,
-                 r.settlement.held_out, r.settlement.released, r.settlement.payout,
-                 _metrics_json(r), _sub_scores_json(r))
+                (
+                    p,
+                    r.partner_id,
+                    r.metrics.partner_name,
+                    r.metrics.mode,
+                    r.status,
+                    str(r.score.score),
+                    str(r.score.band_pct),
+                    ";".join(r.breached_rules),
+                    ";".join(r.holds),
+                    r.settlement.gross,
+                    r.settlement.refund_deduction,
+                    r.settlement.score_deduction,
+                    r.settlement.receivable_in,
+                    r.settlement.receivable_out,
+                    r.settlement.held_in,
+                    r.settlement.held_out,
+                    r.settlement.released,
+                    r.settlement.payout,
+                    _metrics_json(r),
+                    _sub_scores_json(r),
+                )
                 for r in results
             ],
         )
         c.executemany(
             "INSERT INTO rule_results VALUES (?,?,?,?,?,?,?)",
             [
-                (p, r.partner_id, rr.rule_id, int(rr.breached), rr.streak, exact_text(rr.value), exact_text(rr.comparand))
+                (
+                    p,
+                    r.partner_id,
+                    rr.rule_id,
+                    int(rr.breached),
+                    rr.streak,
+                    exact_text(rr.value),
+                    exact_text(rr.comparand),
+                )
                 for r in results
                 for rr in r.rules
             ],
@@ -85,26 +114,55 @@ def record_period(
             for seq, f in enumerate(r.notices):
                 deadline = notice_deadline(meta.period, f.action)
                 label = f.action.label
-                rows.append((p, r.partner_id, f.rule_id, f.kind, seq, f.streak, deadline and str(deadline),
-                             label.zh if label else None, label.en if label else None))
+                rows.append(
+                    (
+                        p,
+                        r.partner_id,
+                        f.rule_id,
+                        f.kind,
+                        seq,
+                        f.streak,
+                        deadline and str(deadline),
+                        label.zh if label else None,
+                        label.en if label else None,
+                    )
+                )
         c.executemany("INSERT INTO notices VALUES (?,?,?,?,?,?,?,?,?)", rows)
         c.executemany(
             "INSERT INTO refunds VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (p, x["refund_id"], x["partner_id"], x["kind"], x["amount"], 2 if x["kind"] == "double" else 1,
-                 x["amount"] * (2 if x["kind"] == "double" else 1), x["customer_id"], x["_line"])
+                (
+                    p,
+                    x["refund_id"],
+                    x["partner_id"],
+                    x["kind"],
+                    x["amount"],
+                    2 if x["kind"] == "double" else 1,
+                    x["amount"] * (2 if x["kind"] == "double" else 1),
+                    x["customer_id"],
+                    x["_line"],
+                )
                 for x in refunds.iter_rows(named=True)
             ],
         )
         c.executemany(
             "INSERT INTO states VALUES (?,?,?,?,?,?,?,?)",
             [
-                (p, s.partner_id, json.dumps(s.streaks, sort_keys=True), str(s.hold_through) if s.hold_through else None,
-                 s.held, s.receivable, str(s.terminated_in) if s.terminated_in else None,
-                 str(s.last_assessed) if s.last_assessed else None)
+                (
+                    p,
+                    s.partner_id,
+                    json.dumps(s.streaks, sort_keys=True),
+                    str(s.hold_through) if s.hold_through else None,
+                    s.held,
+                    s.receivable,
+                    str(s.terminated_in) if s.terminated_in else None,
+                    str(s.last_assessed) if s.last_assessed else None,
+                )
                 for s in sorted(states.values(), key=lambda s: s.partner_id)
             ],
         )
         c.executemany("INSERT INTO inputs VALUES (?,?,?,?,?)", [(p, *row) for row in meta.inputs])
-        c.execute("INSERT INTO events (at, command, period, detail) VALUES (?, 'run', ?, ?)",
-                  (now(), p, json.dumps({"ruleset": meta.ruleset_version, "inputs": meta.inputs_hash})))
+        c.execute(
+            "INSERT INTO events (at, command, period, detail) VALUES (?, 'run', ?, ?)",
+            (now(), p, json.dumps({"ruleset": meta.ruleset_version, "inputs": meta.inputs_hash})),
+        )

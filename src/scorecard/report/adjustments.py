@@ -35,8 +35,7 @@ class HoldInfo:
     terminated_by: tuple[str, ...] = ()  # rule ids whose terminate action fired
 
     @classmethod
-    def parse(cls, holds: str, through_rules: Sequence[str] = (),
-              terminated_by: Sequence[str] = ()) -> HoldInfo:
+    def parse(cls, holds: str, through_rules: Sequence[str] = (), terminated_by: Sequence[str] = ()) -> HoldInfo:
         """``results.holds``: "rule-a;through 2026-05" -> until compliant (rule-a), through 2026-05."""
         items = [h for h in holds.split(";") if h]
         through = next((h.removeprefix("through ") for h in items if h.startswith("through ")), None)
@@ -72,8 +71,9 @@ class Line:
         return t(self.basis, lang).format(**params) if self.basis else ""
 
 
-def money_lines(r: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]], hold: HoldInfo, *,
-                per_refund: bool) -> list[Line]:
+def money_lines(
+    r: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]], hold: HoldInfo, *, per_refund: bool
+) -> list[Line]:
     """The lines from gross to payout for one ledger ``results`` row.
 
     ``per_refund``: one line per refund (finance) or one line for all of them
@@ -83,17 +83,27 @@ def money_lines(r: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]], hold
     if sum(x["deduction"] for x in refunds) != r["refund_deduction"]:
         raise ReconciliationError(f"{r['partner_id']}: refund lines do not add up to the refund deduction")
     if per_refund:
-        lines += [Line("refund", -x["deduction"], basis="basis_refund",
-                       params=(("refund_id", x["refund_id"]), ("kind", x["kind"]),
-                               ("amount", format_fen(x["amount"])), ("multiplier", x["multiplier"])))
-                  for x in refunds]
+        lines += [
+            Line(
+                "refund",
+                -x["deduction"],
+                basis="basis_refund",
+                params=(
+                    ("refund_id", x["refund_id"]),
+                    ("kind", x["kind"]),
+                    ("amount", format_fen(x["amount"])),
+                    ("multiplier", x["multiplier"]),
+                ),
+            )
+            for x in refunds
+        ]
     elif r["refund_deduction"]:
-        lines.append(Line("refund", -r["refund_deduction"], basis="basis_refunds",
-                          params=(("count", len(refunds)),)))
+        lines.append(Line("refund", -r["refund_deduction"], basis="basis_refunds", params=(("count", len(refunds)),)))
     if r["score_deduction"]:
         pct = share(Decimal(r["band_pct"]) * 100) + " %"
-        lines.append(Line("score", -r["score_deduction"], basis="basis_score",
-                          params=(("score", r["score"]), ("pct", pct))))
+        lines.append(
+            Line("score", -r["score_deduction"], basis="basis_score", params=(("score", r["score"]), ("pct", pct)))
+        )
     if r["receivable_in"]:
         lines.append(Line("receivable_in", -r["receivable_in"], basis="basis_receivable_in"))
     if r["receivable_out"]:
@@ -104,8 +114,7 @@ def money_lines(r: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]], hold
             lines.append(Line("terminated", -withheld, hold.terminated_by, basis="basis_terminated"))
         else:
             reasons = ";".join(hold.until_compliant + ((f"through {hold.through}",) if hold.through else ()))
-            lines.append(Line("hold", -withheld, hold.rule_ids, basis="basis_hold",
-                              params=(("reasons", reasons),)))
+            lines.append(Line("hold", -withheld, hold.rule_ids, basis="basis_hold", params=(("reasons", reasons),)))
     if r["released"]:
         lines.append(Line("release", r["released"], basis="basis_release"))
     if sum(line.amount for line in lines) != r["payout"]:

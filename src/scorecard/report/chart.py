@@ -79,14 +79,10 @@ def line_chart(
         ty = y(tick)
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{GRID}"/>')
         out.append(
-            f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" class="tick">'
-            f"{escape(tick_text(tick))}</text>"
+            f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" class="tick">{escape(tick_text(tick))}</text>'
         )
     for i, p in enumerate(points):
-        out.append(
-            f'<text x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="tick">'
-            f"{escape(p.label)}</text>"
-        )
+        out.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="tick">{escape(p.label)}</text>')
     # threshold: a dashed step line, one flat segment per month
     for i, p in enumerate(points):
         if p.threshold is not None:
@@ -117,8 +113,6 @@ def line_chart(
                 f'fill="{colour}">'
                 f"<title>{escape(p.label)}: {escape(tick_text(p.value))}</title></circle>"
             )
-    out.append(
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="{INK}"/>'
-    )
+    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="{INK}"/>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -14,16 +14,53 @@ from scorecard.report.formats import csv_text, fixed, share
 from scorecard.rules import notice_deadline
 
 SCORECARD_COLUMNS = [
-    "period", "partner_id", "partner_name", "mode", "valid_complaints", "billed_users", "group_customers",
-    "complaint_rate_per_10k", "on_time_rate", "response_score", "satisfaction", "score", "band_pct",
-    "breached_rules", "status", "gross_amount", "refund_deduction", "score_deduction", "receivable_in",
-    "receivable_out", "held_in", "held_out", "released", "payout",
+    "period",
+    "partner_id",
+    "partner_name",
+    "mode",
+    "valid_complaints",
+    "billed_users",
+    "group_customers",
+    "complaint_rate_per_10k",
+    "on_time_rate",
+    "response_score",
+    "satisfaction",
+    "score",
+    "band_pct",
+    "breached_rules",
+    "status",
+    "gross_amount",
+    "refund_deduction",
+    "score_deduction",
+    "receivable_in",
+    "receivable_out",
+    "held_in",
+    "held_out",
+    "released",
+    "payout",
     # after the required columns: what a reviewer asks next
-    "repeat_complaints", "major_complaints", "late_tickets", "pending_tickets", "reply_on_time_rate",
-    "avg_resolution_hours", "p90_resolution_hours", "conduct_events", "rule_version",
+    "repeat_complaints",
+    "major_complaints",
+    "late_tickets",
+    "pending_tickets",
+    "reply_on_time_rate",
+    "avg_resolution_hours",
+    "p90_resolution_hours",
+    "conduct_events",
+    "rule_version",
 ]
 
-NOTICE_COLUMNS = ["period", "partner_id", "partner_name", "rule_id", "kind", "streak", "deadline", "text", "rule_description"]
+NOTICE_COLUMNS = [
+    "period",
+    "partner_id",
+    "partner_name",
+    "rule_id",
+    "kind",
+    "streak",
+    "deadline",
+    "text",
+    "rule_description",
+]
 
 
 def _csv(rows: list[list[str]], header: list[str]) -> bytes:
@@ -42,20 +79,43 @@ def scorecard_csv(period: Period, results: Sequence[PartnerResult], ruleset: Rul
     rows = []
     for r in sorted(results, key=lambda r: r.partner_id):
         m, s = r.metrics, r.settlement
-        rows.append([
-            str(period), csv_text(m.partner_id), csv_text(m.partner_name), m.mode, str(m.valid_complaints),
-            _opt_int(m.billed_users), _opt_int(m.group_customers),
-            fixed(m.complaint_rate_per_10k, 4), fixed(m.on_time_rate, 4), fixed(m.response_score, 2),
-            fixed(m.satisfaction, 2), fixed(r.score.score, 2), share(r.score.band_pct),
-            ";".join(r.breached_rules), r.status,
-            format_fen(s.gross), format_fen(s.refund_deduction), format_fen(s.score_deduction),
-            format_fen(s.receivable_in), format_fen(s.receivable_out), format_fen(s.held_in), format_fen(s.held_out),
-            format_fen(s.released), format_fen(s.payout),
-            str(m.repeat_complaints), str(m.major_complaints), str(m.late_tickets), str(m.pending_tickets),
-            fixed(m.reply_on_time_rate, 4),
-            fixed(m.avg_resolution_hours, 2), fixed(m.p90_resolution_hours, 2),
-            str(m.conduct_events), ruleset.version,
-        ])
+        rows.append(
+            [
+                str(period),
+                csv_text(m.partner_id),
+                csv_text(m.partner_name),
+                m.mode,
+                str(m.valid_complaints),
+                _opt_int(m.billed_users),
+                _opt_int(m.group_customers),
+                fixed(m.complaint_rate_per_10k, 4),
+                fixed(m.on_time_rate, 4),
+                fixed(m.response_score, 2),
+                fixed(m.satisfaction, 2),
+                fixed(r.score.score, 2),
+                share(r.score.band_pct),
+                ";".join(r.breached_rules),
+                r.status,
+                format_fen(s.gross),
+                format_fen(s.refund_deduction),
+                format_fen(s.score_deduction),
+                format_fen(s.receivable_in),
+                format_fen(s.receivable_out),
+                format_fen(s.held_in),
+                format_fen(s.held_out),
+                format_fen(s.released),
+                format_fen(s.payout),
+                str(m.repeat_complaints),
+                str(m.major_complaints),
+                str(m.late_tickets),
+                str(m.pending_tickets),
+                fixed(m.reply_on_time_rate, 4),
+                fixed(m.avg_resolution_hours, 2),
+                fixed(m.p90_resolution_hours, 2),
+                str(m.conduct_events),
+                ruleset.version,
+            ]
+        )
     return _csv(rows, SCORECARD_COLUMNS)
 
 
@@ -65,12 +125,31 @@ def notices_csv(period: Period, results: Sequence[PartnerResult], ruleset: RuleS
     for r in sorted(results, key=lambda r: r.partner_id):
         for f in r.notices:
             deadline = notice_deadline(period, f.action)
-            rows.append([
-                str(period), csv_text(r.partner_id), csv_text(r.metrics.partner_name), f.rule_id, f.kind,
-                str(f.streak), str(deadline or ""), f.action.label.get(lang) if f.action.label else "",
-                descriptions[f.rule_id],
-            ])
+            rows.append(
+                [
+                    str(period),
+                    csv_text(r.partner_id),
+                    csv_text(r.metrics.partner_name),
+                    f.rule_id,
+                    f.kind,
+                    str(f.streak),
+                    str(deadline or ""),
+                    f.action.label.get(lang) if f.action.label else "",
+                    descriptions[f.rule_id],
+                ]
+            )
         if r.settlement.released:
-            rows.append([str(period), csv_text(r.partner_id), csv_text(r.metrics.partner_name), "", "release", "", "",
-                         format_fen(r.settlement.released), ""])
+            rows.append(
+                [
+                    str(period),
+                    csv_text(r.partner_id),
+                    csv_text(r.metrics.partner_name),
+                    "",
+                    "release",
+                    "",
+                    "",
+                    format_fen(r.settlement.released),
+                    "",
+                ]
+            )
     return _csv(rows, NOTICE_COLUMNS)

@@ -22,12 +22,20 @@ from scorecard.report.adjustments import KINDS, HoldInfo, Line, ReconciliationEr
 from scorecard.report.xlsx import Book, Col, columns
 from scorecard.workspace import Workspace
 
-TOTAL_FIELDS = ("gross_amount", "refund_deduction", "score_deduction", "receivable_in", "receivable_out",
-                "held_in", "held_out", "released", "payout")
+TOTAL_FIELDS = (
+    "gross_amount",
+    "refund_deduction",
+    "score_deduction",
+    "receivable_in",
+    "receivable_out",
+    "held_in",
+    "held_out",
+    "released",
+    "payout",
+)
 STATUSES = ("active", "on_hold", "terminated")
 NON_MONETARY = ("notice", "review", "sanction")
-AUDIT_KEYS = ("ruleset_version", "ruleset_hash", "config_hash", "inputs_hash", "tool_version", "run_at",
-              "closed_at")
+AUDIT_KEYS = ("ruleset_version", "ruleset_hash", "config_hash", "inputs_hash", "tool_version", "run_at", "closed_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +100,14 @@ def check(data: FinanceData) -> None:
     """The lines, the totals and the ledger agree to the fen, or nothing is written."""
     tot = data.totals()
     by_kind = {k: v[2] for k, v in data.totals_by_kind().items()}
-    expected = {"gross": tot["gross_amount"], "refund": -tot["refund_deduction"],
-                "score": -tot["score_deduction"], "receivable_in": -tot["receivable_in"],
-                "receivable_out": tot["receivable_out"], "release": tot["released"]}
+    expected = {
+        "gross": tot["gross_amount"],
+        "refund": -tot["refund_deduction"],
+        "score": -tot["score_deduction"],
+        "receivable_in": -tot["receivable_in"],
+        "receivable_out": tot["receivable_out"],
+        "release": tot["released"],
+    }
     for kind, amount in expected.items():
         if by_kind.get(kind, 0) != amount:
             raise ReconciliationError(f"{kind}: lines {by_kind.get(kind, 0)} != ledger {amount}")
@@ -148,65 +161,136 @@ def _heading(data: FinanceData, lang: str) -> list[tuple[str, Any, Any]]:
 def _summary(book: Book, data: FinanceData, title: str, lang: str) -> None:
     s = book.sheet(t("sheet_summary", lang), title)
     tot = data.totals()
-    s.pairs([*_heading(data, lang), (t("rule_version", lang), "text", data.info.ruleset_version),
-             (t("partners", lang), "int", len(data.results)), (t("amounts_in_yuan", lang), "text", "")])
+    s.pairs(
+        [
+            *_heading(data, lang),
+            (t("rule_version", lang), "text", data.info.ruleset_version),
+            (t("partners", lang), "int", len(data.results)),
+            (t("amounts_in_yuan", lang), "text", ""),
+        ]
+    )
     s.caption(t("by_status", lang))
     money = ("gross_amount", "held_out", "payout")
-    rows = [[t(status, lang), len(rs), *(sum(r[f] for r in rs) for f in money)]
-            for status in STATUSES for rs in [[r for r in data.results if r["status"] == status]]]
-    s.table(columns(lang, "status", ("partners", "int"), *((f, "money") for f in money)), rows,
-            totals=[t("total", lang), len(data.results), *(tot[f] for f in money)], main=False)
+    rows = [
+        [t(status, lang), len(rs), *(sum(r[f] for r in rs) for f in money)]
+        for status in STATUSES
+        for rs in [[r for r in data.results if r["status"] == status]]
+    ]
+    s.table(
+        columns(lang, "status", ("partners", "int"), *((f, "money") for f in money)),
+        rows,
+        totals=[t("total", lang), len(data.results), *(tot[f] for f in money)],
+        main=False,
+    )
     s.caption(t("by_kind", lang))
     by_kind = data.totals_by_kind()
-    s.table(columns(lang, "kind", ("lines", "int"), ("partners", "int"), ("amount", "money")),
-            [[t(f"adj_{k}", lang), *v] for k, v in by_kind.items()],
-            totals=[t("payout", lang), sum(v[0] for v in by_kind.values()), len(data.results),
-                    sum(v[2] for v in by_kind.values())], main=False)
+    s.table(
+        columns(lang, "kind", ("lines", "int"), ("partners", "int"), ("amount", "money")),
+        [[t(f"adj_{k}", lang), *v] for k, v in by_kind.items()],
+        totals=[
+            t("payout", lang),
+            sum(v[0] for v in by_kind.values()),
+            len(data.results),
+            sum(v[2] for v in by_kind.values()),
+        ],
+        main=False,
+    )
     s.caption(t("grand_totals", lang))
-    check_zero = (tot["payout"] + tot["held_out"] - tot["held_in"] + tot["refund_deduction"]
-                  + tot["score_deduction"] + tot["receivable_in"]
-                  - tot["gross_amount"] - tot["receivable_out"])
-    s.table(columns(lang, "item", ("amount", "money")),
-            [[t(f, lang), tot[f]] for f in TOTAL_FIELDS] + [[t("check_zero", lang), check_zero]], main=False)
+    check_zero = (
+        tot["payout"]
+        + tot["held_out"]
+        - tot["held_in"]
+        + tot["refund_deduction"]
+        + tot["score_deduction"]
+        + tot["receivable_in"]
+        - tot["gross_amount"]
+        - tot["receivable_out"]
+    )
+    s.table(
+        columns(lang, "item", ("amount", "money")),
+        [[t(f, lang), tot[f]] for f in TOTAL_FIELDS] + [[t("check_zero", lang), check_zero]],
+        main=False,
+    )
     s.widths[0] = min(max(s.widths.get(0, 0), 24), 40)
     s.finish()
 
 
 def _partners(book: Book, data: FinanceData, lang: str) -> None:
     s = book.sheet(t("sheet_partners", lang), f"{t('sheet_partners', lang)} {data.period}")
-    cols = columns(lang, "partner_id", "partner_name", "mode", "status", ("score", "dec2"),
-                   ("band_pct", "pct"), "breached_rules", *((f, "money") for f in TOTAL_FIELDS))
-    rows = [[r["partner_id"], r["partner_name"], r["mode"], t(r["status"], lang), r["score"], r["band_pct"],
-             r["breached_rules"].replace(";", ", "), *(r[f] for f in TOTAL_FIELDS)] for r in data.results]
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "mode",
+        "status",
+        ("score", "dec2"),
+        ("band_pct", "pct"),
+        "breached_rules",
+        *((f, "money") for f in TOTAL_FIELDS),
+    )
+    rows = [
+        [
+            r["partner_id"],
+            r["partner_name"],
+            r["mode"],
+            t(r["status"], lang),
+            r["score"],
+            r["band_pct"],
+            r["breached_rules"].replace(";", ", "),
+            *(r[f] for f in TOTAL_FIELDS),
+        ]
+        for r in data.results
+    ]
     tot = data.totals()
-    s.table(cols, rows,
-            totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in TOTAL_FIELDS)])
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in TOTAL_FIELDS)])
     s.finish()
 
 
 def _adjustments(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
     s = book.sheet(t("sheet_adjustments", lang), f"{t('sheet_adjustments', lang)} {data.period}")
     cols = columns(lang, "partner_id", "partner_name", "kind", "basis", "rule_id", ("amount", "money"))
-    rows = [[pid, names[pid], t(f"adj_{x.kind}", lang), x.basis_text(lang), ", ".join(x.rule_ids), x.amount]
-            for pid, lines in data.lines.items() for x in lines]
+    rows = [
+        [pid, names[pid], t(f"adj_{x.kind}", lang), x.basis_text(lang), ", ".join(x.rule_ids), x.amount]
+        for pid, lines in data.lines.items()
+        for x in lines
+    ]
     s.table(cols, rows, totals=[t("payout", lang), "", "", "", "", sum(r[-1] for r in rows)])
     s.finish()
 
 
 def _holds(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
     s = book.sheet(t("sheet_holds", lang), f"{t('sheet_holds', lang)} {data.period}")
-    cols = columns(lang, "partner_id", "partner_name", "status", "rule_id", ("held_in", "money"),
-                   ("held_this_period", "money"), ("released", "money"), ("held_out", "money"),
-                   ("lifts_when", "text", 60))
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "status",
+        "rule_id",
+        ("held_in", "money"),
+        ("held_this_period", "money"),
+        ("released", "money"),
+        ("held_out", "money"),
+        ("lifts_when", "text", 60),
+    )
     rows = []
     for r in data.results:
         held = r["status"] != "active"
         if not (held or r["held_in"] or r["held_out"] or r["released"]):
             continue
         hold = data.holds[r["partner_id"]]
-        rows.append([r["partner_id"], names[r["partner_id"]], t(r["status"], lang), ", ".join(hold.rule_ids),
-                     r["held_in"], r["held_out"] - r["held_in"] if held else 0, r["released"], r["held_out"],
-                     lifts_text(hold, r["status"], lang) if held else ""])
+        rows.append(
+            [
+                r["partner_id"],
+                names[r["partner_id"]],
+                t(r["status"], lang),
+                ", ".join(hold.rule_ids),
+                r["held_in"],
+                r["held_out"] - r["held_in"] if held else 0,
+                r["released"],
+                r["held_out"],
+                lifts_text(hold, r["status"], lang) if held else "",
+            ]
+        )
     money = [sum(r[i] for r in rows) for i in range(4, 8)]
     s.table(cols, rows, totals=[t("total", lang), "", "", "", *money, ""])
     s.finish()
@@ -214,25 +298,64 @@ def _holds(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> N
 
 def _refunds(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
     s = book.sheet(t("sheet_refunds", lang), f"{t('sheet_refunds', lang)} {data.period}")
-    cols = columns(lang, "partner_id", "partner_name", "refund_id", "customer_id", "refund_kind",
-                   ("refund_amount", "money"), ("multiplier", "int"), ("refund_deduction", "money"),
-                   ("source_line", "int"))
-    rows = [[x["partner_id"], names.get(x["partner_id"], ""), x["refund_id"], x["customer_id"],
-             t(x["kind"], lang), x["amount"], x["multiplier"], x["deduction"], x["line"]]
-            for x in data.refunds]
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "refund_id",
+        "customer_id",
+        "refund_kind",
+        ("refund_amount", "money"),
+        ("multiplier", "int"),
+        ("refund_deduction", "money"),
+        ("source_line", "int"),
+    )
+    rows = [
+        [
+            x["partner_id"],
+            names.get(x["partner_id"], ""),
+            x["refund_id"],
+            x["customer_id"],
+            t(x["kind"], lang),
+            x["amount"],
+            x["multiplier"],
+            x["deduction"],
+            x["line"],
+        ]
+        for x in data.refunds
+    ]
     amount, deduction = sum(x["amount"] for x in data.refunds), sum(x["deduction"] for x in data.refunds)
     s.table(cols, rows, totals=[t("total", lang), "", "", "", "", amount, None, deduction, None])
     s.finish()
 
 
-def _notices(book: Book, data: FinanceData, names: dict[str, str], rule_text: dict[str, str],
-             lang: str) -> None:
+def _notices(book: Book, data: FinanceData, names: dict[str, str], rule_text: dict[str, str], lang: str) -> None:
     s = book.sheet(t("sheet_notices", lang), f"{t('sheet_notices', lang)} {data.period}")
-    cols = columns(lang, "partner_id", "partner_name", "rule_id", ("description", "text", 40), "kind",
-                   ("text", "text", 40), ("streak", "int"), "deadline")
-    rows = [[n["partner_id"], names.get(n["partner_id"], ""), n["rule_id"], rule_text.get(n["rule_id"], ""),
-             t(n["kind"], lang), n["label_zh"] if lang == "zh" else n["label_en"], n["streak"], n["deadline"]]
-            for n in data.notices if n["kind"] in NON_MONETARY]
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "rule_id",
+        ("description", "text", 40),
+        "kind",
+        ("text", "text", 40),
+        ("streak", "int"),
+        "deadline",
+    )
+    rows = [
+        [
+            n["partner_id"],
+            names.get(n["partner_id"], ""),
+            n["rule_id"],
+            rule_text.get(n["rule_id"], ""),
+            t(n["kind"], lang),
+            n["label_zh"] if lang == "zh" else n["label_en"],
+            n["streak"],
+            n["deadline"],
+        ]
+        for n in data.notices
+        if n["kind"] in NON_MONETARY
+    ]
     s.table(cols, rows)
     s.finish()
 
@@ -242,8 +365,10 @@ def _audit(book: Book, data: FinanceData, lang: str) -> None:
     s = book.sheet(t("sheet_audit", lang), f"{t('sheet_audit', lang)} {data.period}")
     s.pairs([*_heading(data, lang), *((t(key, lang), "text", data.record[key] or "") for key in AUDIT_KEYS)])
     s.caption(t("inputs", lang))
-    s.table([*columns(lang, "table", "file"), Col("SHA-256"), *columns(lang, ("rows", "int"))],
-            [[x["table_name"], x["file"], x["sha256"], x["rows"]] for x in data.inputs])
+    s.table(
+        [*columns(lang, "table", "file"), Col("SHA-256"), *columns(lang, ("rows", "int"))],
+        [[x["table_name"], x["file"], x["sha256"], x["rows"]] for x in data.inputs],
+    )
     s.finish()
 
 
@@ -277,5 +402,7 @@ def summary_lines(outcome: FinanceOutcome, lang: str) -> list[str]:
     tot = outcome.totals
     mark = f" ({t('draft', lang)})" if outcome.draft else ""
     amounts = "  ".join(f"{t(f, lang)} {format_fen(tot[f])}" for f in ("gross_amount", "held_out", "payout"))
-    return [f"{t('workbook_written', lang)}{mark}: {outcome.path}",
-            f"{t('partners', lang)} {outcome.partners}  {amounts}"]
+    return [
+        f"{t('workbook_written', lang)}{mark}: {outcome.path}",
+        f"{t('partners', lang)} {outcome.partners}  {amounts}",
+    ]

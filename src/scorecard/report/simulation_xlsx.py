@@ -15,16 +15,26 @@ def write_simulation(sim: Simulation, path: Path, lang: str) -> None:
     sheet = book.sheet(t("simulation", lang), title)
     cols = [Col(t("partner_id", lang)), Col(t("partner_name", lang)), Col(t("changed", lang))]
     for key, kind in (("score", "dec2"), ("band_pct", "pct"), ("breached_rules", "text"), ("status", "text")):
-        cols += [Col(f"{t(key, lang)} · {t('base', lang)}", kind), Col(f"{t(key, lang)} · {t('simulated', lang)}", kind)]  # type: ignore[arg-type]
+        cols += [
+            Col(f"{t(key, lang)} · {t('base', lang)}", kind),
+            Col(f"{t(key, lang)} · {t('simulated', lang)}", kind),
+        ]  # type: ignore[arg-type]
     for f in MONEY_FIELDS:
-        cols += [Col(f"{t(f, lang)} · {t('base', lang)}", "money"), Col(f"{t(f, lang)} · {t('simulated', lang)}", "money"),
-                 Col(f"{t(f, lang)} · {t('difference', lang)}", "money")]
+        cols += [
+            Col(f"{t(f, lang)} · {t('base', lang)}", "money"),
+            Col(f"{t(f, lang)} · {t('simulated', lang)}", "money"),
+            Col(f"{t(f, lang)} · {t('difference', lang)}", "money"),
+        ]
     rows = []
     for c in sim.changes:
         b, a = c.base, c.alt
         row: list[object] = [c.partner_id, c.partner_name, t("yes" if c.changed else "no", lang)]
-        for get in (lambda r: r.score.score, lambda r: r.score.band_pct,
-                    lambda r: ", ".join(r.breached_rules), lambda r: t(r.status, lang)):
+        for get in (
+            lambda r: r.score.score,
+            lambda r: r.score.band_pct,
+            lambda r: ", ".join(r.breached_rules),
+            lambda r: t(r.status, lang),
+        ):
             row += [get(b) if b else None, get(a) if a else None]
         for f in MONEY_FIELDS:
             bv = getattr(b.settlement, f) if b else 0

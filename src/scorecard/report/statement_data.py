@@ -28,8 +28,18 @@ TREND_MONTHS = 12
 # The charted metrics: the complaint measure of the partner's mode, and the on-time rate.
 COMPLAINT_METRIC = {"C": "complaint_rate_per_10k", "EMP": "valid_complaints"}
 ON_TIME_METRIC = "on_time_rate"
-TICKET_COLUMNS = ["ticket_id", "partner_id", "received_at", "resolved_at", "deadline", "category", "state",
-                  "is_repeat", "is_major", "resolution_hours"]
+TICKET_COLUMNS = [
+    "ticket_id",
+    "partner_id",
+    "received_at",
+    "resolved_at",
+    "deadline",
+    "category",
+    "state",
+    "is_repeat",
+    "is_major",
+    "resolution_hours",
+]
 # period -> (mode, metric) -> (op, threshold)
 Thresholds = dict[Period, dict[tuple[str, str], tuple[str, Fraction]]]
 
@@ -87,8 +97,16 @@ def _grouped(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def gather(ledger: Ledger, period: Period, config: Config, ruleset: RuleSet, *, lang: str,
-           conduct: pl.DataFrame, only: str | None = None) -> tuple[Context, list[PartnerPack]]:
+def gather(
+    ledger: Ledger,
+    period: Period,
+    config: Config,
+    ruleset: RuleSet,
+    *,
+    lang: str,
+    conduct: pl.DataFrame,
+    only: str | None = None,
+) -> tuple[Context, list[PartnerPack]]:
     """The shared context and one pack per partner assessed in ``period`` (or only ``only``)."""
     info = ledger.period(period)
     if info is None:
@@ -103,23 +121,38 @@ def gather(ledger: Ledger, period: Period, config: Config, ruleset: RuleSet, *, 
     trend: dict[str, list[tuple[Period, Any, Any, Any]]] = defaultdict(list)
     for r in ledger.trend(period, TREND_MONTHS):
         if only is None or r["partner_id"] == only:
-            trend[r["partner_id"]].append((Period.parse(r["period"]), r["complaint_rate_per_10k"],
-                                           r["valid_complaints"], r["on_time_rate"]))
+            trend[r["partner_id"]].append(
+                (Period.parse(r["period"]), r["complaint_rate_per_10k"], r["valid_complaints"], r["on_time_rate"])
+            )
     events: dict[str, list[tuple[date, str, str | None]]] = defaultdict(list)
     frame = conduct if only is None else conduct.filter(pl.col("partner_id") == only)
-    for pid, day, kind, note in frame.select("partner_id", "occurred_on", "event_type", "note").sort(
-            "partner_id", "occurred_on").iter_rows():
+    for pid, day, kind, note in (
+        frame.select("partner_id", "occurred_on", "event_type", "note").sort("partner_id", "occurred_on").iter_rows()
+    ):
         events[pid].append((day, kind, note))
     packs = []
     for r in results:
         pid = r["partner_id"]
         terminated_by = tuple(n["rule_id"] for n in notices.get(pid, []) if n["kind"] == "terminate")
-        packs.append(PartnerPack(result=r, rules=rules.get(pid, []), notices=notices.get(pid, []),
-                                 refunds=refunds.get(pid, []), conduct=events.get(pid, []),
-                                 trend=trend.get(pid, []),
-                                 hold=HoldInfo.parse(r["holds"], through.get(pid, ()), terminated_by)))
-    ctx = Context(lang, period, info.status == "draft", ruleset, dict(config.response.deductions),
-                  chart_thresholds(config, (period.shift(-i) for i in range(TREND_MONTHS))))
+        packs.append(
+            PartnerPack(
+                result=r,
+                rules=rules.get(pid, []),
+                notices=notices.get(pid, []),
+                refunds=refunds.get(pid, []),
+                conduct=events.get(pid, []),
+                trend=trend.get(pid, []),
+                hold=HoldInfo.parse(r["holds"], through.get(pid, ()), terminated_by),
+            )
+        )
+    ctx = Context(
+        lang,
+        period,
+        info.status == "draft",
+        ruleset,
+        dict(config.response.deductions),
+        chart_thresholds(config, (period.shift(-i) for i in range(TREND_MONTHS))),
+    )
     return ctx, packs
 
 

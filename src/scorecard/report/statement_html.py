@@ -15,8 +15,7 @@ from scorecard.report.statement_view import View, show
 @cache
 def environment() -> Environment:
     # autoescape: every value from the inputs is text, never markup
-    env = Environment(loader=PackageLoader("scorecard", "templates"), autoescape=True,
-                      undefined=StrictUndefined)
+    env = Environment(loader=PackageLoader("scorecard", "templates"), autoescape=True, undefined=StrictUndefined)
     env.filters["show"] = show
     return env
 

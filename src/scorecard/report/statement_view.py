@@ -163,8 +163,11 @@ class View:
     def counts_text(self) -> str:
         m = self.metrics
         return t("tickets_summary", self.lang).format(
-            valid=m["valid_complaints"], on_time=m["on_time_tickets"], late=m["late_tickets"],
-            pending=m["pending_tickets"])
+            valid=m["valid_complaints"],
+            on_time=m["on_time_tickets"],
+            late=m["late_tickets"],
+            pending=m["pending_tickets"],
+        )
 
 
 def _exact(text: Any) -> Fraction | None:
@@ -176,10 +179,20 @@ def _exact(text: Any) -> Fraction | None:
 def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> View:
     lang, r = ctx.lang, pack.result
     return View(
-        lang=lang, ctx=ctx, result=r, metrics=json.loads(r["metrics"]), steps=_steps(pack, lang),
-        rules=_rules(ctx, pack, lang), score=_score(r, lang), bands=_bands(ctx, r, lang),
-        holds=_holds(ctx, pack, lang), notices=_notices(pack, lang), refunds=_refunds(pack, lang),
-        conduct=_conduct(ctx, pack, lang), tickets=tickets, page_tickets=page_tickets(tickets),
+        lang=lang,
+        ctx=ctx,
+        result=r,
+        metrics=json.loads(r["metrics"]),
+        steps=_steps(pack, lang),
+        rules=_rules(ctx, pack, lang),
+        score=_score(r, lang),
+        bands=_bands(ctx, r, lang),
+        holds=_holds(ctx, pack, lang),
+        notices=_notices(pack, lang),
+        refunds=_refunds(pack, lang),
+        conduct=_conduct(ctx, pack, lang),
+        tickets=tickets,
+        page_tickets=page_tickets(tickets),
         trend=_trend(ctx, pack),
         complaint_metric=COMPLAINT_METRIC.get(r["mode"], "complaint_rate_per_10k"),
     )
@@ -198,8 +211,17 @@ def _steps(pack: PartnerPack, lang: str) -> list[Step]:
         bounds.append((running, running + line.amount))
         running += line.amount
     scale = max([1, *(max(a, b) for a, b in bounds)])
-    steps = [Step(t(f"adj_{x.kind}", lang), x.basis_text(lang), x.amount, x.kind, 100 * min(a, b) / scale,
-                  100 * abs(x.amount) / scale) for x, (a, b) in zip(lines, bounds, strict=True)]
+    steps = [
+        Step(
+            t(f"adj_{x.kind}", lang),
+            x.basis_text(lang),
+            x.amount,
+            x.kind,
+            100 * min(a, b) / scale,
+            100 * abs(x.amount) / scale,
+        )
+        for x, (a, b) in zip(lines, bounds, strict=True)
+    ]
     payout = pack.result["payout"]
     return [*steps, Step(t("payout", lang), "", payout, "payout", 0.0, 100 * payout / scale)]
 
@@ -228,12 +250,32 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
         else:
             threshold = f"{OP_SHOWN[rule.op]} {show(comparand, kind)}"
             comply = f"{OP_SHOWN[OP_COMPLEMENT[rule.op]]} {show(comparand, kind)}"
-        rows.append([rule.id, rule.description.get(lang), t(rule.metric, lang), value_text, threshold,
-                     t("yes", lang) if rr["breached"] else t("no", lang), rr["streak"],
-                     ", ".join(fired.get(rule.id, [])), comply if rr["breached"] else ""])
+        rows.append(
+            [
+                rule.id,
+                rule.description.get(lang),
+                t(rule.metric, lang),
+                value_text,
+                threshold,
+                t("yes", lang) if rr["breached"] else t("no", lang),
+                rr["streak"],
+                ", ".join(fired.get(rule.id, [])),
+                comply if rr["breached"] else "",
+            ]
+        )
         classes.append("breached" if rr["breached"] else "")
-    cols = columns(lang, "rule_id", ("rule", "text", 44), "metric", "value", "threshold", "breached",
-                   ("streak", "int"), "actions", "to_comply")
+    cols = columns(
+        lang,
+        "rule_id",
+        ("rule", "text", 44),
+        "metric",
+        "value",
+        "threshold",
+        "breached",
+        ("streak", "int"),
+        "actions",
+        "to_comply",
+    )
     return Table(cols, rows, row_classes=classes)
 
 
@@ -243,8 +285,9 @@ def _score(r: dict[str, Any], lang: str) -> Table:
         sub, weight = Fraction(p["sub_score"]), Fraction(p["weight"])
         value = Cell(metric_kind(p["metric"]), _exact(p["value"]))
         rows.append([t(p["metric"], lang), value, sub, weight, sub * weight])
-    cols = columns(lang, "metric", ("value", "dec2"), ("sub_score", "dec2"), ("weight", "pct"),
-                   ("contribution", "dec2"))
+    cols = columns(
+        lang, "metric", ("value", "dec2"), ("sub_score", "dec2"), ("weight", "pct"), ("contribution", "dec2")
+    )
     totals = [t("score", lang), None, None, sum((x[3] for x in rows), Fraction(0)), Decimal(r["score"])]
     return Table(cols, rows, totals=totals)
 
@@ -252,9 +295,11 @@ def _score(r: dict[str, Any], lang: str) -> Table:
 def _bands(ctx: Context, r: dict[str, Any], lang: str) -> Table:
     score, bands = Decimal(r["score"]), ctx.ruleset.score.bands
     current = next((b for b in bands if score >= b.min_score), None)
-    return Table(columns(lang, ("band_min", "dec2"), ("band_pct", "pct")),
-                 [[b.min_score, b.deduction] for b in bands],
-                 row_classes=["current" if b is current else "" for b in bands])
+    return Table(
+        columns(lang, ("band_min", "dec2"), ("band_pct", "pct")),
+        [[b.min_score, b.deduction] for b in bands],
+        row_classes=["current" if b is current else "" for b in bands],
+    )
 
 
 def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
@@ -264,8 +309,10 @@ def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
     if r["status"] == "terminated":
         return [(", ".join(hold.terminated_by) or t("terminated", lang), t("lift_terminated", lang))]
     described = {rule.id: rule.description.get(lang) for rule in ctx.ruleset.rules}
-    out = [(f"{rule}: {described.get(rule, '')}", t("lift_until_compliant", lang).format(rule=rule))
-           for rule in hold.until_compliant]
+    out = [
+        (f"{rule}: {described.get(rule, '')}", t("lift_until_compliant", lang).format(rule=rule))
+        for rule in hold.until_compliant
+    ]
     if hold.through:
         through = Period.parse(hold.through)
         reason = t("hold_reason_through", lang).format(through=through)
@@ -276,17 +323,28 @@ def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
 
 
 def _notices(pack: PartnerPack, lang: str) -> Table:
-    rows = [[t(n["kind"], lang), n["rule_id"], n["label_zh"] if lang == "zh" else n["label_en"], n["streak"],
-             n["deadline"]] for n in pack.notices]
+    rows = [
+        [t(n["kind"], lang), n["rule_id"], n["label_zh"] if lang == "zh" else n["label_en"], n["streak"], n["deadline"]]
+        for n in pack.notices
+    ]
     cols = columns(lang, "kind", "rule_id", ("text", "text", 40), ("streak", "int"), "deadline")
     return Table(cols, rows)
 
 
 def _refunds(pack: PartnerPack, lang: str) -> Table:
-    rows = [[x["refund_id"], x["customer_id"], t(x["kind"], lang), x["amount"], x["multiplier"],
-             x["deduction"]] for x in pack.refunds]
-    cols = columns(lang, "refund_id", "customer_id", "refund_kind", ("refund_amount", "money"),
-                   ("multiplier", "int"), ("refund_deduction", "money"))
+    rows = [
+        [x["refund_id"], x["customer_id"], t(x["kind"], lang), x["amount"], x["multiplier"], x["deduction"]]
+        for x in pack.refunds
+    ]
+    cols = columns(
+        lang,
+        "refund_id",
+        "customer_id",
+        "refund_kind",
+        ("refund_amount", "money"),
+        ("multiplier", "int"),
+        ("refund_deduction", "money"),
+    )
     totals = None
     if rows:
         totals = [t("total", lang), None, None, sum(x[3] for x in rows), None, sum(x[5] for x in rows)]
@@ -304,8 +362,12 @@ def _point(ctx: Context, period: Period, mode: str, metric: str, raw: Any, *, sc
     limit = ctx.thresholds.get(period, {}).get((mode, metric))
     breached = value is not None and limit is not None and OPS[limit[0]](value, limit[1])
     label = f"{period.month:02d}" if period.month != 1 else f"{period.year % 100:02d}/01"
-    return Point(label, None if value is None else float(value * scale),
-                 None if limit is None else float(limit[1] * scale), breached)
+    return Point(
+        label,
+        None if value is None else float(value * scale),
+        None if limit is None else float(limit[1] * scale),
+        breached,
+    )
 
 
 def _trend(ctx: Context, pack: PartnerPack) -> list[TrendRow]:
@@ -319,7 +381,12 @@ def _trend(ctx: Context, pack: PartnerPack) -> list[TrendRow]:
     while p <= ctx.period:
         rate, count, on_time = known.get(p, (None, None, None))
         complaint = rate if metric == "complaint_rate_per_10k" else count
-        rows.append(TrendRow(p, _point(ctx, p, mode, metric, complaint, scale=1),
-                             _point(ctx, p, mode, ON_TIME_METRIC, on_time, scale=100)))
+        rows.append(
+            TrendRow(
+                p,
+                _point(ctx, p, mode, metric, complaint, scale=1),
+                _point(ctx, p, mode, ON_TIME_METRIC, on_time, scale=100),
+            )
+        )
         p = p.next()
     return rows

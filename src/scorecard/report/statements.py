@@ -82,9 +82,18 @@ def prepare_tickets(frame: pl.DataFrame) -> list[TicketRow]:
         return pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
 
     rows = frame.select(
-        "ticket_id", serial("received_at").alias("rx"), text("received_at").alias("rs"), "category",
-        serial("deadline").alias("dx"), text("deadline").alias("ds"), serial("resolved_at").alias("vx"),
-        text("resolved_at").alias("vs"), "state", "is_repeat", "is_major", "resolution_hours",
+        "ticket_id",
+        serial("received_at").alias("rx"),
+        text("received_at").alias("rs"),
+        "category",
+        serial("deadline").alias("dx"),
+        text("deadline").alias("ds"),
+        serial("resolved_at").alias("vx"),
+        text("resolved_at").alias("vs"),
+        "state",
+        "is_repeat",
+        "is_major",
+        "resolution_hours",
     ).rows()
     return [TicketRow._make(r) for r in rows]
 
@@ -96,7 +105,7 @@ def render_job(job: Job) -> list[Written]:
     out = []
     for pack in job.packs:
         start, n = pack.tickets
-        view = build_view(job.ctx, pack, rows[start:start + n])
+        view = build_view(job.ctx, pack, rows[start : start + n])
         stem = safe_stem(pack.partner_id)
         write(folder / f"{stem}.html", render_html(view).encode("utf-8"))
         write(folder / f"{stem}.xlsx", statement_book(view).to_bytes())
@@ -109,12 +118,13 @@ def _plain_write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def chunks(ctx: Context, packs: list[PartnerPack], tickets: pl.DataFrame, folder: Path, *, size: int,
-           atomic: bool) -> list[Job]:
+def chunks(
+    ctx: Context, packs: list[PartnerPack], tickets: pl.DataFrame, folder: Path, *, size: int, atomic: bool
+) -> list[Job]:
     """Cut the partners (sorted like the tickets) into jobs, each with only its partners' tickets."""
     jobs = []
     for i in range(0, len(packs), size):
-        part = packs[i:i + size]
+        part = packs[i : i + size]
         spans = [p.tickets for p in part if p.tickets[1]]
         lo = min((s for s, _ in spans), default=0)
         hi = max((s + n for s, n in spans), default=0)
@@ -153,9 +163,16 @@ def index_csv(written: list[Written]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def write_statements(folder: Path, ctx: Context, packs: list[PartnerPack], tickets: pl.DataFrame, *,
-                     single: bool = False, workers: int | None = None,
-                     progress: Progress | None = None) -> list[Written]:
+def write_statements(
+    folder: Path,
+    ctx: Context,
+    packs: list[PartnerPack],
+    tickets: pl.DataFrame,
+    *,
+    single: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Written]:
     """Render ``packs`` into ``folder``: the whole folder swapped in at the end, or (``single``) one
     partner's two files replaced in place."""
     if workers is None:
@@ -180,8 +197,15 @@ class StatementsOutcome:
     draft: bool
 
 
-def statements(ws: Workspace, period: Period, lang: str | None = None, partner: str | None = None, *,
-               workers: int | None = None, progress: Progress | None = None) -> StatementsOutcome:
+def statements(
+    ws: Workspace,
+    period: Period,
+    lang: str | None = None,
+    partner: str | None = None,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> StatementsOutcome:
     """``scorecard statements``: every partner's (or one partner's) statement for ``period``."""
     config = load_config(ws.config)
     lang = lang or config.config.general.language
@@ -190,12 +214,20 @@ def statements(ws: Workspace, period: Period, lang: str | None = None, partner: 
     with ws.lock():
         a = pipeline.reassess(ws, period)
         with Ledger(ws.db) as ledger:
-            ctx, packs = gather(ledger, period, config.config, a.ruleset, lang=lang,
-                                conduct=a.inputs.tables["conduct"].frame, only=partner)
+            ctx, packs = gather(
+                ledger,
+                period,
+                config.config,
+                a.ruleset,
+                lang=lang,
+                conduct=a.inputs.tables["conduct"].frame,
+                only=partner,
+            )
         tickets = ticket_frame(a.tickets, packs)
         folder = ws.out_for(period) / "statements"
-        written = write_statements(folder, ctx, packs, tickets, single=partner is not None, workers=workers,
-                                   progress=progress)
+        written = write_statements(
+            folder, ctx, packs, tickets, single=partner is not None, workers=workers, progress=progress
+        )
     return StatementsOutcome(folder, written, ctx.draft)
 
 

@@ -55,8 +55,15 @@ def run_summary(console: Console, results: Sequence[PartnerResult], lang: str) -
     for r in results:
         style = {"terminated": "red", "on_hold": "yellow"}.get(r.status, "")
         table.add_row(
-            r.partner_id, r.metrics.partner_name, r.metrics.mode, str(r.score.score), ", ".join(r.breached_rules),
-            t(r.status, lang), money(r.settlement.payout), money(r.settlement.held_out), style=style,
+            r.partner_id,
+            r.metrics.partner_name,
+            r.metrics.mode,
+            str(r.score.score),
+            ", ".join(r.breached_rules),
+            t(r.status, lang),
+            money(r.settlement.payout),
+            money(r.settlement.held_out),
+            style=style,
         )
     console.print(table)
 
@@ -69,29 +76,57 @@ def notable(console: Console, rows: Sequence[tuple[object, PartnerResult]], lang
     for period, r in rows:
         s = r.settlement
         style = {"terminated": "red", "on_hold": "yellow"}.get(r.status, "green")
-        table.add_row(str(period), r.partner_id, ", ".join(r.breached_rules), t(r.status, lang),
-                      money(s.held_out), money(s.released), money(s.payout), style=style)
+        table.add_row(
+            str(period),
+            r.partner_id,
+            ", ".join(r.breached_rules),
+            t(r.status, lang),
+            money(s.held_out),
+            money(s.released),
+            money(s.payout),
+            style=style,
+        )
     console.print(table)
 
 
 def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.DataFrame, lang: str) -> None:
     m, s = r.metrics, r.settlement
-    console.print(f"[bold]{m.partner_id} {m.partner_name}[/]  {t('mode', lang)} {m.mode}  "
-                  f"{t('rule_version', lang)} {ruleset.version}  {t('status', lang)}: {t(r.status, lang)}")
+    console.print(
+        f"[bold]{m.partner_id} {m.partner_name}[/]  {t('mode', lang)} {m.mode}  "
+        f"{t('rule_version', lang)} {ruleset.version}  {t('status', lang)}: {t(r.status, lang)}"
+    )
 
     metrics = Table(title=t("metrics", lang))
     for col in ("metric", "value", "sub_score", "weight"):
         metrics.add_column(t(col, lang))
     parts = {p.metric: p for p in r.score.parts}
-    for name in ("valid_complaints", "repeat_complaints", "major_complaints", "complaint_rate_per_10k",
-                 "on_time_rate", "reply_on_time_rate", "avg_resolution_hours", "p90_resolution_hours",
-                 "response_score", "satisfaction", "refund_total", "service_cost", "gross_amount"):
+    for name in (
+        "valid_complaints",
+        "repeat_complaints",
+        "major_complaints",
+        "complaint_rate_per_10k",
+        "on_time_rate",
+        "reply_on_time_rate",
+        "avg_resolution_hours",
+        "p90_resolution_hours",
+        "response_score",
+        "satisfaction",
+        "refund_total",
+        "service_cost",
+        "gross_amount",
+    ):
         p = parts.get(name)
-        metrics.add_row(t(name, lang), metric_text(name, m.value(name)),
-                        fixed(p.sub_score, 2) if p else "", fixed(p.weight, 2) if p else "")
+        metrics.add_row(
+            t(name, lang),
+            metric_text(name, m.value(name)),
+            fixed(p.sub_score, 2) if p else "",
+            fixed(p.weight, 2) if p else "",
+        )
     console.print(metrics)
-    console.print(f"{t('score', lang)}: [bold]{r.score.score}[/]  {t('band', lang)} ≥ {r.score.band_min} → "
-                  f"{t('deduction', lang)} {fixed(r.score.band_pct * 100, 2)} %")
+    console.print(
+        f"{t('score', lang)}: [bold]{r.score.score}[/]  {t('band', lang)} ≥ {r.score.band_min} → "
+        f"{t('deduction', lang)} {fixed(r.score.band_pct * 100, 2)} %"
+    )
 
     rules = Table(title=t("rules", lang))
     for col in ("rule", "value", "threshold", "breached", "streak", "actions"):
@@ -99,22 +134,32 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
     by_id = {rule.id: rule for rule in ruleset.rules}
     for rr in r.rules:
         rule = by_id[rr.rule_id]
-        threshold = f"{rule.op} {metric_text(rule.against, rr.comparand) if rule.against else metric_text(rule.metric, rr.comparand)}"
+        threshold = f"{rule.op} {metric_text(rule.against or rule.metric, rr.comparand)}"
         why = t("zero_base", lang) if rr.breached and rr.value is None else ""
         rules.add_row(
-            f"[bold]{rr.rule_id}[/]\n{rule.description.get(lang)}", metric_text(rule.metric, rr.value) + (f" ({why})" if why else ""),
-            threshold, t("yes", lang) if rr.breached else t("no", lang), str(rr.streak),
-            ", ".join(t(f.kind, lang) for f in rr.fired), style="red" if rr.breached else "",
+            f"[bold]{rr.rule_id}[/]\n{rule.description.get(lang)}",
+            metric_text(rule.metric, rr.value) + (f" ({why})" if why else ""),
+            threshold,
+            t("yes", lang) if rr.breached else t("no", lang),
+            str(rr.streak),
+            ", ".join(t(f.kind, lang) for f in rr.fired),
+            style="red" if rr.breached else "",
         )
     console.print(rules)
 
     money_table = Table(title=t("settlement", lang))
     money_table.add_column(t("item", lang))
     money_table.add_column(t("amount", lang), justify="right")
-    for label, fen in (("gross_amount", s.gross), ("refund_deduction", -s.refund_deduction),
-                       ("score_deduction", -s.score_deduction), ("receivable_in", -s.receivable_in),
-                       ("receivable_out", s.receivable_out), ("held_in", s.held_in), ("held_out", -s.held_out),
-                       ("payout", s.payout)):
+    for label, fen in (
+        ("gross_amount", s.gross),
+        ("refund_deduction", -s.refund_deduction),
+        ("score_deduction", -s.score_deduction),
+        ("receivable_in", -s.receivable_in),
+        ("receivable_out", s.receivable_out),
+        ("held_in", s.held_in),
+        ("held_out", -s.held_out),
+        ("payout", s.payout),
+    ):
         money_table.add_row(t(label, lang), money(fen))
     console.print(money_table)
     if r.holds:
@@ -126,8 +171,13 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
         for col in ("ticket_id", "received_at", "deadline", "resolved_at", "state"):
             tt.add_column(t(col, lang))
         for row in late.head(50).iter_rows(named=True):
-            tt.add_row(row["ticket_id"], str(row["received_at"]), str(row["deadline"]),
-                       str(row["resolved_at"] or "—"), t(row["state"], lang))
+            tt.add_row(
+                row["ticket_id"],
+                str(row["received_at"]),
+                str(row["deadline"]),
+                str(row["resolved_at"] or "—"),
+                t(row["state"], lang),
+            )
         console.print(tt)
         if late.height > 50:
             console.print(f"… {late.height - 50} {t('more', lang)}")
@@ -138,8 +188,18 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]]
     from fractions import Fraction
 
     table = Table(title=f"{t('history', lang)}: {partner_id} {rows[-1]['partner_name']}")
-    for col in ("period", "valid_complaints", "complaint_rate_per_10k", "on_time_rate", "score", "breached_rules",
-                "status", "held_out", "receivable_out", "payout"):
+    for col in (
+        "period",
+        "valid_complaints",
+        "complaint_rate_per_10k",
+        "on_time_rate",
+        "score",
+        "breached_rules",
+        "status",
+        "held_out",
+        "receivable_out",
+        "payout",
+    ):
         table.add_column(t(col, lang), justify="left" if col in ("period", "breached_rules", "status") else "right")
     for r in rows:
         m = json.loads(str(r["metrics"]))
@@ -147,11 +207,16 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]]
         on_time = m["on_time_rate"]
         draft = "" if r["period_status"] == "closed" else f" ({t('draft', lang)})"
         table.add_row(
-            f"{r['period']}{draft}", str(m["valid_complaints"]),
+            f"{r['period']}{draft}",
+            str(m["valid_complaints"]),
             metric_text("complaint_rate_per_10k", None if rate is None else Fraction(rate)),
             metric_text("on_time_rate", None if on_time is None else Fraction(on_time)),
-            str(r["score"]), str(r["breached_rules"]).replace(";", ", "), t(str(r["status"]), lang),
-            money(int(r["held_out"])), money(int(r["receivable_out"])), money(int(r["payout"])),  # type: ignore[call-overload]
+            str(r["score"]),
+            str(r["breached_rules"]).replace(";", ", "),
+            t(str(r["status"]), lang),
+            money(int(r["held_out"])),
+            money(int(r["receivable_out"])),
+            money(int(r["payout"])),  # type: ignore[call-overload]
         )
     console.print(table)
 
@@ -177,8 +242,11 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
             table.add_row(c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "")
             continue
         table.add_row(
-            c.partner_id, pair(b.score.score, a.score.score), pair(b.score.band_pct, a.score.band_pct),
-            pair(", ".join(b.breached_rules), ", ".join(a.breached_rules)), pair(t(b.status, lang), t(a.status, lang)),
+            c.partner_id,
+            pair(b.score.score, a.score.score),
+            pair(b.score.band_pct, a.score.band_pct),
+            pair(", ".join(b.breached_rules), ", ".join(a.breached_rules)),
+            pair(t(b.status, lang), t(a.status, lang)),
             pair(money(b.settlement.score_deduction), money(a.settlement.score_deduction)),
             pair(money(b.settlement.held_out), money(a.settlement.held_out)),
             pair(money(b.settlement.payout), money(a.settlement.payout)),

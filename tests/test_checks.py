@@ -107,3 +107,32 @@ def test_schema_errors_name_the_key_path() -> None:
     assert "scorecard.toml: rulesets[0].rules[1].op:" in text
     assert "scorecard.toml: rulesets[0].rules[2].actions[1].kind:" in text
     assert "scorecard.toml: general.colour: Extra inputs are not permitted" in text
+
+
+def test_commented_bank_ladder_example_is_valid_and_fires_by_streak() -> None:
+    """The shipped configuration's commented ladder, uncommented, passes and issues one sanction a month."""
+    from fractions import Fraction
+
+    from factories import metrics
+
+    from scorecard.rules import evaluate
+
+    text = default_config_path().read_text(encoding="utf-8")
+    example = text[text.index('# [[rulesets.rules]]\n# id = "bank-complaint-handling"') :]
+    rule_text = "\n".join(line.removeprefix("# ").removeprefix("#") for line in example.splitlines())
+    d = base()
+    d["rulesets"][0]["rules"].append(tomllib.loads(rule_text.replace("[[rulesets.rules]]", "[[rules]]"))["rules"][0])
+    assert findings(d) == []
+    ruleset = parse_config(d, "scorecard.toml").config.rulesets[0]
+    streaks: dict[str, int] = {}
+    labels = []
+    for _ in range(4):
+        results, effects = evaluate(metrics(on_time_rate=Fraction(8, 10)), ruleset, streaks, Period(2026, 3))
+        streaks = {r.rule_id: r.streak for r in results if r.streak}
+        labels.append([f.action.label.en for f in effects.notices if f.kind == "sanction"])  # type: ignore[union-attr]
+    assert labels == [
+        ["Talk with management"],
+        ["Public criticism"],
+        ["Award disqualification"],
+        ["Award disqualification"],
+    ]

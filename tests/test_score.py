@@ -12,7 +12,7 @@ RS = default_config().config.ruleset_for(Period(2026, 1))
 
 
 def test_interpolate_linear_and_clamped() -> None:
-    pts = [(Decimal(0), Decimal(100)), (Decimal(5), Decimal(60)), (Decimal(10), Decimal(0))]
+    pts = [(Fraction(0), Fraction(100)), (Fraction(5), Fraction(60)), (Fraction(10), Fraction(0))]
     assert interpolate(pts, Fraction(0)) == 100
     assert interpolate(pts, Fraction(5, 2)) == 80
     assert interpolate(pts, Fraction(5)) == 60

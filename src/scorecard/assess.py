@@ -16,7 +16,7 @@ from scorecard.metrics import PartnerMetrics
 from scorecard.money import fen_times
 from scorecard.periods import Period
 from scorecard.rules import Fired, RuleResult, evaluate
-from scorecard.score import ScoreResult, score
+from scorecard.score import Scorer, ScoreResult
 from scorecard.settle import Settlement, settle
 from scorecard.state import PartnerState
 
@@ -44,10 +44,10 @@ class PartnerResult:
 
 
 def assess_partner(
-    m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period
+    m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period, scorer: Scorer | None = None
 ) -> tuple[PartnerResult, PartnerState]:
     results, effects = evaluate(m, ruleset, prev.streaks, period)
-    sc = score(m, ruleset)
+    sc = (scorer or Scorer(ruleset)).score(m)
     f = fen_times(m.gross_amount, Fraction(sc.band_pct))
     hold_through = max(filter(None, (prev.hold_through, effects.hold_through)), default=None)
     if hold_through is not None and hold_through < period:
@@ -74,11 +74,12 @@ def assess(
     period: Period, metrics: list[PartnerMetrics], previous: dict[str, PartnerState], ruleset: RuleSet
 ) -> tuple[list[PartnerResult], dict[str, PartnerState]]:
     results = []
+    scorer = Scorer(ruleset)
     states = {pid: (s if s.terminated else s.absent()) for pid, s in previous.items()}
     for m in metrics:
         prev = previous.get(m.partner_id, PartnerState(m.partner_id))
         if prev.terminated:  # excluded by loading; never assessed again
             continue
-        result, states[m.partner_id] = assess_partner(m, prev, ruleset, period)
+        result, states[m.partner_id] = assess_partner(m, prev, ruleset, period, scorer)
         results.append(result)
     return results, states

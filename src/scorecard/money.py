@@ -35,18 +35,24 @@ def parse_yuan(text: str) -> int:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def round_half_up(value: Fraction | int) -> int:
+def round_half_up(value: Fraction | Decimal | int) -> int:
     """Round an exact quantity to a whole number, half away from zero (四舍五入)."""
-    value = Fraction(value)
-    q, r = divmod(abs(value.numerator), value.denominator)
-    if 2 * r >= value.denominator:
+    num, den = value.as_integer_ratio()
+    return div_half_up(num, den)
+
+
+def div_half_up(num: int, den: int) -> int:
+    """num / den rounded half away from zero, in integers only (den > 0)."""
+    q, r = divmod(abs(num), den)
+    if 2 * r >= den:
         q += 1
-    return q if value >= 0 else -q
+    return q if num >= 0 else -q
 
 
-def fen_times(fen: int, share: Fraction) -> int:
+def fen_times(fen: int, share: Fraction | Decimal) -> int:
     """fen × share, rounded once, half up, to the fen."""
-    return round_half_up(Fraction(fen) * share)
+    num, den = share.as_integer_ratio()
+    return div_half_up(fen * num, den)
 
 
 def format_fen(fen: int) -> str:

@@ -37,40 +37,53 @@ class ScoreResult:
     band_pct: Decimal
 
 
-def interpolate(points: list[tuple[Decimal, Decimal]], x: Fraction) -> Fraction:
+def interpolate(points: list[tuple[Fraction, Fraction]], x: Fraction) -> Fraction:
     """Piecewise-linear through ``points`` (sorted by x), clamped at both ends."""
-    pts = sorted((Fraction(px), Fraction(py)) for px, py in points)
-    if x <= pts[0][0]:
-        return pts[0][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+    if x <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return pts[-1][1]
+    return points[-1][1]
 
 
-def sub_score(metric: str, m: PartnerMetrics, ruleset: RuleSet) -> tuple[Fraction | None, Fraction]:
-    raw = m.value(metric)
-    value = None if raw is None else Fraction(raw)
-    if value is None:
-        # An empty complaint rate that counts as breached (zero base) scores 0;
-        # any other empty metric (no assessable ticket, zero base skipped) scores 100.
-        breached = metric == "complaint_rate_per_10k" and m.zero_base and ruleset.zero_base == "breach"
-        return None, Fraction(0) if breached else HUNDRED
-    if metric in SELF_SCORED:
-        return value, min(max(value, Fraction(0)), HUNDRED)
-    return value, interpolate(ruleset.score.points[metric], value)
+class Scorer:
+    """A rule set's score tables, made exact once and applied to every partner."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.points = {
+            metric: sorted((Fraction(x), Fraction(y)) for x, y in pts) for metric, pts in ruleset.score.points.items()
+        }
+        self.weights = {mode: {k: Fraction(v) for k, v in w.items()} for mode, w in ruleset.score.weights.items()}
+        self.zero_base_breaches = ruleset.zero_base == "breach"
+
+    def sub_score(self, metric: str, m: PartnerMetrics) -> tuple[Fraction | None, Fraction]:
+        raw = m.value(metric)
+        if raw is None:
+            # An empty complaint rate that counts as breached (zero base) scores 0;
+            # any other empty metric (no assessable ticket, zero base skipped) scores 100.
+            breached = metric == "complaint_rate_per_10k" and m.zero_base and self.zero_base_breaches
+            return None, Fraction(0) if breached else HUNDRED
+        value = raw if isinstance(raw, Fraction) else Fraction(raw)
+        if metric in SELF_SCORED:
+            return value, min(max(value, Fraction(0)), HUNDRED)
+        return value, interpolate(self.points[metric], value)
+
+    def score(self, m: PartnerMetrics) -> ScoreResult:
+        weights = dict(self.weights[m.mode])
+        for metric, target in self.ruleset.score.fallback.items():
+            if metric in weights and m.value(metric) is None:
+                weights[target] = weights.get(target, Fraction(0)) + weights.pop(metric)
+        parts = []
+        for metric, weight in weights.items():
+            value, sub = self.sub_score(metric, m)
+            parts.append(SubScore(metric, value, sub, weight))
+        total = sum((p.sub_score * p.weight for p in parts), Fraction(0))
+        rounded = Decimal(round_half_up(total * 100)).scaleb(-2)
+        band = next(b for b in self.ruleset.score.bands if rounded >= b.min_score)
+        return ScoreResult(tuple(parts), rounded, band.min_score, band.deduction)
 
 
 def score(m: PartnerMetrics, ruleset: RuleSet) -> ScoreResult:
-    weights = {k: Fraction(v) for k, v in ruleset.score.weights[m.mode].items()}  # type: ignore[index]
-    for metric, target in ruleset.score.fallback.items():
-        if metric in weights and m.value(metric) is None:
-            weights[target] = weights.get(target, Fraction(0)) + weights.pop(metric)
-    parts = []
-    for metric, weight in weights.items():
-        value, sub = sub_score(metric, m, ruleset)
-        parts.append(SubScore(metric, value, sub, weight))
-    total = sum((p.sub_score * p.weight for p in parts), Fraction(0))
-    rounded = Decimal(round_half_up(total * 100)).scaleb(-2)
-    band = next(b for b in ruleset.score.bands if rounded >= b.min_score)
-    return ScoreResult(tuple(parts), rounded, band.min_score, band.deduction)
+    return Scorer(ruleset).score(m)

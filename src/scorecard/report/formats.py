@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from scorecard.money import round_half_up
+from scorecard.money import div_half_up
 
 # Cells starting with these would be taken as a formula by a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -15,7 +15,8 @@ def fixed(value: Fraction | Decimal | int | None, places: int) -> str:
     """Exact value -> text with exactly ``places`` decimals, half up; '' when empty."""
     if value is None:
         return ""
-    scaled = round_half_up(Fraction(value) * 10**places)
+    num, den = value.as_integer_ratio()
+    scaled = div_half_up(num * 10**places, den)
     sign = "-" if scaled < 0 else ""
     q, r = divmod(abs(scaled), 10**places)
     return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"

@@ -48,24 +48,32 @@ def metric_text(metric: str, value: object) -> str:
     return fixed(value, 4) if metric == "complaint_rate_per_10k" else fixed(value, 2)  # type: ignore[arg-type]
 
 
+SHOWN_ROWS = 40  # the terminal lists this many partners; scorecard.csv has them all
+
+
 def run_summary(console: Console, results: Sequence[PartnerResult], lang: str) -> None:
-    table = Table(title=t("run_summary", lang), show_lines=False)
-    for col in ("partner_id", "partner_name", "mode", "score", "breached_rules", "status", "payout", "held_out"):
-        table.add_column(t(col, lang), justify="right" if col in ("score", "payout", "held_out") else "left")
-    for r in results:
-        style = {"terminated": "red", "on_hold": "yellow"}.get(r.status, "")
-        table.add_row(
-            r.partner_id,
-            r.metrics.partner_name,
-            r.metrics.mode,
-            str(r.score.score),
-            ", ".join(r.breached_rules),
-            t(r.status, lang),
-            money(r.settlement.payout),
-            money(r.settlement.held_out),
-            style=style,
+    """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
+    counts = Table(title=t("run_summary", lang))
+    for col in ("status", "partners", "gross_amount", "score_deduction", "held_out", "released", "payout"):
+        counts.add_column(t(col, lang), justify="left" if col == "status" else "right")
+    for status in ("active", "on_hold", "terminated", None):
+        rs = [r for r in results if status is None or r.status == status]
+        s = [r.settlement for r in rs]
+        counts.add_row(
+            t(status, lang) if status else t("totals", lang),
+            str(len(rs)),
+            *(
+                money(sum(getattr(x, f) for x in s))
+                for f in ("gross", "score_deduction", "held_out", "released", "payout")
+            ),
+            style="bold" if status is None else "",
         )
-    console.print(table)
+    console.print(counts)
+    flagged = [r for r in results if r.breached_rules or r.status != "active" or r.settlement.released]
+    if flagged:
+        notable(console, [("", r) for r in flagged[:SHOWN_ROWS]], lang)
+    if len(flagged) > SHOWN_ROWS:
+        console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
 
 
 def notable(console: Console, rows: Sequence[tuple[object, PartnerResult]], lang: str) -> None:

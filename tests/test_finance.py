@@ -363,7 +363,7 @@ def test_money_lines_always_add_up_to_the_payout(
         "status": state,
         "score": "75.00",
         "band_pct": share,
-        "gross_amount": s.gross,
+        "gross_amount": s.gross_amount,
         "refund_deduction": s.refund_deduction,
         "score_deduction": s.score_deduction,
         "receivable_in": s.receivable_in,

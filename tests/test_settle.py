@@ -19,7 +19,7 @@ def test_invariant_and_payout_never_negative(
     s = settle(g, r, f, cin, hin, terminated=term, on_hold=hold)
     assert (
         s.payout + (s.held_out - s.held_in) + s.refund_deduction + s.score_deduction + s.receivable_in
-        == s.gross + s.receivable_out
+        == s.gross_amount + s.receivable_out
     )
     assert s.payout >= 0 and s.held_out >= 0 and s.receivable_out >= 0
     if term or hold:

@@ -25,6 +25,7 @@ from scorecard.ledger.record import RunMeta, record_period
 from scorecard.metrics import PartnerMetrics, compute, ticket_counts, ticket_status
 from scorecard.periods import Period
 from scorecard.report.csvfiles import notices_csv, scorecard_csv
+from scorecard.settle import MONEY_FIELDS
 from scorecard.state import PartnerState
 from scorecard.workspace import Workspace, fsync_write, staged_dir
 
@@ -163,20 +164,7 @@ def manifest(a: Assessment) -> dict[str, object]:
             "notices": sum(len(r.notices) for r in a.results),
             "breaches": sum(len(r.breached_rules) for r in a.results),
         },
-        "totals_fen": {
-            field: sum(getattr(r.settlement, field) for r in a.results)
-            for field in (
-                "gross",
-                "refund_deduction",
-                "score_deduction",
-                "receivable_in",
-                "receivable_out",
-                "held_in",
-                "held_out",
-                "released",
-                "payout",
-            )
-        },
+        "totals_fen": {field: sum(getattr(r.settlement, field) for r in a.results) for field in MONEY_FIELDS},
         "warnings": [str(w) for w in a.warnings],
     }
 

@@ -10,7 +10,7 @@ Invariant, checked on every settlement: payout + (Hout − Hin) + R + F + Cin = 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 class InvariantError(AssertionError):
@@ -19,7 +19,7 @@ class InvariantError(AssertionError):
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    gross: int  # G
+    gross_amount: int  # G
     refund_deduction: int  # R
     score_deduction: int  # F
     receivable_in: int  # Cin
@@ -37,9 +37,13 @@ class Settlement:
             + self.score_deduction
             + self.receivable_in
         )
-        rhs = self.gross + self.receivable_out
+        rhs = self.gross_amount + self.receivable_out
         if lhs != rhs or min(self.payout, self.held_out, self.receivable_out, self.released) < 0:
             raise InvariantError(f"settlement does not balance: {self}")
+
+
+# The money columns of a settlement, in the order of SPEC §8 (CSV, ledger, workbooks).
+MONEY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Settlement))
 
 
 def settle(

@@ -78,7 +78,7 @@ def record_period(
                     str(r.score.band_pct),
                     ";".join(r.breached_rules),
                     ";".join(r.holds),
-                    r.settlement.gross,
+                    r.settlement.gross_amount,
                     r.settlement.refund_deduction,
                     r.settlement.score_deduction,
                     r.settlement.receivable_in,

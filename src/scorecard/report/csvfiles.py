@@ -96,7 +96,7 @@ def scorecard_csv(period: Period, results: Sequence[PartnerResult], ruleset: Rul
                 share(r.score.band_pct),
                 ";".join(r.breached_rules),
                 r.status,
-                format_fen(s.gross),
+                format_fen(s.gross_amount),
                 format_fen(s.refund_deduction),
                 format_fen(s.score_deduction),
                 format_fen(s.receivable_in),

@@ -20,19 +20,10 @@ from scorecard.money import format_fen
 from scorecard.periods import Period
 from scorecard.report.adjustments import KINDS, HoldInfo, Line, ReconciliationError, money_lines
 from scorecard.report.xlsx import Book, Col, columns
+from scorecard.settle import MONEY_FIELDS
 from scorecard.workspace import Workspace
 
-TOTAL_FIELDS = (
-    "gross_amount",
-    "refund_deduction",
-    "score_deduction",
-    "receivable_in",
-    "receivable_out",
-    "held_in",
-    "held_out",
-    "released",
-    "payout",
-)
+TOTAL_FIELDS = MONEY_FIELDS
 STATUSES = ("active", "on_hold", "terminated")
 NON_MONETARY = ("notice", "review", "sanction")
 AUDIT_KEYS = ("ruleset_version", "ruleset_hash", "config_hash", "inputs_hash", "tool_version", "run_at", "closed_at")

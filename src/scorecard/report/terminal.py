@@ -64,7 +64,7 @@ def run_summary(console: Console, results: Sequence[PartnerResult], lang: str) -
             str(len(rs)),
             *(
                 money(sum(getattr(x, f) for x in s))
-                for f in ("gross", "score_deduction", "held_out", "released", "payout")
+                for f in ("gross_amount", "score_deduction", "held_out", "released", "payout")
             ),
             style="bold" if status is None else "",
         )
@@ -159,7 +159,7 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
     money_table.add_column(t("item", lang))
     money_table.add_column(t("amount", lang), justify="right")
     for label, fen in (
-        ("gross_amount", s.gross),
+        ("gross_amount", s.gross_amount),
         ("refund_deduction", -s.refund_deduction),
         ("score_deduction", -s.score_deduction),
         ("receivable_in", -s.receivable_in),

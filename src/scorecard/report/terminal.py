@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import get_args
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
 from scorecard.assess import PartnerResult
-from scorecard.config import MONEY_METRICS, RATE_METRICS, RuleSet
+from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName, RuleSet
 from scorecard.i18n import t
 from scorecard.issues import Issue
 from scorecard.money import format_fen
@@ -108,21 +109,7 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
     for col in ("metric", "value", "sub_score", "weight"):
         metrics.add_column(t(col, lang))
     parts = {p.metric: p for p in r.score.parts}
-    for name in (
-        "valid_complaints",
-        "repeat_complaints",
-        "major_complaints",
-        "complaint_rate_per_10k",
-        "on_time_rate",
-        "reply_on_time_rate",
-        "avg_resolution_hours",
-        "p90_resolution_hours",
-        "response_score",
-        "satisfaction",
-        "refund_total",
-        "service_cost",
-        "gross_amount",
-    ):
+    for name in get_args(MetricName):  # every metric, in the configuration's order
         p = parts.get(name)
         metrics.add_row(
             t(name, lang),

@@ -20,6 +20,8 @@ from scorecard.periods import Period
 from scorecard.workdays import deadline_table
 
 TEN_THOUSAND = 10_000
+# A ticket's state: an Enum compares as a small integer, several times faster than text on 10M rows.
+STATE = pl.Enum(["on_time", "late", "pending"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +112,10 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     resolved = pl.col("resolved_at").is_not_null()
     state = (
         pl.when(resolved & (pl.col("resolved_at") <= pl.col("deadline")))
-        .then(pl.lit("on_time"))
+        .then(pl.lit("on_time", dtype=STATE))
         .when(resolved | (pl.col("deadline") <= cut))
-        .then(pl.lit("late"))
-        .otherwise(pl.lit("pending"))
+        .then(pl.lit("late", dtype=STATE))
+        .otherwise(pl.lit("pending", dtype=STATE))
     )
     out = lf.with_columns(
         state=state,
@@ -125,10 +127,10 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
         replied = pl.col("first_reply_at").is_not_null()
         out = out.with_columns(
             reply_state=pl.when(replied & (pl.col("first_reply_at") <= pl.col("reply_deadline")))
-            .then(pl.lit("on_time"))
+            .then(pl.lit("on_time", dtype=STATE))
             .when(replied | (pl.col("reply_deadline") <= cut))
-            .then(pl.lit("late"))
-            .otherwise(pl.lit("pending"))
+            .then(pl.lit("late", dtype=STATE))
+            .otherwise(pl.lit("pending", dtype=STATE))
         )
     keep = [
         "ticket_id",

@@ -154,12 +154,22 @@ def _enum(raw: pl.Series, column: Column, choices: Collection[str], expected: st
     return Parsed(values, (Failure(_failed(raw, values), f"unknown {column.name}", expected),))
 
 
+def _bool_text(raw: pl.Series) -> pl.Series:
+    """Cells as written first (one lookup); lower-cased only where that missed ("TRUE", "Yes")."""
+    lookup = _V.replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
+    values = _eval(raw, lookup)
+    missed = (values.is_null() & raw.is_not_null()).arg_true()
+    if missed.len():
+        values.scatter(missed, _eval(raw.gather(missed).str.to_lowercase(), lookup))
+    return values
+
+
 def _bool(raw: pl.Series, expected: str) -> Parsed:
     dtype = raw.dtype
     if dtype == pl.Boolean:
         return Parsed(raw)
     if dtype == pl.String:
-        values = _eval(raw, _V.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean))
+        values = _bool_text(raw)
     elif dtype.is_numeric():
         values = _eval(raw, pl.when(_V == 1).then(True).when(_V == 0).then(False))
     else:

@@ -136,3 +136,11 @@ def test_commented_bank_ladder_example_is_valid_and_fires_by_streak() -> None:
         ["Award disqualification"],
         ["Award disqualification"],
     ]
+
+
+def test_column_mapping_to_an_unknown_column_is_refused() -> None:
+    d = base()
+    d["columns"] = {"complaints": {"受理时间": "received"}}
+    with pytest.raises(InputError) as exc:
+        parse_config(d, "scorecard.toml")
+    assert "'受理时间' maps to 'received', which is not a column of complaints" in str(next(iter(exc.value.issues)))

@@ -224,6 +224,21 @@ class Config(Strict):
     windows: WindowsConfig = WindowsConfig()
     rulesets: list[RuleSet] = Field(min_length=1)
 
+    @field_validator("columns")
+    @classmethod
+    def _known_targets(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        from scorecard.inputs.schema import TABLES
+
+        for table, mapping in v.items():
+            names = TABLES[table].names
+            for header, target in mapping.items():
+                if target not in names:
+                    raise ValueError(
+                        f"{table}: {header!r} maps to {target!r}, which is not a column of {table} "
+                        f"(columns: {', '.join(names)})"
+                    )
+        return v
+
     @field_validator("rulesets")
     @classmethod
     def _unique_versions(cls, v: list[RuleSet]) -> list[RuleSet]:

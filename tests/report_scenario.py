@@ -21,6 +21,7 @@ from factories import metrics
 from scorecard.assess import assess
 from scorecard.config import load_config
 from scorecard.demo import init_workspace
+from scorecard.inputs.schema import TABLES, polars_schema
 from scorecard.ledger import Ledger
 from scorecard.ledger.record import RunMeta, record_period
 from scorecard.metrics import PartnerMetrics
@@ -88,15 +89,8 @@ class Month:
 
 def _refunds(rows: list[tuple[str, str, str, int, str | None]]) -> pl.DataFrame:
     return pl.DataFrame(
-        [(rid, pid, kind, amount, customer, i + 2) for i, (rid, pid, kind, amount, customer) in enumerate(rows)],
-        schema={
-            "refund_id": pl.String,
-            "partner_id": pl.String,
-            "kind": pl.String,
-            "amount": pl.Int64,
-            "customer_id": pl.String,
-            "_line": pl.Int64,
-        },
+        [(rid, pid, amount, kind, customer, i + 2) for i, (rid, pid, kind, amount, customer) in enumerate(rows)],
+        schema=polars_schema(TABLES["refunds"]),
         orient="row",
     )
 

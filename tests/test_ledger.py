@@ -10,21 +10,13 @@ import pytest
 from factories import default_config, metrics
 
 from scorecard.assess import assess
+from scorecard.inputs.schema import TABLES, polars_schema
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.ledger.record import RunMeta, record_period
 from scorecard.periods import Period
 
 RS = default_config().config.ruleset_for(Period(2026, 1))
-NO_REFUNDS = pl.DataFrame(
-    schema={
-        "refund_id": pl.String,
-        "partner_id": pl.String,
-        "kind": pl.String,
-        "amount": pl.Int64,
-        "customer_id": pl.String,
-        "_line": pl.Int64,
-    }
-)
+NO_REFUNDS = pl.DataFrame(schema=polars_schema(TABLES["refunds"]))
 
 
 def record(ledger: Ledger, period: Period, **over: object) -> None:

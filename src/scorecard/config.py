@@ -283,7 +283,7 @@ class LoadedConfig:
         payload = {
             "ruleset": c.ruleset_for(period).model_dump(mode="json"),
             "response": c.response.model_dump(mode="json"),
-            "windows": {k: {c2: str(w) for c2, w in v.items()} for k, v in c.windows.model_dump().items()},
+            "windows": c.windows.model_dump(mode="json"),
             "general": c.general.model_dump(mode="json", exclude={"language", "max_errors"}),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

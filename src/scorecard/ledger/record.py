@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
@@ -27,12 +29,11 @@ class RunMeta:
 
 
 def _metrics_json(r: PartnerResult) -> str:
-    m = r.metrics
-    data = {
-        name: (exact_text(v) if hasattr(v, "denominator") and not isinstance(v, int) else v)
-        for name, v in ((f, getattr(m, f)) for f in m.__slots__)  # type: ignore[attr-defined]
-    }
-    data["response_score"] = str(m.response_score)
+    """Every metric; exact rationals as "n/d" text so nothing is lost."""
+    data: dict[str, object] = {}
+    for f in fields(r.metrics):
+        v = getattr(r.metrics, f.name)
+        data[f.name] = exact_text(v) if isinstance(v, Fraction) else str(v) if isinstance(v, Decimal) else v
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 

@@ -301,7 +301,9 @@ def test_written_atomically_over_an_old_file(scenario: Workspace) -> None:
     path.write_bytes(b"old")
     export_finance(scenario, FEB, "en")
     assert zipfile.is_zipfile(path)
-    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"] == []  # no temporary file left
+    assert [
+        p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"
+    ] == []  # no temporary file left
 
 
 def test_workbook_is_as_readable_as_any_new_file(scenario: Workspace, tmp_path: Path) -> None:

@@ -552,7 +552,9 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     # may have been handed out, and no longer belong to the month's record.
     assert not any(k.startswith("2026-07/") and not k.endswith(run_files) for k in after)
     assert any(k.startswith("2026-07/statements/") for k in out_before)
-    moved = {k.removeprefix(".discarded/2026-07-1/"): v for k, v in after.items() if k.startswith(".discarded/2026-07-1/")}
+    moved = {
+        k.removeprefix(".discarded/2026-07-1/"): v for k, v in after.items() if k.startswith(".discarded/2026-07-1/")
+    }
     assert moved == {k.removeprefix("2026-07/"): v for k, v in out_before.items() if k.startswith("2026-07/")}
     with Ledger(demo_ws.db, readonly=True) as ledger:
         events = [(e["command"], e["period"], e["reason"]) for e in ledger.events()]

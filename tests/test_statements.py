@@ -13,12 +13,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from report_scenario import FEB, JAN, MAR, PARTNERS, PERIODS, build, months
+from report_scenario import FEB, JAN, MAR, PARTNERS, PERIODS, build
 from typer.testing import CliRunner
 
 from scorecard import pipeline
 from scorecard.cli import app
-from scorecard.config import load_config
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
 from scorecard.report.formats import FORMULA_PREFIXES

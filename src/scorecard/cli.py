@@ -94,7 +94,9 @@ def main_options(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."),
+        typer.Option(
+            help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."
+        ),
     ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):

@@ -222,9 +222,11 @@ def compute(
         .to_dicts()
     }
     refund_facts: dict[str, list[RefundFact]] = defaultdict(list)
-    for rid, pid, kind, amount, line, customer in refunds.sort("refund_id").select(
-        "refund_id", "partner_id", "kind", "amount", "_line", "customer_id"
-    ).iter_rows():
+    for rid, pid, kind, amount, line, customer in (
+        refunds.sort("refund_id")
+        .select("refund_id", "partner_id", "kind", "amount", "_line", "customer_id")
+        .iter_rows()
+    ):
         refund_facts[pid].append(RefundFact(rid, kind, amount, line, customer))
     bill = {r["partner_id"]: r for r in billing.to_dicts()}
     gross = {pid: (g, line) for pid, g, line in settlement.select("partner_id", "gross_amount", "_line").iter_rows()}

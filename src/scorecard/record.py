@@ -30,7 +30,7 @@ from scorecard.periods import Period
 from scorecard.settle import MONEY_FIELDS
 from scorecard.state import PartnerState
 
-S, I, B, D, T = pl.String(), pl.Int64(), pl.Boolean(), pl.Date(), pl.Datetime("us")
+S, I, B, D, T = pl.String(), pl.Int64(), pl.Boolean(), pl.Date(), pl.Datetime("us")  # noqa: E741
 
 
 def _exact(name: str) -> dict[str, pl.DataType]:

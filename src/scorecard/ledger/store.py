@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from scorecard.ledger.migrations import RECORD_TABLES
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
-from scorecard.ledger.migrations import RECORD_TABLES
 
 # The order rows are kept in, in the record and when read back (a view's order is the record's).
 ORDER: dict[str, tuple[str, ...]] = {

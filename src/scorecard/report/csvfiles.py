@@ -78,7 +78,9 @@ def _opt_int(v: int | None) -> str:
 
 
 # The money columns of scorecard.csv in order: the settlement's, then those later features add.
-CSV_MONEY = tuple(f for f in MONEY_FIELDS if f not in ("fine_deduction", "adjustment", "held_restated", "receivable_restated"))
+CSV_MONEY = tuple(
+    f for f in MONEY_FIELDS if f not in ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
+)
 CSV_MONEY_LATER = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
 
 
@@ -147,6 +149,16 @@ def notices_csv(record: MonthRecord, lang: str) -> bytes:
             )
         if released[pid]:
             rows.append(
-                [str(record.period), csv_text(pid), csv_text(names[pid]), "", "release", "", "", format_fen(released[pid]), ""]
+                [
+                    str(record.period),
+                    csv_text(pid),
+                    csv_text(names[pid]),
+                    "",
+                    "release",
+                    "",
+                    "",
+                    format_fen(released[pid]),
+                    "",
+                ]
             )
     return _csv(rows, NOTICE_COLUMNS)

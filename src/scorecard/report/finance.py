@@ -7,9 +7,7 @@ against the ledger's own amounts before anything is written.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from scorecard.periods import Period
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
 from scorecard.report.outputs import add_to_stamp, render_month
-from scorecard.report.xlsx import Book, Col, columns
+from scorecard.report.xlsx import Book, Col, columns, run_time
 from scorecard.settle import MONEY_FIELDS
 from scorecard.status import Balance, balances
 from scorecard.workspace import Workspace
@@ -116,8 +114,7 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     title = f"{t('finance_title', lang)} {data.period}"
     if data.draft:
         title += f" — {t('draft_short', lang)}"
-    created = datetime.strptime(data.info.run_at, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
-    book = Book(title, t("draft_mark", lang) if data.draft else None, created)
+    book = Book(title, t("draft_mark", lang) if data.draft else None, run_time(data.info.run_at))
     names = {r["partner_id"]: r["partner_name"] for r in data.results}
     _summary(book, data, title, lang)
     _partners(book, data, lang)
@@ -366,8 +363,7 @@ def _balances(book: Book, data: FinanceData, lang: str) -> None:
         ("receivable", "money"),
     )
     rows = [
-        [b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), b.held, b.receivable]
-        for b in data.balances
+        [b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), b.held, b.receivable] for b in data.balances
     ]
     held, receivable = sum(b.held for b in data.balances), sum(b.receivable for b in data.balances)
     s.table(cols, rows, totals=[t("total", lang), "", "", "", held, receivable])

@@ -59,6 +59,7 @@ class Context:
     draft: bool
     ruleset: RuleSet
     ruleset_version: str
+    run_at: str  # the record's time: what the workbooks are dated (never the clock)
 
 
 @dataclass(slots=True)
@@ -130,7 +131,9 @@ def gather(
         )
         for r in record.rows("partner_results")
     ]
-    ctx = Context(lang, record.period, record.info.draft, record.ruleset, record.info.ruleset_version)
+    ctx = Context(
+        lang, record.period, record.info.draft, record.ruleset, record.info.ruleset_version, record.info.run_at
+    )
     return ctx, packs
 
 

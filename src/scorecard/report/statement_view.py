@@ -305,7 +305,12 @@ def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
     out = []
     for h in pm.holds:
         if h["kind"] == "until_compliant":
-            out.append((f"{h['rule_id']}: {described.get(h['rule_id'], '')}", t("lift_until_compliant", lang).format(rule=h["rule_id"])))
+            out.append(
+                (
+                    f"{h['rule_id']}: {described.get(h['rule_id'], '')}",
+                    t("lift_until_compliant", lang).format(rule=h["rule_id"]),
+                )
+            )
         else:
             through = Period.parse(h["ends"])
             reason = f"{h['rule_id']}: " + t("hold_reason_through", lang).format(through=through)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scorecard.i18n import t
 from scorecard.report.statement_view import View
-from scorecard.report.xlsx import Book, columns
+from scorecard.report.xlsx import Book, columns, run_time
 
 TICKET_COLUMNS = (
     ("ticket_id", "text", 22),
@@ -23,7 +23,7 @@ def statement_book(view: View) -> Book:
     title = f"{t('statement_title', lang)} {view.ctx.period} · {view.partner_name}"
     if view.ctx.draft:
         title += f" — {t('draft_short', lang)}"
-    book = Book(title, view.draft_mark)
+    book = Book(title, view.draft_mark, run_time(view.ctx.run_at))
     _statement(book, view, title)
     _rules(book, view)
     _tickets(book, view)

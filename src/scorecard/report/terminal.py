@@ -148,7 +148,9 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
     for rr in record.rows("rule_results"):
         rule = by_id[rr["rule_id"]]
         value = exact(rr["value_num"], rr["value_den"])
-        threshold = f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
+        threshold = (
+            f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
+        )
         why = t("zero_base", lang) if rr["breached"] and value is None else ""
         rules.add_row(
             Text(f"{rr['rule_id']}\n{rule.description.get(lang)}"),
@@ -266,21 +268,11 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], l
 
 def status(console: Console, st: Any, lang: str) -> None:
     table = Table(title=t("status_title", lang))
-    for col in (
-        "period",
-        "period_status",
-        "rule_version",
-        "partners",
-        "on_hold_count",
-        "terminated_count",
-        "payout",
-        "run_by",
-        "run_at",
-        "closed_by",
-        "closed_at",
-        "outputs_match",
-    ):
+    for col in ("period", "period_status", "rule_version", "partners", "on_hold_count", "terminated_count", "payout"):
         table.add_column(t(col, lang), justify="right" if col in ("partners", "payout") else "left")
+    table.add_column(t("run_by", lang))
+    table.add_column(t("closed_by", lang))
+    table.add_column(t("outputs_match", lang))
     for m in st.months:
         i = m.info
         table.add_row(
@@ -291,13 +283,14 @@ def status(console: Console, st: Any, lang: str) -> None:
             str(m.on_hold),
             str(m.terminated),
             money(m.payout),
-            Text(i.run_by),
-            i.run_at,
-            Text(i.closed_by or ""),
-            i.closed_at or "",
-            t("yes", lang) if m.outputs is None else f"{t('no', lang)}: {m.outputs}",
+            Text(f"{i.run_by}\n{i.run_at}"),
+            Text(f"{i.closed_by}\n{i.closed_at}" if i.closed_by else ""),
+            t("yes", lang) if m.outputs is None else t("no", lang),
         )
     console.print(table)
+    for m in st.months:  # said in full below the table: a reason is never cut to fit a column
+        if m.outputs is not None:
+            console.print(Text(f"out/{m.info.period}: {m.outputs}"), soft_wrap=True)
     if not st.balances:
         console.print(t("no_balances", lang))
         return
@@ -313,7 +306,8 @@ def status(console: Console, st: Any, lang: str) -> None:
             money(b.held),
             money(b.receivable),
         )
-    bal.add_row(t("total", lang), "", "", "", money(sum(b.held for b in st.balances)), money(sum(b.receivable for b in st.balances)), style="bold")
+    held, receivable = sum(b.held for b in st.balances), sum(b.receivable for b in st.balances)
+    bal.add_row(t("total", lang), "", "", "", money(held), money(receivable), style="bold")
     console.print(bal)
 
 

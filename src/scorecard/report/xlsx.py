@@ -54,6 +54,12 @@ def excel_serial(value: datetime | date) -> float:
     return delta.days + delta.seconds / 86400
 
 
+def run_time(stamp: str) -> datetime:
+    """A workbook's creation time: the run's time from the ledger (UTC), so making a workbook
+    again gives the same bytes."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
+
+
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count twice."""
     if text.isascii():

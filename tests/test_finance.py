@@ -34,10 +34,21 @@ SHEETS = {
         "Holds and releases",
         "Refunds",
         "Notices",
+        "Disputes",
         "Balances carried",
         "Versions and inputs",
     ],
-    "zh": ["汇总", "结算明细", "调整明细", "暂停结算与释放", "退费", "通知与处分", "结转余额", "版本与输入"],
+    "zh": [
+        "汇总",
+        "结算明细",
+        "调整明细",
+        "暂停结算与释放",
+        "退费",
+        "通知与处分",
+        "申诉与调整",
+        "结转余额",
+        "版本与输入",
+    ],
 }
 KIND_LABELS = {
     "Gross amount": "gross",

@@ -314,6 +314,16 @@ def parse_config(data: dict[str, object], source: str, raw: bytes = b"", path: P
     return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode())
 
 
+def parse_config_text(text: str, source: str) -> LoadedConfig:
+    """A configuration from its text, as a month's record keeps it."""
+    raw = text.encode("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Issue(source, None, None, f"not valid TOML: {exc}")]) from None
+    return parse_config(data, source, raw)
+
+
 def load_config(path: Path) -> LoadedConfig:
     source = str(path)
     try:

@@ -280,6 +280,27 @@ LABELS |= {
     "adjustment": ("以前期间调整", "Adjustment"),
     "held_restated": ("暂扣余额重述", "Held restated"),
     "receivable_restated": ("待扣款重述", "Receivable restated"),
+    # disputes applied and prior-period adjustments
+    "disputes_applied": ("本期处理的申诉", "Dispute decisions applied"),
+    "adjustment_parts": ("以前期间调整明细", "Prior-period adjustment by month"),
+    "dispute_id": ("申诉编号", "Dispute ID"),
+    "disputed_period": ("申诉期间", "Disputed month"),
+    "record": ("记录类别", "Record"),
+    "record_id": ("记录编号", "Record ID"),
+    "correction": ("更正", "Correction"),
+    "corrected_period": ("更正期间", "Corrected month"),
+    "component": ("构成", "Component"),
+    "component_refund": ("退费扣减变化", "refund deduction"),
+    "component_score": ("考核扣减变化", "score deduction"),
+    "component_fine": ("违约金变化", "fines"),
+    "component_hold": ("暂扣与释放时点", "hold timing"),
+    "ticket": ("投诉工单", "ticket"),
+    "refund": ("退费", "refund"),
+    "basis_adjustment": (
+        "以前期间调整：已受理申诉 {disputes}（{months}）",
+        "Prior-period adjustment: accepted disputes {disputes} ({months})",
+    ),
+    "sheet_disputes": ("申诉与调整", "Disputes"),
 }
 
 

@@ -6,11 +6,12 @@ beancount's ``loader.py``. Everything the CLI does is a function here.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,14 @@ from scorecard import __version__
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
+from scorecard.corrections import (
+    Correction,
+    Restatement,
+    accepted_corrections,
+    apply_to_inputs,
+    corrected_history,
+    pending_balance,
+)
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
@@ -40,6 +49,14 @@ def _quiet(_: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """The accepted corrections a run applies, and what the corrected history makes of them."""
+
+    corrections: tuple[Correction, ...] = ()
+    restatements: dict[str, Restatement] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """One month assessed in memory (not yet recorded)."""
 
@@ -51,6 +68,7 @@ class Assessment:
     results: list[PartnerResult]
     states: dict[str, PartnerState]
     tickets: pl.LazyFrame  # the month's tickets with deadline and state (on_time/late/pending/invalid)
+    history: History = dataclasses.field(default_factory=History)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -123,6 +141,7 @@ def assess_period(
     config: LoadedConfig,
     previous: dict[str, PartnerState],
     progress: Progress = _quiet,
+    history: History | None = None,
 ) -> Assessment:
     """Everything up to (not including) the ledger and the outputs."""
     defects = errors_for_run(config, period)
@@ -130,35 +149,49 @@ def assess_period(
         raise InputError(defects, "configuration errors")
     progress("loading and validating inputs")
     inputs = validate(ws, period, config)
-    return assess_inputs(inputs, config, previous, progress)
+    return assess_inputs(inputs, config, previous, progress, history)
 
 
 def assess_inputs(
-    inputs: PeriodInputs, config: LoadedConfig, previous: dict[str, PartnerState], progress: Progress = _quiet
+    inputs: PeriodInputs,
+    config: LoadedConfig,
+    previous: dict[str, PartnerState],
+    progress: Progress = _quiet,
+    history: History | None = None,
 ) -> Assessment:
-    """Metrics, rules, score and settlement of loaded inputs under ``config``."""
+    """Metrics, rules, score and settlement of loaded inputs under ``config``; ``history`` brings the
+    accepted corrections: the month's own are applied to its tables, those of closed months come as
+    the corrected history (restated balances, adjustments, corrected states)."""
     period = inputs.period
+    history = history or History()
     ruleset = config.config.ruleset_for(period)
     progress("computing metrics")
-    t = inputs.tables
-    with_reply = "first_reply_at" in t["complaints"].given
-    tickets = ticket_status(t["complaints"].frame.lazy(), period, config.config, with_reply)
+    own = [c for c in history.corrections if c.period == period]
+    t = apply_to_inputs({name: table.frame for name, table in inputs.tables.items()}, own)
+    with_reply = "first_reply_at" in inputs.tables["complaints"].given
+    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply)
     counts = ticket_counts(tickets, with_reply).collect()
     metrics = compute(
-        t["partners"].frame,
-        t["billing"].frame,
-        t["settlement"].frame,
+        t["partners"],
+        t["billing"],
+        t["settlement"],
         counts,
-        t["conduct"].frame,
-        t["surveys"].frame,
-        t["refunds"].frame,
+        t["conduct"],
+        t["surveys"],
+        t["refunds"],
         config.config,
         ruleset,
         with_reply,
     )
     progress("applying rules and settling")
-    results, states = assess(period, metrics, previous, ruleset)
-    return Assessment(period, config, ruleset, inputs, metrics, results, states, tickets)
+    previous = {**previous, **{pid: r.state for pid, r in history.restatements.items()}}
+    restated = {pid: r.restated for pid, r in history.restatements.items()}
+    results, states = assess(period, metrics, previous, ruleset, restated=restated)
+    assessed = {r.partner_id for r in results}
+    for pid, r in history.restatements.items():  # terminated before: to the balance pending final settlement
+        if pid not in assessed and r.state.terminated:
+            states[pid] = pending_balance(states[pid], r)
+    return Assessment(period, config, ruleset, inputs, metrics, results, states, tickets, history)
 
 
 def inputs_hash(inputs: PeriodInputs) -> str:
@@ -219,6 +252,41 @@ def _facts(frame: pl.DataFrame, left: pl.DataFrame | None, why: str) -> pl.DataF
     return out.sort("_line")
 
 
+def history_tables(a: Assessment) -> dict[str, pl.DataFrame]:
+    """The corrections a run applied, the adjustments they made by corrected month and component,
+    and a review notice where a recorded termination is not supported by the corrected data."""
+    h = a.history
+    corrections = [[c.dispute_id, c.partner_id, str(c.period), c.record, c.record_id, c.text] for c in h.corrections]
+    parts = [
+        [pid, str(p.corrected_period), p.component, p.amount]
+        for pid, r in sorted(h.restatements.items())
+        for p in r.parts
+    ]
+    actions = [
+        [
+            pid,
+            1000 + i,
+            "corrected-history",
+            "review",
+            0,
+            f"更正后的数据不支持 {month} 的中止合作，请复核",
+            f"termination in {month} not supported by the corrected data: review",
+            None,
+            None,
+            None,
+        ]
+        for pid, r in sorted(h.restatements.items())
+        for i, month in enumerate(r.review)
+    ]
+    out = {
+        "corrections": pl.DataFrame(corrections, schema=SCHEMAS["corrections"], orient="row"),
+        "adjustments": pl.DataFrame(parts, schema=SCHEMAS["adjustments"], orient="row"),
+    }
+    if actions:
+        out["actions"] = pl.DataFrame(actions, schema=SCHEMAS["actions"], orient="row")
+    return out
+
+
 def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
     """The month's record: the engine's results and every fact they were made from."""
     config = a.config
@@ -232,6 +300,10 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
         [(name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())],
         dict(config.config.response.deductions),
     )
+    extra = history_tables(a)
+    if "actions" in extra:
+        extra["actions"] = pl.concat([tables["actions"], extra["actions"]])
+    tables.update(extra)
     tables = {name: sort(name, frame) for name, frame in tables.items()}
     info = PeriodInfo(
         a.period,
@@ -261,6 +333,7 @@ def run(
     discard_draft: bool = False,
     allow_rule_change: bool = False,
     progress: Progress = _quiet,
+    corrections: Sequence[Correction] | None = None,
 ) -> RunOutcome:
     """Assess ``period``, record it as the draft in the ledger, write its outputs."""
     user = current_user(user)
@@ -268,9 +341,13 @@ def run(
     lang = config.config.general.language
     with ws.lock():
         existing = open_ledger(ws)
+        history = History()
         if existing:
             with existing:
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
+                found = tuple(accepted_corrections(existing, period)) if corrections is None else tuple(corrections)
+                progress("computing the corrected history")
+                history = History(found, corrected_history(existing, period, found))
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
         own = plan.replaces
@@ -280,7 +357,7 @@ def run(
                 f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
                 "run again with --allow-rule-change to re-assess it"
             )
-        a = assess_period(ws, period, config, plan.previous, progress)
+        a = assess_period(ws, period, config, plan.previous, progress, history)
         progress("writing the ledger and outputs")
         record = build_record(a, plan.run_seq, user)
         moved = []

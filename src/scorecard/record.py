@@ -167,6 +167,16 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "state_holds": {"partner_id": S, "rule_id": S, "kind": S, "started": S, "ends": S},
     "warnings": {"seq": I, "file": S, "line": I, "column": S, "key": S, "message": S},
     "inputs": {"table_name": S, "file": S, "sha256": S, "rows": I},
+    # accepted disputes the run applied, and the adjustments they made (docs/disputes.md#money)
+    "corrections": {
+        "dispute_id": S,
+        "partner_id": S,
+        "disputed_period": S,
+        "record": S,
+        "record_id": S,
+        "correction": S,
+    },
+    "adjustments": {"partner_id": S, "corrected_period": S, "component": S, "amount": I},
 }
 TABLES = tuple(SCHEMAS)
 
@@ -425,6 +435,8 @@ def build_tables(
             "warnings", ([seq, w.source, w.line, w.column, w.key, w.message] for seq, w in enumerate(warnings))
         ),
         "inputs": _frame("inputs", inputs),
+        "corrections": _frame("corrections", []),
+        "adjustments": _frame("adjustments", []),
     }
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:

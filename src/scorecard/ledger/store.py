@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from scorecard.ledger.migrations import RECORD_TABLES
+from scorecard.ledger.migrations import HISTORY_TABLES, RECORD_TABLES
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
 
@@ -37,6 +37,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "state_holds": ("partner_id", "rule_id", "started"),
     "warnings": ("seq",),
     "inputs": ("table_name",),
+    "corrections": ("partner_id", "disputed_period", "dispute_id"),
+    "adjustments": ("partner_id", "corrected_period", "component"),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -135,9 +137,13 @@ def _store_tickets(c: sqlite3.Connection, period: str, tickets: pl.DataFrame) ->
 def load_record(conn: sqlite3.Connection, info: PeriodInfo, partner_id: str | None = None) -> MonthRecord:
     p = str(info.period)
     tables: dict[str, pl.DataFrame] = {}
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for name, schema in SCHEMAS.items():
         if name == "tickets":
             tables[name] = load_tickets(conn, info.period, partner_id)
+            continue
+        if name not in present:  # a table a later migration adds: empty for a ledger opened read-only before it
+            tables[name] = pl.DataFrame(schema=schema)
             continue
         cols = list(schema)
         where = "period = ?"
@@ -176,6 +182,6 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
 
 def delete_month(c: sqlite3.Connection, period: Period) -> None:
     """Remove a draft month's record (the triggers refuse it for a closed month)."""
-    for table in RECORD_TABLES:
+    for table in (*RECORD_TABLES, *HISTORY_TABLES):
         c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
     c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

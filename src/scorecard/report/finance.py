@@ -123,6 +123,7 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     _refunds(book, data, names, lang)
     rule_text = {rule.id: rule.description.get(lang) for rule in data.record.ruleset.rules}
     _notices(book, data, names, rule_text, lang)
+    _disputes(book, data, names, lang)
     _balances(book, data, lang)
     _audit(book, data, lang)
     return book
@@ -345,6 +346,47 @@ def _audit(book: Book, data: FinanceData, lang: str) -> None:
     s.table(
         [*columns(lang, "table", "file"), Col("SHA-256"), *columns(lang, ("rows", "int"))],
         [list(row) for row in data.record["inputs"].iter_rows()],
+    )
+    s.finish()
+
+
+def _disputes(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
+    """Every dispute decision the month's run applied, and the adjustment it made by corrected month
+    and component (refund, score, fine, hold timing)."""
+    s = book.sheet(t("sheet_disputes", lang), f"{t('sheet_disputes', lang)} {data.period}")
+    s.table(
+        columns(
+            lang, "dispute_id", "partner_id", "partner_name", "disputed_period", "record", "record_id", "correction"
+        ),
+        [
+            [
+                c["dispute_id"],
+                c["partner_id"],
+                names.get(c["partner_id"], ""),
+                c["disputed_period"],
+                t(c["record"], lang),
+                c["record_id"],
+                c["correction"],
+            ]
+            for c in data.record.rows("corrections")
+        ],
+    )
+    parts = data.record.rows("adjustments")
+    s.caption(t("adjustment_parts", lang))
+    s.table(
+        columns(lang, "partner_id", "partner_name", "corrected_period", "component", ("amount", "money")),
+        [
+            [
+                a["partner_id"],
+                names.get(a["partner_id"], ""),
+                a["corrected_period"],
+                t(f"component_{a['component']}", lang),
+                a["amount"],
+            ]
+            for a in parts
+        ],
+        totals=[t("total", lang), "", "", "", sum(a["amount"] for a in parts)],
+        main=False,
     )
     s.finish()
 

@@ -66,6 +66,8 @@ def _statement(book: Book, view: View, title: str) -> None:
         s.table(columns(lang, "reasons", "lifts_when"), [list(h) for h in view.holds], main=False)
     for caption, table in (
         (t("notices", lang), view.notices),
+        (t("disputes_applied", lang), view.disputes),
+        (t("adjustment_parts", lang), view.adjustments),
         (t("refunds", lang), view.refunds),
         (t("conduct", lang), view.conduct),
     ):

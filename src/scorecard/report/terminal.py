@@ -172,6 +172,20 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
     for balance in ("held_in", "held_out", "receivable_out"):  # the balances behind the lines
         money_table.add_row(t(balance, lang), money(r[balance]), style="dim")
     console.print(money_table)
+    corrections = record.rows("corrections")
+    if corrections:
+        ct = Table(title=t("disputes_applied", lang))
+        for col in ("dispute_id", "disputed_period", "record", "record_id", "correction"):
+            ct.add_column(t(col, lang))
+        for c in corrections:
+            ct.add_row(
+                Text(c["dispute_id"]), c["disputed_period"], t(c["record"], lang), Text(c["record_id"]), c["correction"]
+            )
+        console.print(ct)
+        for a in record.rows("adjustments"):
+            console.print(
+                Text(f"  {a['corrected_period']} {t('component_' + a['component'], lang)}: {money(a['amount'])}")
+            )
     holds = record.rows("holds")
     if holds:
         console.print(Text(f"{t('holds', lang)}: " + "; ".join(hold_text(h, lang) for h in holds)))

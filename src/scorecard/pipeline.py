@@ -69,6 +69,7 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
         excluded_partners=excluded,
         max_errors=c.general.max_errors,
         timezone=c.general.timezone,
+        stages=tuple((s.from_, s.to) for s in c.windows.stages.values()),
     )
 
 
@@ -117,9 +118,12 @@ def assess_inputs(
     ruleset = config.config.ruleset_for(period)
     progress("computing metrics")
     t = inputs.tables
-    with_reply = "first_reply_at" in t["complaints"].given
-    tickets = ticket_status(t["complaints"].frame.lazy(), period, config.config, with_reply)
-    counts = ticket_counts(tickets, with_reply).collect()
+    given = t["complaints"].given
+    with_reply = "first_reply_at" in given
+    # a stage is measured in the months whose complaints file has both its columns
+    stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
+    tickets = ticket_status(t["complaints"].frame.lazy(), period, config.config, with_reply, t["pauses"].frame, stages)
+    counts = ticket_counts(tickets, with_reply, stages).collect()
     metrics = compute(
         t["partners"].frame,
         t["billing"].frame,
@@ -131,6 +135,7 @@ def assess_inputs(
         config.config,
         ruleset,
         with_reply,
+        stages,
     )
     progress("applying rules and settling")
     results, states = assess(period, metrics, previous, ruleset)

@@ -78,6 +78,20 @@ def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedT
     )
 
 
+def pauses_of_excluded(pauses: StagedTable, complaints: StagedTable) -> tuple[StagedTable, list[Issue]]:
+    """Pauses of a terminated partner's tickets go with the tickets."""
+    ids = complaints.excluded_keys
+    if ids is None or not pauses.has("ticket_id"):
+        return pauses, []
+    return _drop(
+        pauses,
+        pl.col("ticket_id").is_in(ids.implode()),
+        "ticket_id",
+        ("pause", "pauses"),
+        "of tickets of partners no longer assessed",
+    )
+
+
 def _drop(
     staged: StagedTable, condition: pl.Expr, column: str, noun: tuple[str, str], why: str
 ) -> tuple[StagedTable, list[Issue]]:

@@ -141,7 +141,10 @@ def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> Non
             sink.add_rows(source, staged.label("paused_at"), rows, message, "paused_at at or after received_at")
     if not staged.has("ticket_id", "paused_at"):
         return
-    keyed = frame.filter(ticket.is_not_null() & start.is_not_null() & staged.readable("resumed_at"))
+    # a pause that ends before it starts is reported above, not also as an overlap
+    keyed = frame.filter(
+        ticket.is_not_null() & start.is_not_null() & staged.readable("resumed_at") & ~(end < start).fill_null(False)
+    )
     # the same pause given twice: reported once as a repeat, not also as an overlap
     repeats = keyed.with_columns(first=pl.col("_line").min().over("ticket_id", "paused_at", "resumed_at")).filter(
         pl.col("_line") != pl.col("first")

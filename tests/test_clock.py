@@ -11,6 +11,8 @@ import functools
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
 
 import chinese_calendar
 import polars as pl
@@ -18,8 +20,12 @@ import pytest
 from conftest import InputsFolder
 from factories import default_config
 
+from scorecard import pipeline
+from scorecard.checks import check
 from scorecard.clock import ClockSettings, DeadlineSpec, with_deadlines
-from scorecard.config import Config, Window
+from scorecard.config import Config, Window, default_config_path, load_config, parse_config
+from scorecard.inputs.load import load_period
+from scorecard.issues import InputError
 from scorecard.metrics import cutoff, ticket_status
 from scorecard.periods import Period
 from scorecard.workdays import working_days
@@ -385,3 +391,151 @@ def test_pauses_headers_may_be_mapped(inputs: InputsFolder) -> None:
     data["columns"] = mapping
     data["windows"] = {}
     assert Config.model_validate(data).columns["pauses"]["挂起时间"] == "paused_at"
+
+
+# --- named stages ----------------------------------------------------------------------------------
+
+
+def _uncommented_bank_stages() -> str:
+    """The shipped configuration with its commented stages and stage rules uncommented in place."""
+    lines = default_config_path().read_text(encoding="utf-8").splitlines()
+    out, inside = [], False
+    for i, line in enumerate(lines):
+        if line == "# [windows.stages.forward]" or (
+            line == "# [[rulesets.rules]]" and lines[i + 1] == '# id = "bank-stage-forward"'
+        ):
+            inside = True
+        if inside and not line.startswith("#"):
+            inside = False
+        out.append(line.removeprefix("# ").removeprefix("#") if inside else line)
+    return "\n".join(out) + "\n"
+
+
+STAGES_HEADER = "ticket_id,partner_id,received_at,resolved_at,转办时间,verified_at,reported_at,answered_at\n"
+
+
+def test_commented_bank_stages_example_is_valid_and_measures_each_stage(tmp_path: Path) -> None:
+    path = tmp_path / "scorecard.toml"
+    text = _uncommented_bank_stages()
+    path.write_text(text + '\n[columns.complaints]\n"转办时间" = "forwarded_at"\n', encoding="utf-8")
+    loaded = load_config(path)
+    assert list(loaded.config.windows.stages) == ["forward", "verify", "report", "answer"]
+    assert [str(s.window) for s in loaded.config.windows.stages.values()] == ["2wd", "2wd", "5wd", "3wd"]
+    assert [str(i) for i in check(loaded, [Period(2026, 3)])] == []
+
+    folder = InputsFolder(tmp_path / "2026-03")
+    folder.csv(
+        "complaints",
+        STAGES_HEADER
+        # forward by Thu 00:00 on time; verify on time; report late (due 03-14); answer never: late
+        + "T1,P1,2026-03-02 09:00,2026-03-20 10:00,2026-03-04 23:59,2026-03-07 00:00,2026-03-16 09:00,\n"
+        # forwarded one second after the end of Wednesday: late; never verified: late; the rest not started
+        + "T2,P1,2026-03-02 10:00,2026-03-09 10:00,2026-03-05 00:00:01,,,\n"
+        # not forwarded, deadline pushed past the cut-off by a pause: pending
+        + "T3,P1,2026-03-31 10:00,,,,,\n"
+        + "T4,P2,2026-03-05 10:00,,2026-03-06 10:00,,,\n",
+    )
+    folder.csv("pauses", "ticket_id,paused_at,resumed_at\nT3,2026-04-01 00:00,2026-04-03 00:00\n")
+    inputs = load_period(folder.folder, Period(2026, 3), pipeline.settings_for(loaded, {}))
+    assert [str(i) for i in inputs.issues] == []
+    a = pipeline.assess_inputs(inputs, loaded, {})
+    tickets = a.tickets.collect().sort("ticket_id")
+    assert tickets.get_column("deadline:forward").to_list() == [
+        D(2026, 3, 5),
+        D(2026, 3, 5),
+        D(2026, 4, 8),  # Wed, Thu paused; Fri 04-03, then Tue 04-07 after Qingming
+        D(2026, 3, 10),
+    ]
+    assert tickets.get_column("state:forward").cast(pl.String).to_list() == ["on_time", "late", "pending", "on_time"]
+    assert tickets.get_column("state:verify").cast(pl.String).to_list() == ["on_time", "late", None, "late"]
+    assert tickets.get_column("deadline:report").to_list() == [D(2026, 3, 14), None, None, None]
+    by_partner = {m.partner_id: m for m in a.metrics}
+    p1, p2 = by_partner["P1"], by_partner["P2"]
+    assert p1.stages == (("forward", 1, 1, 1), ("verify", 1, 1, 0), ("report", 0, 1, 0), ("answer", 0, 1, 0))
+    assert [p1.value(f"stage_on_time_rate:{s}") for s in ("forward", "verify", "report", "answer")] == [
+        Fraction(1, 2),
+        Fraction(1, 2),
+        Fraction(0),
+        Fraction(0),
+    ]
+    assert p2.value("stage_on_time_rate:forward") == 1
+    assert p2.value("stage_on_time_rate:verify") == 0
+    assert p2.value("stage_on_time_rate:report") is None  # nothing to assess: the rule does not fire
+    breached = {
+        r.partner_id: [x.rule_id for x in r.rules if x.breached and x.rule_id.startswith("bank-")] for r in a.results
+    }
+    assert breached == {
+        "P1": ["bank-stage-forward", "bank-stage-verify", "bank-stage-report", "bank-stage-answer"],
+        "P2": ["bank-stage-verify"],
+    }
+
+
+def test_a_month_without_a_stages_columns_does_not_measure_it(tmp_path: Path) -> None:
+    path = tmp_path / "scorecard.toml"
+    path.write_text(_uncommented_bank_stages(), encoding="utf-8")
+    loaded = load_config(path)
+    folder = InputsFolder(tmp_path / "2026-03")
+    folder.csv(
+        "complaints",
+        "ticket_id,partner_id,received_at,resolved_at,forwarded_at\n"
+        "T1,P1,2026-03-02 09:00,2026-03-02 17:30,2026-03-03 09:00\n"
+        "T2,P2,2026-03-05 10:00,,2026-03-05 09:00\n",
+    )
+    inputs = load_period(folder.folder, Period(2026, 3), pipeline.settings_for(loaded, {}))
+    assert [str(i) for i in inputs.issues.errors] == [
+        "complaints.csv:3: forwarded_at: 2026-03-05 09:00:00 is before received_at 2026-03-05 10:00:00 "
+        "(expected forwarded_at at or after received_at)"
+    ]
+    warnings = [str(i) for i in inputs.issues.warnings]
+    assert warnings == [
+        f"complaints.csv:1: {c}: column not in the file: the stages that use it are not measured this period"
+        for c in ("answered_at", "reported_at", "verified_at")
+    ]
+    folder.csv(
+        "complaints",
+        "ticket_id,partner_id,received_at,resolved_at,forwarded_at\nT1,P1,2026-03-02 09:00,2026-03-02 17:30,"
+        "2026-03-03 09:00\n",
+    )
+    inputs = load_period(folder.folder, Period(2026, 3), pipeline.settings_for(loaded, {}))
+    a = pipeline.assess_inputs(inputs, loaded, {})
+    p1 = next(m for m in a.metrics if m.partner_id == "P1")
+    assert p1.stages == (("forward", 1, 0, 0),)
+    assert p1.value("stage_on_time_rate:verify") is None
+
+
+def test_stage_configuration_errors() -> None:
+    base = default_config().config.model_dump(by_alias=True)
+    base["windows"] = {}
+    bad = {
+        "to is received_at": ({"from": "forwarded_at", "to": "received_at", "window": "2wd"}, "cannot end at"),
+        "not a date-time": ({"from": "received_at", "to": "category", "window": "2wd"}, "is not a date-time"),
+        "bad window": ({"from": "received_at", "to": "forwarded_at", "window": "2d"}, "not a window"),
+    }
+    for name, (stage, message) in bad.items():
+        data = {**base, "windows": {"stages": {"s": stage}}}
+        with pytest.raises(InputError) as exc:
+            parse_config(data, "scorecard.toml")
+        assert message in str(next(iter(exc.value.issues))), name
+    rules = [dict(r) for r in base["rulesets"][0]["rules"]]
+    rules[1]["metric"] = "stage_on_time_rate:forward"
+    data = {**base, "rulesets": [{**base["rulesets"][0], "rules": rules}]}
+    with pytest.raises(InputError) as exc:
+        parse_config(data, "scorecard.toml")
+    assert "rulesets[0].rules[1].metric: no stage 'forward' in [windows.stages] (stages: none configured)" in str(
+        next(iter(exc.value.issues))
+    )
+    rules[1]["metric"] = "on_time_rates"
+    with pytest.raises(InputError) as exc:
+        parse_config(data, "scorecard.toml")
+    assert "unknown metric 'on_time_rates'" in str(next(iter(exc.value.issues)))
+
+
+def test_business_hours_setting_is_checked() -> None:
+    base = default_config().config.model_dump(by_alias=True)
+    base["windows"] = {}
+    for text in ("9-18", "18:00-09:00", "09:00-24:30"):
+        with pytest.raises(InputError) as exc:
+            parse_config({**base, "general": {**base["general"], "business_hours": text}}, "scorecard.toml")
+        assert str(next(iter(exc.value.issues))).startswith("scorecard.toml: general.business_hours:")
+    ok = parse_config({**base, "general": {**base["general"], "business_hours": "08:30-24:00"}}, "scorecard.toml")
+    assert ok.config.general.business_minutes == (510, 1440)

@@ -539,3 +539,41 @@ def test_business_hours_setting_is_checked() -> None:
         assert str(next(iter(exc.value.issues))).startswith("scorecard.toml: general.business_hours:")
     ok = parse_config({**base, "general": {**base["general"], "business_hours": "08:30-24:00"}}, "scorecard.toml")
     assert ok.config.general.business_minutes == (510, 1440)
+
+
+def test_categories_on_different_clocks_in_one_frame_match_each_clock_alone() -> None:
+    rng = random.Random(7)
+    period = Period(2026, 9)
+    windows = {"urgent": "30h", "normal": "3wd", "difficult": "11bh"}
+    rows, pauses = [], []
+    for i in range(300):
+        r = _random_time(rng, period.start, 24 * 30)
+        p = _random_time(rng, r, 40)
+        q = None if i % 17 == 0 else _random_time(rng, p, 50)
+        rows.append((f"T{i:03d}", list(windows)[i % 3], r))
+        if i % 2:
+            pauses.append((f"T{i:03d}", p, q))
+    tickets = pl.DataFrame(rows, schema=["ticket_id", "category", "received_at"], orient="row")
+    frame = pl.DataFrame(pauses, schema=PAUSE_SCHEMA, orient="row")
+    spec = DeadlineSpec("deadline", "received_at", {c: Window.parse(w) for c, w in windows.items()})
+    mixed = with_deadlines(tickets.lazy(), [spec], frame, period, NINE_TO_SIX).collect().sort("ticket_id")
+    alone: list[datetime | None] = []
+    for ticket_id, category, received in rows:
+        mine = [(0, p, q) for t, p, q in pauses if t == ticket_id]
+        alone += deadlines(windows[category], [received], mine, period)
+    assert mixed.get_column("deadline").to_list() == alone
+    assert sum(d is None for d in alone) == 8  # of the 9 open pauses, one begins after its deadline
+
+
+def test_config_check_wants_the_calendar_for_business_hours_and_stage_windows() -> None:
+    base = default_config().config.model_dump(by_alias=True)
+    base["windows"] = {"stages": {"forward": {"from": "received_at", "to": "forwarded_at", "window": "2wd"}}}
+    loaded = parse_config(base, "scorecard.toml")
+    assert [str(i) for i in check(loaded, [Period(2026, 3)])] == []
+    out = [str(i) for i in check(loaded, [Period(2031, 3)])]
+    assert any(
+        "windows.stages.forward.window: working-day windows need the official calendar of 2031" in f for f in out
+    )
+    base["windows"] = {"reply": {"urgent": "4bh", "normal": "12h", "difficult": "72h"}}
+    out = [str(i) for i in check(parse_config(base, "scorecard.toml"), [Period(2031, 3)])]
+    assert any("windows.reply.urgent: working-day windows need the official calendar of 2031" in f for f in out)

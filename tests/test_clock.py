@@ -375,7 +375,7 @@ def test_pauses_of_a_terminated_partners_tickets_are_left_out(inputs: InputsFold
     inputs.csv("pauses", PAUSES_HEADER + "T1,2026-03-02 10:00,2026-03-02 11:00\nT2,2026-03-05 11:00,\n")
     loaded = inputs.load(excluded_partners={"P2": "terminated in 2026-02"})
     assert [str(i) for i in loaded.issues.errors] == []
-    assert "pauses.csv:3: ticket_id: 1 pause of tickets of partners no longer assessed, left out (line 3)" in [
+    assert "pauses.csv:3: ticket_id: T2: pause of a ticket of a partner no longer assessed, left out" in [
         str(i) for i in loaded.issues.warnings
     ]
     assert loaded.tables["pauses"].frame.get_column("ticket_id").to_list() == ["T1"]

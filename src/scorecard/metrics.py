@@ -1,4 +1,4 @@
-"""Metrics of SPEC §4, per partner and period.
+"""Metrics per partner and month (docs/metrics-and-rules.md#metrics).
 
 Per-ticket work is polars expressions over the ticket table (deadlines, late,
 pending, resolution hours) aggregated once per partner; the per-partner ratios
@@ -8,6 +8,7 @@ per 10k, exactly 75 %) compare without binary rounding.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,10 +21,11 @@ from scorecard.clock import ClockSettings, DeadlineSpec, ticket_state, with_dead
 from scorecard.config import STAGE_METRIC_PREFIX, Config, RuleSet, Window, Windows
 from scorecard.inputs.schema import CATEGORIES
 from scorecard.periods import Period
+from scorecard.settle import RefundFact, refund_deduction
 
 TEN_THOUSAND = 10_000
 # A ticket's state: an Enum compares as a small integer, several times faster than text on 10M rows.
-STATE = pl.Enum(["on_time", "late", "pending"])
+STATE = pl.Enum(["on_time", "late", "pending", "invalid", "outside"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,15 @@ class PartnerMetrics:
     response_score: Decimal
     survey_count: int
     satisfaction: Fraction | None
-    refund_total: int  # fen
+    refund_total: int  # fen: the refund deduction, from settle.refund_deduction
     gross_amount: int  # fen
     service_cost: int  # fen: valid_complaints × unit_cost
+    refunds: tuple[RefundFact, ...] = ()  # the refunds the deduction is made of
+    settlement_line: int | None = None  # where gross_amount came from
+    survey_total: int = 0  # hundredths of a point, summed
+    invalid_tickets: int = 0
+    resolved_tickets: int = 0
+    resolution_seconds: int = 0
     # per configured stage whose columns were given: (name, on time, late, pending)
     stages: tuple[tuple[str, int, int, int], ...] = ()
 
@@ -93,7 +101,7 @@ def ticket_status(
     pauses: pl.DataFrame | None = None,
     stages: Sequence[str] = (),
 ) -> pl.LazyFrame:
-    """Valid tickets with their deadline and state: on_time / late / pending.
+    """Every ticket with its deadline and state: on_time / late / pending, or invalid.
 
     A ticket resolved at or before its deadline is on time (the bound
     included); resolved after it, or unresolved with the deadline at or before
@@ -104,7 +112,7 @@ def ticket_status(
     (null when its start is not recorded).
     """
     cut = pl.lit(cutoff(period, config)).cast(pl.Datetime("us"))
-    lf = complaints.filter(pl.col("valid"))
+    lf = complaints
     specs = [DeadlineSpec("deadline", "received_at", _windows(config.windows.completion))]
     if with_reply:
         specs.append(DeadlineSpec("reply_deadline", "received_at", _windows(config.windows.reply)))
@@ -113,7 +121,9 @@ def ticket_status(
         specs.append(DeadlineSpec(stage_columns(name)[0], stage.from_, dict.fromkeys(CATEGORIES, stage.window)))
     lf = with_deadlines(lf, specs, pauses, period, ClockSettings(config.general.business_minutes))
     out = lf.with_columns(
-        state=ticket_state(pl.col("resolved_at"), pl.col("deadline"), cut, STATE),
+        state=pl.when(~pl.col("valid"))
+        .then(pl.lit("invalid", dtype=STATE))
+        .otherwise(ticket_state(pl.col("resolved_at"), pl.col("deadline"), cut, STATE)),
         # whole seconds: integer sums do not depend on row order, float sums do
         resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
         resolution_hours=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds() / 3600,  # display only
@@ -137,6 +147,7 @@ def ticket_status(
         "received_at",
         "resolved_at",
         "category",
+        "valid",
         "is_repeat",
         "is_major",
         "_line",
@@ -152,8 +163,10 @@ def ticket_status(
 
 
 def ticket_counts(tickets: pl.LazyFrame, with_reply: bool, stages: Sequence[str] = ()) -> pl.LazyFrame:
-    """One row per partner: the counts the metrics are formed from."""
+    """One row per partner: the counts the metrics are formed from (valid tickets; invalid ones counted apart)."""
+    invalid = pl.col("state") == "invalid"
     aggs = [
+        invalid.sum().alias("invalid_tickets"),
         pl.len().alias("valid_complaints"),
         pl.col("is_repeat").sum().alias("repeat_complaints"),
         pl.col("is_major").sum().alias("major_complaints"),
@@ -172,7 +185,13 @@ def ticket_counts(tickets: pl.LazyFrame, with_reply: bool, stages: Sequence[str]
     for name in stages:
         state = pl.col(stage_columns(name)[1])
         aggs += [(state == s).sum().alias(f"{s}:{name}") for s in ("on_time", "late", "pending")]
-    return tickets.group_by("partner_id").agg(aggs)
+    valid = tickets.filter(~invalid)
+    return (
+        tickets.group_by("partner_id")
+        .agg(invalid.sum().alias("invalid_tickets"))
+        .join(valid.group_by("partner_id").agg(aggs[1:]), on="partner_id", how="left")
+        .with_columns(pl.exclude("partner_id", "p90_resolution_seconds").fill_null(0))
+    )
 
 
 def _ratio(num: int, den: int) -> Fraction | None:
@@ -206,10 +225,15 @@ def compute(
         .agg(pl.len().alias("n"), pl.col("score").sum().alias("total"))
         .to_dicts()
     }
-    multiplier = pl.when(pl.col("kind") == "double").then(2).otherwise(1)
-    refund = dict(refunds.group_by("partner_id").agg((pl.col("amount") * multiplier).sum().alias("r")).iter_rows())
+    refund_facts: dict[str, list[RefundFact]] = defaultdict(list)
+    for rid, pid, kind, amount, line, customer in (
+        refunds.sort("refund_id")
+        .select("refund_id", "partner_id", "kind", "amount", "_line", "customer_id")
+        .iter_rows()
+    ):
+        refund_facts[pid].append(RefundFact(rid, kind, amount, line, customer))
     bill = {r["partner_id"]: r for r in billing.to_dicts()}
-    gross = dict(settlement.select("partner_id", "gross_amount").iter_rows())
+    gross = {pid: (g, line) for pid, g, line in settlement.select("partner_id", "gross_amount", "_line").iter_rows()}
     count = {r["partner_id"]: r for r in counts.to_dicts()}
     unit_cost_fen = int(ruleset.unit_cost * 100)
 
@@ -262,9 +286,15 @@ def compute(
                 survey_count=n_surveys,
                 # survey scores are hundredths of a point
                 satisfaction=Fraction(total, 100 * n_surveys) if n_surveys else None,
-                refund_total=refund.get(pid, 0),
-                gross_amount=gross[pid],
+                refund_total=refund_deduction(refund_facts.get(pid, ())),
+                gross_amount=gross[pid][0],
                 service_cost=valid * unit_cost_fen,
+                refunds=tuple(refund_facts.get(pid, ())),
+                settlement_line=gross[pid][1],
+                survey_total=total,
+                invalid_tickets=c.get("invalid_tickets", 0),
+                resolved_tickets=c.get("resolved_tickets", 0),
+                resolution_seconds=c.get("resolution_seconds", 0) or 0,
                 stages=tuple(
                     (name, c.get(f"on_time:{name}", 0), c.get(f"late:{name}", 0), c.get(f"pending:{name}", 0))
                     for name in stages

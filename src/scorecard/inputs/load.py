@@ -61,17 +61,18 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
             if name not in complaints.given:
                 message = "column not in the file: the stages that use it are not measured this period"
                 warnings.append(Issue(complaints.source, 1, name, message, None, Severity.WARNING))
-    staged["pauses"], found = pauses_of_excluded(staged["pauses"], complaints)
+    left: dict[str, pl.DataFrame] = {}
+    staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)
     warnings += found
     check_tables(staged, sink, settings.stages)
-    staged["complaints"], found = tickets_in_period(staged["complaints"], period)
+    staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
-    staged["conduct"], found = conduct_in_period(staged["conduct"], period)
+    staged["conduct"], found, left["conduct"] = conduct_in_period(staged["conduct"], period)
     warnings += found
-    staged["surveys"], found = surveys_of_emp(staged["surveys"], staged["partners"])
+    staged["surveys"], found, left["surveys"] = surveys_of_emp(staged["surveys"], staged["partners"])
     warnings += found
     loaded = {name: s.loaded() for name, s in staged.items()}
-    return PeriodInputs(period, folder, loaded, Issues([*sink.issues(), *warnings]))
+    return PeriodInputs(period, folder, loaded, Issues([*sink.issues(), *warnings]), left)
 
 
 def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
@@ -153,7 +154,7 @@ def _without_excluded(
     ids = parse_column(frame.get_column("partner_id"), table.column("partner_id"), choices=(), timezone="UTC")
     if ids.type_error is None:
         frame = frame.with_columns(ids.values.alias("partner_id"))
-    return split_excluded(frame, settings.excluded_partners, source, label)
+    return split_excluded(frame, settings.excluded_partners, source, label, table.name)
 
 
 def _type(

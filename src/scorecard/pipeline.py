@@ -28,7 +28,7 @@ from scorecard.ledger.store import delete_month, sort, store_record
 from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
-from scorecard.report.outputs import move_aside, render_month, write_month
+from scorecard.report.outputs import holds_more_than_the_run, move_aside, render_month, write_month
 from scorecard.state import PartnerState
 from scorecard.workspace import Workspace, staged_dir
 
@@ -297,11 +297,12 @@ def run(
                 if own is not None:
                     delete_month(c, period)
                 store_record(c, record)
-                ledger.add_event(c, "run", period, user, "", json.dumps({"run_seq": plan.run_seq}))
+                replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by} if own else {}
+                ledger.add_event(c, "run", period, user, "", json.dumps({"run_seq": plan.run_seq, **replaced}))
             # the ledger has committed: from here on the outputs of the replaced drafts are moved aside
             if plan.discards is not None:
                 moved.append(move_aside(ws, str(plan.discards.period), plan.discards.run_seq))
-            if own is not None:
+            if own is not None and holds_more_than_the_run(ws.out_for(period)):
                 moved.append(move_aside(ws, str(period), own.run_seq))
     return RunOutcome(record, ws.out_for(period), plan.discards, [m for m in moved if m is not None])
 
@@ -357,6 +358,13 @@ def record(ws: Workspace, period: Period, partner_id: str | None = None) -> Mont
 def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dict[str, object]]:
     with _existing_ledger(ws) as ledger:
         rows = [dict(r) for r in ledger.history(partner_id, last)]
+        breached: dict[str, list[str]] = {}
+        for period, rule_id in ledger.conn.execute(
+            "SELECT period, rule_id FROM rule_results WHERE partner_id = ? AND breached ORDER BY rule_id", (partner_id,)
+        ):
+            breached.setdefault(period, []).append(rule_id)
+    for r in rows:
+        r["breached_rules"] = breached.get(r["period"], [])
     if not rows:
         raise LedgerError(f"{partner_id} has no assessed month in the ledger")
     return rows

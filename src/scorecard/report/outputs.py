@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 from scorecard.record import MonthRecord, PeriodInfo
@@ -27,9 +26,6 @@ def manifest(record: MonthRecord) -> dict[str, object]:
     i = record.info
     return {
         "period": str(i.period),
-        "run": i.run_seq,
-        "run_at": i.run_at,
-        "run_by": i.run_by,
         "tool_version": i.tool_version,
         "rule_version": i.ruleset_version,
         "ruleset_hash": i.ruleset_hash,
@@ -115,6 +111,13 @@ def mismatch(folder: Path, info: PeriodInfo) -> str | None:
     return None
 
 
+def holds_more_than_the_run(folder: Path) -> bool:
+    """Whether ``folder`` holds files a run does not make (a workbook, statements): those may
+    have been handed out, so a re-run moves them aside instead of replacing them."""
+    made = {"scorecard.csv", "notices.csv", "manifest.json", STAMP}
+    return folder.exists() and any(p.name not in made for p in folder.iterdir())
+
+
 def move_aside(ws: Workspace, period_name: str, run_seq: int) -> Path | None:
     """Move ``out/P/`` to ``out/.discarded/P-N/``: never left where finance could pay from it."""
     folder = ws.out / period_name
@@ -142,7 +145,3 @@ def render_month(ws: Workspace, record: MonthRecord, lang: str) -> Path | None:
         with staged_dir(folder) as tmp:
             write_month(tmp, record, lang)
     return moved
-
-
-def remove_stale(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)

@@ -240,12 +240,13 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], l
         "complaint_rate_per_10k",
         "on_time_rate",
         "score",
+        "breached_rules",
         "status",
         "held_out",
         "receivable_out",
         "payout",
     ):
-        table.add_column(t(col, lang), justify="left" if col in ("period", "status") else "right")
+        table.add_column(t(col, lang), justify="left" if col in ("period", "breached_rules", "status") else "right")
     for r in rows:
         draft = "" if r["period_status"] == "closed" else f" ({t('draft', lang)})"
         table.add_row(
@@ -254,6 +255,7 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], l
             metric_text("complaint_rate_per_10k", exact(r["complaint_rate_num"], r["complaint_rate_den"])),
             metric_text("on_time_rate", exact(r["on_time_rate_num"], r["on_time_rate_den"])),
             str(r["score"]),
+            ", ".join(r["breached_rules"]),
             t(str(r["status"]), lang),
             money(int(r["held_out"])),
             money(int(r["receivable_out"])),

@@ -133,8 +133,8 @@ def _calendar(config: Config, source: str, periods: list[Period], out: Issues) -
         f"windows.{kind}.{cat}"
         for kind in ("completion", "reply")
         for cat in ("urgent", "normal", "difficult")
-        if getattr(getattr(windows, kind), cat).unit == "wd"
-    ]
+        if getattr(getattr(windows, kind), cat).unit in ("wd", "bh")
+    ] + [f"windows.stages.{name}.window" for name, s in windows.stages.items() if s.window.unit in ("wd", "bh")]
     if not uses_workdays:
         return
     covered = covered_years()

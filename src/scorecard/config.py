@@ -15,9 +15,18 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
@@ -41,9 +50,35 @@ MetricName = Literal[
 MONEY_METRICS = frozenset({"refund_total", "service_cost", "gross_amount"})
 # Metrics that are shares (0..1).
 RATE_METRICS = frozenset({"on_time_rate", "reply_on_time_rate"})
+# A named stage's own on-time rate, e.g. "stage_on_time_rate:forward" (see docs/service-clock.md).
+STAGE_METRIC_PREFIX = "stage_on_time_rate:"
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _rule_metric(name: str) -> str:
+    """A metric of the list above, or a stage's on-time rate (the stage is checked against [windows.stages])."""
+    if name in get_args(MetricName):
+        return name
+    if name.startswith(STAGE_METRIC_PREFIX) and _NAME_RE.match(name.removeprefix(STAGE_METRIC_PREFIX)):
+        return name
+    raise ValueError(
+        f"unknown metric {name!r} (expected one of: {', '.join(get_args(MetricName))}, "
+        f"or {STAGE_METRIC_PREFIX}<stage> for a stage of [windows.stages])"
+    )
+
+
+# What a rule may compare: every metric, and the on-time rate of each configured stage.
+RuleMetric = Annotated[str, AfterValidator(_rule_metric)]
+
+
+def is_rate_metric(name: str) -> bool:
+    """A share (0..1): shown as a percentage."""
+    return name in RATE_METRICS or name.startswith(STAGE_METRIC_PREFIX)
+
 
 Mode = Literal["C", "EMP"]
-_WINDOW_RE = re.compile(r"^([1-9][0-9]*)(h|wd)$")
+_WINDOW_RE = re.compile(r"^([1-9][0-9]*)(h|wd|bh)$")
+_BUSINESS_HOURS_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]|24):([0-5][0-9])$")
 _PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -62,23 +97,25 @@ class Text(Strict):
 
 
 class Window(Strict):
-    """A completion or reply window: clock hours ("24h") or working days ("2wd")."""
+    """A window: clock hours ("24h"), working days ("2wd") or business hours ("8bh")."""
 
     amount: int
-    unit: Literal["h", "wd"]
+    unit: Literal["h", "wd", "bh"]
 
     @classmethod
     def parse(cls, text: str) -> Window:
         m = _WINDOW_RE.match(text.strip())
         if not m:
-            raise ValueError(f"not a window: {text!r} (expected e.g. '24h' or '2wd')")
+            raise ValueError(f"not a window: {text!r} (expected e.g. '24h', '2wd' or '8bh')")
         return cls(amount=int(m.group(1)), unit=m.group(2))  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
 
 
-WindowField = Annotated[Window, Field(description="clock hours ('24h') or working days ('2wd')")]
+WindowField = Annotated[
+    Window, Field(description="clock hours ('24h'), working days ('2wd') or business hours ('8bh')")
+]
 
 
 class Windows(Strict):
@@ -97,6 +134,38 @@ class Windows(Strict):
         return getattr(self, category)
 
 
+class Stage(Strict):
+    """A named stage of handling: from one timestamp column of complaints to another, within a window."""
+
+    from_: str = Field(alias="from")
+    to: str
+    window: WindowField
+    description: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("window"), str):
+            return {**data, "window": Window.parse(data["window"])}
+        return data
+
+    @model_validator(mode="after")
+    def _columns(self) -> Stage:
+        from scorecard.inputs.schema import TABLES
+
+        complaints = TABLES["complaints"]
+        for key, name in (("from", self.from_), ("to", self.to)):
+            if not _NAME_RE.match(name):
+                raise ValueError(f"{key}: {name!r} is not a column name (expected lower-case letters, digits and _)")
+            if name in complaints.names and complaints.column(name).kind != "datetime":
+                raise ValueError(f"{key}: {name!r} is a column of complaints that is not a date-time")
+        if self.to == "received_at":
+            raise ValueError("to: a stage cannot end at received_at")
+        if self.to == self.from_:
+            raise ValueError(f"from and to are the same column {self.to!r}")
+        return self
+
+
 class WindowsConfig(Strict):
     completion: Windows = Windows(
         urgent=Window(amount=24, unit="h"), normal=Window(amount=24, unit="h"), difficult=Window(amount=24, unit="h")
@@ -104,6 +173,24 @@ class WindowsConfig(Strict):
     reply: Windows = Windows(
         urgent=Window(amount=24, unit="h"), normal=Window(amount=12, unit="h"), difficult=Window(amount=72, unit="h")
     )
+    # Named multi-stage limits (the banking association's forward / verify / report / answer).
+    stages: dict[str, Stage] = {}
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_names(cls, v: dict[str, Stage]) -> dict[str, Stage]:
+        for name in v:
+            if not _NAME_RE.match(name):
+                raise ValueError(f"stage name {name!r}: expected lower-case letters, digits and _")
+        return v
+
+    def stage_columns(self) -> list[str]:
+        """Timestamp columns of complaints the stages read, beyond the table's own columns."""
+        from scorecard.inputs.schema import TABLES
+
+        own = set(TABLES["complaints"].names)
+        names = [c for s in self.stages.values() for c in (s.from_, s.to)]
+        return [c for c in dict.fromkeys(names) if c not in own]
 
 
 class General(Strict):
@@ -111,6 +198,24 @@ class General(Strict):
     language: Literal["zh", "en"] = "zh"
     cutoff_grace_days: int = Field(3, ge=0, le=31)
     max_errors: int = Field(200, ge=1)
+    # Business-hours windows ("8bh") count these hours of each working day.
+    business_hours: str = "09:00-18:00"
+
+    @field_validator("business_hours")
+    @classmethod
+    def _business_hours(cls, v: str) -> str:
+        m = _BUSINESS_HOURS_RE.match(v.strip())
+        if not m or (m.group(3) == "24" and m.group(4) != "00"):
+            raise ValueError(f"not a span of hours: {v!r} (expected e.g. '09:00-18:00')")
+        if int(m.group(1)) * 60 + int(m.group(2)) >= int(m.group(3)) * 60 + int(m.group(4)):
+            raise ValueError(f"business hours {v!r} end before they start (expected e.g. '09:00-18:00')")
+        return v.strip()
+
+    @property
+    def business_minutes(self) -> tuple[int, int]:
+        """Opening and closing time of a working day, in minutes after midnight."""
+        start, end = self.business_hours.split("-")
+        return tuple(int(h) * 60 + int(m) for h, m in (t.split(":") for t in (start, end)))  # type: ignore[return-value]
 
 
 class Response(Strict):
@@ -159,10 +264,10 @@ class Action(Strict):
 class Rule(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     modes: list[Mode]
-    metric: MetricName
+    metric: RuleMetric
     op: Literal[">=", ">", "<=", "<", "=="]
     threshold: Decimal | None = None  # compare with a number …
-    against: MetricName | None = None  # … or with another metric
+    against: RuleMetric | None = None  # … or with another metric
     description: Text
     source: str = ""
     actions: list[Action]
@@ -217,20 +322,24 @@ class RuleSet(Strict):
 
 class Config(Strict):
     general: General = General()
+    # before columns: a column mapping may name a stage's timestamp column
+    windows: WindowsConfig = WindowsConfig()
     columns: dict[
-        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]
+        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "pauses"],
+        dict[str, str],
     ] = {}
     response: Response
-    windows: WindowsConfig = WindowsConfig()
     rulesets: list[RuleSet] = Field(min_length=1)
 
     @field_validator("columns")
     @classmethod
-    def _known_targets(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    def _known_targets(cls, v: dict[str, dict[str, str]], info: ValidationInfo) -> dict[str, dict[str, str]]:
         from scorecard.inputs.schema import TABLES
 
+        windows = info.data.get("windows")
+        declared = windows.stage_columns() if isinstance(windows, WindowsConfig) else []
         for table, mapping in v.items():
-            names = TABLES[table].names
+            names = TABLES[table].names + (declared if table == "complaints" else [])
             for header, target in mapping.items():
                 if target not in names:
                     raise ValueError(
@@ -238,6 +347,23 @@ class Config(Strict):
                         f"(columns: {', '.join(names)})"
                     )
         return v
+
+    @model_validator(mode="after")
+    def _stages_of_rules(self) -> Config:
+        """A rule on a stage's on-time rate names a stage of [windows.stages]."""
+        stages = self.windows.stages
+        for i, rs in enumerate(self.rulesets):
+            for j, rule in enumerate(rs.rules):
+                for key, metric in (("metric", rule.metric), ("against", rule.against)):
+                    if metric and metric.startswith(STAGE_METRIC_PREFIX):
+                        name = metric.removeprefix(STAGE_METRIC_PREFIX)
+                        if name not in stages:
+                            known = ", ".join(stages) or "none configured"
+                            raise ValueError(
+                                f"rulesets[{i}].rules[{j}].{key}: no stage {name!r} in [windows.stages] "
+                                f"(stages: {known})"
+                            )
+        return self
 
     @field_validator("rulesets")
     @classmethod

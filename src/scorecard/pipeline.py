@@ -111,6 +111,7 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
         excluded_partners=excluded,
         max_errors=c.general.max_errors,
         timezone=c.general.timezone,
+        stages=tuple((s.from_, s.to) for s in c.windows.stages.values()),
     )
 
 
@@ -168,9 +169,12 @@ def assess_inputs(
     progress("computing metrics")
     own = [c for c in history.corrections if c.period == period]
     t = apply_to_inputs({name: table.frame for name, table in inputs.tables.items()}, own)
-    with_reply = "first_reply_at" in inputs.tables["complaints"].given
-    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply)
-    counts = ticket_counts(tickets, with_reply).collect()
+    given = inputs.tables["complaints"].given
+    with_reply = "first_reply_at" in given
+    # a stage is measured in the months whose complaints file has both its columns
+    stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
+    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
+    counts = ticket_counts(tickets, with_reply, stages).collect()
     metrics = compute(
         t["partners"],
         t["billing"],
@@ -182,6 +186,7 @@ def assess_inputs(
         config.config,
         ruleset,
         with_reply,
+        stages,
     )
     progress("applying rules and settling")
     previous = {**previous, **{pid: r.state for pid, r in history.restatements.items()}}

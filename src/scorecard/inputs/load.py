@@ -29,11 +29,17 @@ from scorecard.inputs.files import find_table_file, missing_table, read_table_fi
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
 from scorecard.inputs.parse import empty_values, expected_for, parse_column
 from scorecard.inputs.problems import ErrorSink
-from scorecard.inputs.schema import DTYPES, TABLES, Column, Table, polars_schema
-from scorecard.inputs.scope import conduct_in_period, split_excluded, surveys_of_emp, tickets_in_period
+from scorecard.inputs.schema import DTYPES, TABLES, Column, Table, polars_schema, with_declared_columns
+from scorecard.inputs.scope import (
+    conduct_in_period,
+    pauses_of_excluded,
+    split_excluded,
+    surveys_of_emp,
+    tickets_in_period,
+)
 from scorecard.inputs.settings import LoadSettings
 from scorecard.inputs.validate import check_tables
-from scorecard.issues import Issue, Issues
+from scorecard.issues import Issue, Issues, Severity
 from scorecard.periods import Period
 
 __all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
@@ -44,20 +50,29 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
     sink = ErrorSink(settings.max_errors, folder.name)
     warnings: list[Issue] = []
     files = _list_files(folder, sink)
+    tables = {**TABLES, "complaints": with_declared_columns(TABLES["complaints"], settings.declared_columns())}
     staged = {
         name: _stage(folder, files, table, settings=settings, sink=sink, warnings=warnings)
-        for name, table in TABLES.items()
+        for name, table in tables.items()
     }
-    check_tables(staged, sink)
+    complaints = staged["complaints"]
+    if complaints.source is not None:
+        for name in settings.declared_columns():
+            if name not in complaints.given:
+                message = "column not in the file: the stages that use it are not measured this period"
+                warnings.append(Issue(complaints.source, 1, name, message, None, Severity.WARNING))
     left: dict[str, pl.DataFrame] = {}
+    staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)
+    warnings += found
+    check_tables(staged, sink, settings.stages)
     staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
     staged["conduct"], found, left["conduct"] = conduct_in_period(staged["conduct"], period)
     warnings += found
     staged["surveys"], found, left["surveys"] = surveys_of_emp(staged["surveys"], staged["partners"])
     warnings += found
-    tables = {name: s.loaded() for name, s in staged.items()}
-    return PeriodInputs(period, folder, tables, Issues([*sink.issues(), *warnings]), left)
+    loaded = {name: s.loaded() for name, s in staged.items()}
+    return PeriodInputs(period, folder, loaded, Issues([*sink.issues(), *warnings]), left)
 
 
 def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
@@ -108,9 +123,14 @@ def _stage(
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
     frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+    excluded_keys = None
     if "partner_id" in columns.raw:
+        before = frame
         frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
         warnings += dropped
+        if table.key in columns.raw and frame.height < before.height:
+            gone = before.join(frame.select("_line"), on="_line", how="anti").get_column(table.key)
+            excluded_keys = parse_column(gone, table.column(table.key), choices=(), timezone="UTC").values
 
     typed: dict[str, pl.Series] = {}
     flags: dict[str, pl.Series] = {}
@@ -124,7 +144,7 @@ def _stage(
         if bad is not None:
             flags[bad_flag(column.name)] = bad
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
-    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels))
+    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
 
 
 def _without_excluded(

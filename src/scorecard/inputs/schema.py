@@ -16,6 +16,8 @@ header = 1):
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -131,6 +133,17 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            # the service clock stops while a ticket waits on the customer (docs/service-clock.md)
+            "pauses",
+            required=False,
+            references_partner=False,
+            columns=(
+                Column("ticket_id", "str"),
+                Column("paused_at", "datetime"),
+                Column("resumed_at", "datetime", nullable=True),  # empty: still paused
+            ),
+        ),
+        Table(
             "surveys",
             required=False,
             columns=(
@@ -160,3 +173,9 @@ DTYPES: dict[Kind, pl.DataType] = {
 def polars_schema(table: Table) -> dict[str, pl.DataType]:
     """The loaded frame's schema: canonical columns in order, then ``_line``."""
     return {**{c.name: DTYPES[c.kind] for c in table.columns}, "_line": pl.Int64()}
+
+
+def with_declared_columns(table: Table, names: Sequence[str]) -> Table:
+    """``table`` with optional date-time columns the configuration declares (the stages' timestamps)."""
+    extra = tuple(Column(n, "datetime", required=False, nullable=True) for n in names if n not in table.names)
+    return dataclasses.replace(table, columns=table.columns + extra) if extra else table

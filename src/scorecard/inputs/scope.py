@@ -17,7 +17,7 @@ from scorecard.issues import Issue, Severity
 from scorecard.periods import Period
 
 # The column naming a table's record in a warning (docs/inputs.md#warnings).
-KEY_COLUMN = {"complaints": "ticket_id", "refunds": "refund_id"}
+KEY_COLUMN = {"complaints": "ticket_id", "refunds": "refund_id", "pauses": "ticket_id"}
 
 
 def _key_column(table: str) -> str:
@@ -92,6 +92,21 @@ def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedT
         ("survey", "surveys"),
         "survey of a C-mode partner, left out",
         "of C-mode partners, left out",
+    )
+
+
+def pauses_of_excluded(pauses: StagedTable, complaints: StagedTable) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
+    """Pauses of a terminated partner's tickets go with the tickets."""
+    ids = complaints.excluded_keys
+    if ids is None or not pauses.has("ticket_id"):
+        return pauses, [], pauses.frame.clear().select(*pauses.table.names, "_line")
+    return _drop(
+        pauses,
+        pl.col("ticket_id").is_in(ids.implode()),
+        "ticket_id",
+        ("pause", "pauses"),
+        "pause of a ticket of a partner no longer assessed, left out",
+        "of tickets of partners no longer assessed, left out",
     )
 
 

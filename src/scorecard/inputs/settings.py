@@ -22,3 +22,9 @@ class LoadSettings:
     max_errors: int = 200
     # zone that datetimes given with an offset (or Z) are converted to before being made naive
     timezone: str = "Asia/Shanghai"
+    # (from, to) timestamp columns of complaints of each configured stage; columns not in the
+    # table's own list are read as optional date-times (docs/service-clock.md)
+    stages: tuple[tuple[str, str], ...] = ()
+
+    def declared_columns(self) -> list[str]:
+        return list(dict.fromkeys(c for pair in self.stages for c in pair))

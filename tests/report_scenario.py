@@ -216,7 +216,7 @@ def build(root: Path, *, close_last: bool = False) -> Workspace:
     """A workspace with the default configuration and the three periods recorded."""
     ws = init_workspace(root)
     config = load_config(ws.config)
-    with Ledger(ws.db) as ledger:
+    with Ledger(ws.db, create=True) as ledger:
         for period, month in months().items():
             ruleset = config.config.ruleset_for(period)
             results, states = assess(period, month.metrics, ledger.states_before(period), ruleset)

@@ -28,7 +28,7 @@ def record(ledger: Ledger, period: Period, **over: object) -> None:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(tmp_path / "scorecard.db")
+    return Ledger(tmp_path / "scorecard.db", create=True)
 
 
 def test_run_close_next(ledger: Ledger) -> None:

@@ -21,6 +21,7 @@ from scorecard.config import LoadedConfig, RuleSet, load_config
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue
 from scorecard.ledger import Ledger, LedgerError
+from scorecard.ledger.health import start_new_ledger
 from scorecard.ledger.record import RunMeta, record_period
 from scorecard.metrics import PartnerMetrics, compute, ticket_counts, ticket_status
 from scorecard.periods import Period
@@ -169,10 +170,21 @@ def manifest(a: Assessment) -> dict[str, object]:
     }
 
 
-def run(ws: Workspace, period: Period, *, allow_rule_change: bool = False, progress: Progress = _quiet) -> RunOutcome:
-    """Assess ``period``, record it as a draft in the ledger, write its outputs."""
+def run(
+    ws: Workspace,
+    period: Period,
+    *,
+    allow_rule_change: bool = False,
+    new_ledger: bool = False,
+    progress: Progress = _quiet,
+) -> RunOutcome:
+    """Assess ``period``, record it as a draft in the ledger, write its outputs.
+
+    ``new_ledger``: start a new ledger although ``out/`` holds assessed months.
+    """
     config = load_config(ws.config)
     with ws.lock():
+        create = start_new_ledger(ws.db, ws.out, explicit=new_ledger)
         existing = open_ledger(ws)
         previous: dict[str, PartnerState] = {}
         if existing:
@@ -203,7 +215,7 @@ def run(ws: Workspace, period: Period, *, allow_rule_change: bool = False, progr
             fsync_write(tmp / "scorecard.csv", scorecard_csv(period, a.results, a.ruleset))
             fsync_write(tmp / "notices.csv", notices_csv(period, a.results, a.ruleset, config.config.general.language))
             fsync_write(tmp / "manifest.json", json.dumps(man, indent=2, ensure_ascii=False).encode() + b"\n")
-            with Ledger(ws.db) as ledger:
+            with Ledger(ws.db, create=create) as ledger:
                 record_period(
                     ledger,
                     meta,

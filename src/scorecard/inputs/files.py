@@ -25,6 +25,7 @@ import polars.selectors as cs
 
 from scorecard.inputs.schema import FORMATS
 from scorecard.issues import Issue
+from scorecard.report.shown import shown
 
 _CHUNK = 1 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -66,7 +67,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
     where = folder.name
     found = [p for p in files if p.name.lower() in {table + ext for ext in FORMATS}]
     if len(found) > 1:
-        names = ", ".join(p.name for p in found)
+        names = ", ".join(shown(p.name) for p in found)
         return None, [Issue(where, None, None, f"two files for table '{table}': {names}", "exactly one")]
     if found:
         return found[0], []
@@ -77,7 +78,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
                 where,
                 None,
                 None,
-                f"no readable file for table '{table}': {', '.join(others)} is not a supported format",
+                f"no readable file for table '{table}': {', '.join(map(shown, others))} is not a supported format",
                 _choices(table),
             )
         ]
@@ -110,7 +111,7 @@ def read_table_file(path: Path) -> RawTable | Issue:
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError) as e:
         kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix, "an Excel workbook")
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return Issue(path.name, None, None, f"cannot read as {kind}: {first}")
+        return Issue(path.name, None, None, f"cannot read as {kind}: {shown(first, 200)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from scorecard.inputs.settings import LoadSettings
 from scorecard.inputs.validate import check_tables
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
+from scorecard.report.shown import shown_expr
 
 __all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
 
@@ -154,8 +155,8 @@ def _type(
     for failure in parsed.failures:
         if not failure.mask.any():
             continue
-        shown = pl.format("{}: '{}'", pl.lit(failure.message), pl.col("v").cast(pl.String))
-        sink.add_rows(source, label, cells.filter(failure.mask), shown, failure.expected)
+        message = pl.format("{}: '{}'", pl.lit(failure.message), shown_expr(pl.col("v")))
+        sink.add_rows(source, label, cells.filter(failure.mask), message, failure.expected)
         bad = failure.mask if bad is None else bad | failure.mask
     values = parsed.values.cast(DTYPES[column.kind]).alias(column.name)
     if column.default is not None:

@@ -15,6 +15,7 @@ import polars as pl
 from scorecard.inputs.model import StagedTable
 from scorecard.issues import Issue, Severity
 from scorecard.periods import Period
+from scorecard.report.shown import shown
 
 _LINES_SHOWN = 5
 
@@ -41,7 +42,7 @@ def split_excluded(
     if dropped.height == 0:
         return frame, []
     warnings = [
-        left_out(source, column, rows, ("row", "rows"), f"of partner '{pid}' ({excluded[pid]})")
+        left_out(source, column, rows, ("row", "rows"), f"of partner '{shown(pid)}' ({excluded[pid]})")
         for (pid,), rows in dropped.select("partner_id", "_line").group_by("partner_id", maintain_order=True)
     ]
     return frame.filter(~hit), sorted(warnings, key=Issue.sort_key)

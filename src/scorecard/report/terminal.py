@@ -8,6 +8,7 @@ from typing import get_args
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scorecard.assess import PartnerResult
 from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName, RuleSet
@@ -15,17 +16,21 @@ from scorecard.i18n import t
 from scorecard.issues import Issue
 from scorecard.money import format_fen
 from scorecard.report.formats import fixed
+from scorecard.report.shown import visible
 
 
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
+    """One line per issue. The issue text is data (cells, headers, file names): it is printed as
+    plain text, never as markup or emoji codes, with control characters written out, so a value
+    can neither break the output nor forge a line of its own."""
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
-    for w in warnings:
-        console.print(f"[yellow]{t('warning', lang)}[/]: {w}", markup=True, highlight=False, soft_wrap=True)
-    for e in errors:
-        console.print(f"[red]{t('error', lang)}[/]: {e}", markup=True, highlight=False, soft_wrap=True)
+    for label, style, items in (("warning", "yellow", warnings), ("error", "red", errors)):
+        for issue in items:
+            line = Text.assemble((t(label, lang), style), ": ", visible(str(issue)))
+            console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
-        console.print(f"[red]{len(errors)} {t('errors_found', lang)}[/]", highlight=False)
+        console.print(Text(f"{len(errors)} {t('errors_found', lang)}", style="red"), highlight=False)
 
 
 def money(fen: int) -> str:

@@ -1,0 +1,294 @@
+"""Hostile and damaged inputs, ledgers and environments: each a clear refusal (exit 1, the file and
+what is wrong, no traceback) that changes nothing outside inputs/ (docs/inputs.md, "Hostile and
+damaged inputs")."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import tree_bytes
+from rich.console import Console
+from typer.testing import CliRunner, Result
+
+from scorecard import pipeline, workspace
+from scorecard.cli import app
+from scorecard.issues import Issue, Severity
+from scorecard.report.shown import shown, visible
+from scorecard.report.terminal import print_issues
+from scorecard.workspace import Workspace
+
+# Data that must come out exactly as written: rich markup, an emoji code, an ESC sequence.
+MARKUP = "[/]"
+BOLD = "[bold]x"
+EMOJI = ":x:"
+ESC = "\x1b[2J\x1b[31m"
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def refused(result: Result) -> str:
+    assert result.exit_code == 1, f"exit {result.exit_code}:\n{result.output}\n{result.exception!r}"
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.output
+
+
+def outside_inputs(ws: Workspace) -> dict[str, str]:
+    """Hash of every file of the workspace except inputs/ (the ledger included, byte for byte)."""
+    return {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in tree_bytes(ws.root).items()
+        if not name.startswith("inputs/")
+    }
+
+
+def add_lines(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+# --- shown values ------------------------------------------------------------------------------
+
+
+def test_shown_writes_controls_out_and_cuts_long_values() -> None:
+    assert shown("a\nb\r\tc\x1b[31m\x00\x7f\x9b\u202e") == "a\\nb\\r\\tc\\x1b[31m\\x00\\x7f\\x9b\\u202e"
+    assert shown("x" * 200_000) == "x" * 80 + "…(200000 characters)"
+    assert shown(None) == ""
+    assert shown("江苏智联 [/] :x:") == "江苏智联 [/] :x:"  # markup and emoji codes are left to the printer
+
+
+def test_print_issues_prints_data_as_plain_text() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=300, force_terminal=True, color_system=None)
+    value = f"{MARKUP}{BOLD}{EMOJI}\nerror: forged{ESC}"
+    print_issues(
+        console,
+        [Issue("a.csv", 2, MARKUP, value), Issue("b.csv", 3, EMOJI, value, None, Severity.WARNING)],
+        "en",
+    )
+    text = buffer.getvalue()
+    assert text.splitlines() == [
+        f"warning: b.csv:3: :x:: {MARKUP}{BOLD}{EMOJI}\\nerror: forged\\x1b[2J\\x1b[31m",
+        f"error: a.csv:2: [/]: {MARKUP}{BOLD}{EMOJI}\\nerror: forged\\x1b[2J\\x1b[31m",
+        "1 errors found; nothing was written",
+    ]
+    assert "\x1b" not in text and "❌" not in text
+
+
+def test_hostile_ids_and_headers_through_every_input_message(feb_ws: Workspace) -> None:
+    """Markup, emoji codes, escapes, newlines and a 200,000-character value, in ids and headers."""
+    month = feb_ws.inputs / "2026-03"
+    long_id = "L" * 200_000
+    billing = month / "billing.csv"
+    header, *rest = billing.read_text(encoding="utf-8").splitlines(keepends=True)
+    billing.write_text(header.rstrip("\n") + f',"{MARKUP}{EMOJI}\n{ESC}"\n' + "".join(rest), encoding="utf-8")
+    first = len((month / "settlement.csv").read_bytes().splitlines()) + 1
+    add_lines(
+        month / "settlement.csv",
+        f'"{MARKUP}",1\n"{BOLD}",1\n"{EMOJI}",1\n"{ESC}",1\n"x\nerror: forged",1\n{long_id},1\n"{MARKUP}",2\n',
+    )
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "validate", "2026-03"))
+    lines = output.splitlines()
+    assert f"unknown partner '{MARKUP}'" in output
+    assert f"unknown partner '{BOLD}'" in output
+    assert f"unknown partner '{EMOJI}'" in output
+    assert "unknown partner '\\x1b[2J\\x1b[31m'" in output
+    assert "unknown partner 'x\\nerror: forged'" in output
+    assert f"unknown partner '{'L' * 80}…(200000 characters)'" in output
+    assert f"duplicate partner_id '{MARKUP}'" in output
+    assert f"settlement.csv:{first}: partner_id: unknown partner '{MARKUP}'" in output
+    assert "billing.csv:1: [/]:x:\\n\\x1b[2J\\x1b[31m: unknown column, ignored" in output
+    assert not any(line.startswith("error: forged") for line in lines)
+    assert "\x1b" not in output and "❌" not in output
+    assert max(map(len, lines)) < 400  # the long id is cut, not echoed
+    assert outside_inputs(feb_ws) == before
+
+
+# --- the ledger on open ------------------------------------------------------------------------
+
+
+def test_a_ledger_with_damaged_pages_is_refused(feb_ws: Workspace) -> None:
+    data = bytearray(feb_ws.db.read_bytes())
+    page = 4096
+    assert len(data) > 3 * page
+    data[2 * page : 3 * page] = bytes(range(256)) * (page // 256)  # garbage over a b-tree page
+    feb_ws.db.write_bytes(bytes(data))
+    before = outside_inputs(feb_ws)
+    for args in (
+        ["close", "2026-02"],
+        ["run", "2026-02"],
+        ["history", "SI-0001"],
+        ["reopen", "2026-01", "--reason", "x"],
+    ):
+        output = refused(cli("-w", str(feb_ws.root), "--lang", "en", *args))
+        assert f"error: {feb_ws.db}: the ledger is damaged" in output, output
+        assert "restored from a backup" in output
+    assert outside_inputs(feb_ws) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"partner_id,gross\nP1,1\n" * 200, "not a ledger: the file is not an SQLite database"),
+        (b"", "the ledger file is empty (0 bytes)"),
+    ],
+)
+def test_a_file_that_is_not_a_ledger_is_refused(feb_ws: Workspace, content: bytes, message: str) -> None:
+    feb_ws.db.write_bytes(content)
+    before = outside_inputs(feb_ws)
+    for args in (["close", "2026-02"], ["run", "2026-02"], ["history", "SI-0001"]):
+        output = refused(cli("-w", str(feb_ws.root), "--lang", "en", *args))
+        assert f"error: {feb_ws.db}: {message}" in output, output
+    assert outside_inputs(feb_ws) == before
+
+
+def test_a_foreign_sqlite_database_is_refused(feb_ws: Workspace) -> None:
+    feb_ws.db.unlink()
+    conn = sqlite3.connect(feb_ws.db)
+    conn.execute("CREATE TABLE customers (id TEXT)")
+    conn.commit()
+    conn.close()
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-02"))
+    assert f"error: {feb_ws.db}: not a scorecard ledger (an SQLite database with other tables: customers)" in output
+    assert outside_inputs(feb_ws) == before
+
+
+def test_a_ledger_of_a_newer_schema_is_refused(feb_ws: Workspace) -> None:
+    conn = sqlite3.connect(feb_ws.db)
+    conn.execute("INSERT INTO migrations VALUES (999, 'from the future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = outside_inputs(feb_ws)
+    for args in (["close", "2026-02"], ["history", "SI-0001"]):
+        output = refused(cli("-w", str(feb_ws.root), "--lang", "en", *args))
+        assert "the ledger was written by a newer scorecard (schema 999; this version knows up to 1)" in output
+    assert outside_inputs(feb_ws) == before
+
+
+def test_a_missing_ledger_is_not_created_by_close_or_a_mistyped_db(feb_ws: Workspace) -> None:
+    mistyped = feb_ws.root / "scorecrad.db"
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--db", str(mistyped), "--lang", "en", "close", "2026-02"))
+    assert f"no ledger at {mistyped}" in output
+    output = refused(cli("-w", str(feb_ws.root), "--db", str(mistyped), "--lang", "en", "run", "2026-02"))
+    assert f"error: {mistyped}: no ledger here, but {feb_ws.out} holds assessed months (2026-01, 2026-02)" in output
+    assert "--new-ledger" in output
+    assert not mistyped.exists()
+    assert outside_inputs(feb_ws) == before
+
+
+def test_new_ledger_starts_a_history_only_when_asked(feb_ws: Workspace) -> None:
+    feb_ws.db.unlink()
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-01"))
+    assert "holds assessed months (2026-01, 2026-02)" in output
+    assert not feb_ws.db.exists()
+    assert outside_inputs(feb_ws) == before
+    result = cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-01", "--new-ledger")
+    assert result.exit_code == 0, result.output
+    assert feb_ws.db.exists()
+    # and never over an existing ledger
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-01", "--new-ledger"))
+    assert "--new-ledger given, but a ledger exists here" in output
+
+
+def test_a_new_workspace_starts_its_ledger_without_the_option(tmp_path: Path) -> None:
+    from conftest import new_workspace
+
+    ws = new_workspace(tmp_path / "ws", ["2026-01"])
+    assert cli("-w", str(ws.root), "run", "2026-01").exit_code == 0
+    assert ws.db.exists()
+
+
+# --- the environment ---------------------------------------------------------------------------
+
+
+def test_a_workspace_that_does_not_exist_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "mistyped"
+    for args in (["close", "2026-01"], ["reopen", "2026-01", "--reason", "x"], ["run", "2026-01"]):
+        output = refused(cli("-w", str(missing), "--lang", "en", *args))
+        assert str(missing) in output
+    assert not missing.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_close_on_a_missing_workspace_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "mistyped"
+    output = refused(cli("-w", str(missing), "--lang", "en", "close", "2026-01"))
+    assert f"error: {missing}: no workspace here (expected a workspace folder (scorecard init FOLDER))" in output
+
+
+def test_a_lock_path_that_is_a_folder(feb_ws: Workspace) -> None:
+    lock = feb_ws.root / ".scorecard.lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "close", "2026-02"))
+    assert f"error: {lock}: Is a directory (a folder is in the way of a file; move it)" in output
+    assert outside_inputs(feb_ws) == before
+    assert lock.is_dir()
+
+
+def test_a_read_only_workspace(feb_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write into the workspace fails as on a read-only mount (the tests may run as root,
+    for whom permission bits do not stop a write)."""
+    real_open = open
+
+    def read_only_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if any(m in mode for m in "wax+"):
+            raise OSError(errno.EROFS, "Read-only file system", str(file))
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(workspace, "open", read_only_open, raising=False)
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-02"))
+    lock = feb_ws.root / ".scorecard.lock"
+    assert f"error: {lock}: Read-only file system (the file system is read-only; work on a writable copy)" in output
+    assert outside_inputs(feb_ws) == before
+
+
+@pytest.mark.parametrize("failing_write", [1, 2, 3])
+def test_a_full_disk_while_writing_outputs_leaves_nothing_half_written(
+    feb_ws: Workspace, monkeypatch: pytest.MonkeyPatch, failing_write: int
+) -> None:
+    real = pipeline.fsync_write
+    calls: list[Path] = []
+
+    def fill_up(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == failing_write:
+            real(path, data[: len(data) // 2])  # a part reached the disk before it filled up
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(pipeline, "fsync_write", fill_up)
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-02"))
+    assert f"error: {calls[-1]}: No space left on device (free some space and run the command again)" in output
+    assert outside_inputs(feb_ws) == before
+    assert sorted(p.name for p in feb_ws.out.iterdir()) == ["2026-01", "2026-02"]  # no temporary folder left
+
+
+def test_a_full_disk_while_writing_the_ledger(feb_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(pipeline, "record_period", full)
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-02"))
+    assert f"error: {feb_ws.db}: the ledger cannot be read or written: database or disk is full" in output
+    assert outside_inputs(feb_ws) == before
+
+
+def test_visible_is_idempotent_on_shown_values() -> None:
+    value = shown("a\nb\x1b")
+    assert visible(value) == value

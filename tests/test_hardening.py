@@ -7,16 +7,23 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import re
 import sqlite3
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
+import xlsxwriter
 from conftest import tree_bytes
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from scorecard import pipeline, workspace
 from scorecard.cli import app
+from scorecard.inputs.xlsx import check_workbook
 from scorecard.issues import Issue, Severity
 from scorecard.report.shown import shown, visible
 from scorecard.report.terminal import print_issues
@@ -292,3 +299,184 @@ def test_a_full_disk_while_writing_the_ledger(feb_ws: Workspace, monkeypatch: py
 def test_visible_is_idempotent_on_shown_values() -> None:
     value = shown("a\nb\x1b")
     assert visible(value) == value
+
+
+# --- Excel read for what a person sees ---------------------------------------------------------
+
+
+def settlement_rows(ws: Workspace, month: str) -> list[list[object]]:
+    """The month's settlement.csv as worksheet rows (amounts as numbers)."""
+    header, *rows = (ws.inputs / month / "settlement.csv").read_text(encoding="utf-8").splitlines()
+    return [header.split(","), *([pid, float(amount)] for pid, amount in (r.split(",") for r in rows))]
+
+
+def as_workbook(ws: Workspace, month: str, change: Callable[[Any], None]) -> Path:
+    """settlement.csv replaced by settlement.xlsx, its workbook changed by ``change`` before saving."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    for row in settlement_rows(ws, month):
+        sheet.append(row)
+    change(book)
+    folder = ws.inputs / month
+    (folder / "settlement.csv").unlink()
+    path = folder / "settlement.xlsx"
+    book.save(path)
+    return path
+
+
+def run_refused(ws: Workspace, *args: str) -> str:
+    before = outside_inputs(ws)
+    output = refused(cli("-w", str(ws.root), "--lang", "en", "run", "2026-02", *args))
+    assert outside_inputs(ws) == before
+    return output
+
+
+def test_a_plain_workbook_still_runs(feb_ws: Workspace) -> None:
+    as_workbook(feb_ws, "2026-02", lambda book: None)
+    result = cli("-w", str(feb_ws.root), "run", "2026-02")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_formula_never_calculated_is_an_error_naming_the_cell(feb_ws: Workspace) -> None:
+    def formula(book: Any) -> None:
+        book.active["B5"] = "=B3*2"  # openpyxl stores no calculated value
+
+    as_workbook(feb_ws, "2026-02", formula)
+    output = run_refused(feb_ws)
+    assert (
+        "error: settlement.xlsx:Sheet1!B5: formula =B3*2 without a calculated value (the workbook was written by "
+        "a program and never calculated) (expected values: open the workbook in Excel and save it, or paste the "
+        "values)"
+    ) in output
+
+
+def test_a_formula_with_a_placeholder_value_and_recalculation_on_open(feb_ws: Workspace) -> None:
+    """xlsxwriter stores 0 as the value and asks Excel to recalculate on opening."""
+    folder = feb_ws.inputs / "2026-02"
+    rows = settlement_rows(feb_ws, "2026-02")
+    (folder / "settlement.csv").unlink()
+    book = xlsxwriter.Workbook(folder / "settlement.xlsx")
+    sheet = book.add_worksheet("Data")
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    sheet.write_formula("B4", "=B2+B3")
+    book.close()
+    output = run_refused(feb_ws)
+    assert "error: settlement.xlsx:Data!B4: formula =B2+B3 without a calculated value" in output
+
+
+@pytest.mark.parametrize("code", ["#N/A", "#VALUE!", "#DIV/0!", "#REF!"])
+def test_an_error_cell_is_an_error_naming_the_cell(feb_ws: Workspace, code: str) -> None:
+    def error(book: Any) -> None:
+        book.active["B3"] = code
+        book.active["B3"].data_type = "e"
+
+    as_workbook(feb_ws, "2026-02", error)
+    output = run_refused(feb_ws)
+    assert f"error: settlement.xlsx:Sheet1!B3: error cell {code}" in output
+
+
+@pytest.mark.parametrize(("state", "word"), [("hidden", "hidden"), ("veryHidden", "very hidden")])
+def test_a_hidden_sheet_is_an_error_naming_it(feb_ws: Workspace, state: str, word: str) -> None:
+    def hide(book: Any) -> None:
+        other = book.create_sheet("Old data", 0)
+        other.append(["partner_id", "gross_amount"])
+        other.append(["SI-0001", 999999])
+        other.sheet_state = state
+
+    as_workbook(feb_ws, "2026-02", hide)
+    output = run_refused(feb_ws)
+    assert f"error: settlement.xlsx:'Old data': {word} sheet: the workbook holds data a person opening it" in output
+
+
+def test_a_sheet_declaring_a_huge_dimension_is_refused_before_reading(feb_ws: Workspace) -> None:
+    def far(book: Any) -> None:
+        book.active["XFD1048576"] = 1
+
+    path = as_workbook(feb_ws, "2026-02", far)
+    assert path.stat().st_size < 20_000
+    output = run_refused(feb_ws)
+    assert (
+        "error: settlement.xlsx:Sheet1: the sheet declares A1:XFD1048576: 1,048,576 rows × 16,384 columns = "
+        "17,179,869,184 cells (expected at most 5,000,000 (general.max_sheet_cells))"
+    ) in output
+
+
+def test_a_far_cell_without_a_declared_dimension_is_refused(feb_ws: Workspace) -> None:
+    def far(book: Any) -> None:
+        book.active["XFD1048576"] = 1
+
+    path = as_workbook(feb_ws, "2026-02", far)
+    rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml))
+    output = run_refused(feb_ws)
+    assert "error: settlement.xlsx:Sheet1: the sheet reaches cell XFD1048576: 1,048,576 rows × 16,384 columns" in output
+
+
+def test_the_sheet_limit_is_a_setting(feb_ws: Workspace) -> None:
+    config = feb_ws.config.read_text(encoding="utf-8")
+    feb_ws.config.write_text(config.replace("max_sheet_cells = 5_000_000", "max_sheet_cells = 20"), encoding="utf-8")
+    as_workbook(feb_ws, "2026-02", lambda book: None)
+    output = run_refused(feb_ws)
+    assert "error: settlement.xlsx:Sheet1: the sheet declares A1:B43: 43 rows × 2 columns = 86 cells" in output
+    assert "(expected at most 20 (general.max_sheet_cells))" in output
+
+
+def test_a_password_protected_workbook_is_named_as_such(feb_ws: Workspace) -> None:
+    """An encrypted workbook: an OLE compound file whose directory names an EncryptedPackage stream."""
+    folder = feb_ws.inputs / "2026-02"
+    (folder / "settlement.csv").unlink()
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\0")
+    (folder / "settlement.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + entry + bytes(4000))
+    output = run_refused(feb_ws)
+    assert "error: settlement.xlsx: the workbook is password-protected (encrypted)" in output
+
+
+def rewrite_member(path: Path, member: str, change: Callable[[bytes], bytes]) -> None:
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members[member] = change(members[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def hostile_workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data 1"
+    sheet.append(["partner_id", "gross_amount"])
+    sheet.append(["P1", "=1/0"])
+    for r in range(3, 306):
+        sheet.cell(r, 1, "P")
+        sheet.cell(r, 2, "#N/A").data_type = "e"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_fast_scan_and_the_full_parse_agree(tmp_path: Path, fast: bool) -> None:
+    path = hostile_workbook(tmp_path / "settlement.xlsx")
+    issues = [str(i) for i in check_workbook(path, max_cells=10_000, max_errors=5, fast=fast)]
+    assert issues == [
+        "settlement.xlsx:'Data 1'!B2: formula =1/0 without a calculated value (the workbook was written by a "
+        "program and never calculated) (expected values: open the workbook in Excel and save it, or paste the values)",
+        *(
+            f"settlement.xlsx:'Data 1'!B{r}: error cell #N/A (expected a value (fix the formula or type the value))"
+            for r in range(3, 7)
+        ),
+        "settlement.xlsx:'Data 1': ... and 299 more such cells not shown",
+    ]
+    far = [str(i) for i in check_workbook(path, max_cells=500, max_errors=5, fast=fast)]
+    assert far == [
+        "settlement.xlsx:'Data 1': the sheet declares A1:B305: 305 rows × 2 columns = 610 cells "
+        "(expected at most 500 (general.max_sheet_cells))"
+    ]
+
+
+def test_cells_without_references_are_read_by_the_full_parse(tmp_path: Path) -> None:
+    path = hostile_workbook(tmp_path / "settlement.xlsx")
+    rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb' r="[A-Z]+\d+"', b"", xml))
+    issues = [str(i) for i in check_workbook(path, max_cells=10_000, max_errors=2)]
+    assert issues[0].startswith("settlement.xlsx:'Data 1'!B2: formula =1/0 without a calculated value")
+    assert issues[1].startswith("settlement.xlsx:'Data 1'!B3: error cell #N/A")

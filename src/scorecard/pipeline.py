@@ -69,6 +69,7 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
         event_types=frozenset(c.response.deductions),
         excluded_partners=excluded,
         max_errors=c.general.max_errors,
+        max_sheet_cells=c.general.max_sheet_cells,
         timezone=c.general.timezone,
     )
 

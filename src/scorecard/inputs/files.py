@@ -24,6 +24,8 @@ import polars as pl
 import polars.selectors as cs
 
 from scorecard.inputs.schema import FORMATS
+from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
+from scorecard.inputs.xlsx import check_workbook, is_encrypted
 from scorecard.issues import Issue
 from scorecard.report.shown import shown
 
@@ -93,25 +95,29 @@ def _choices(table: str) -> str:
     return "one of " + ", ".join(table + ext for ext in FORMATS)
 
 
-def read_table_file(path: Path) -> RawTable | Issue:
-    """Read one table file; an Issue naming the file when it is not what it claims to be."""
+def read_table_file(
+    path: Path, *, max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS, max_errors: int = 200
+) -> RawTable | list[Issue]:
+    """Read one table file; Issues naming the file (or the cell) when it is not what it claims to be."""
     try:
         scan = _scan(path)
     except OSError as e:
-        return Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")
+        return [Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")]
     if scan.size == 0:
-        return Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")
+        return [Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")]
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return _read_csv(path, scan)
-        if suffix == ".parquet":
-            return _read_parquet(path, scan)
-        return _read_xlsx(path, scan)
+            read = _read_csv(path, scan)
+        elif suffix == ".parquet":
+            read = _read_parquet(path, scan)
+        else:
+            read = _read_xlsx(path, scan, max_sheet_cells=max_sheet_cells, max_errors=max_errors)
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError) as e:
         kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix, "an Excel workbook")
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return Issue(path.name, None, None, f"cannot read as {kind}: {shown(first, 200)}")
+        return [Issue(path.name, None, None, f"cannot read as {kind}: {shown(first, 200)}")]
+    return [read] if isinstance(read, Issue) else read
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,16 +232,30 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
     return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
 
 
-def _read_xlsx(path: Path, scan: _Scan) -> RawTable | Issue:
+def _read_xlsx(path: Path, scan: _Scan, *, max_sheet_cells: int, max_errors: int) -> RawTable | Issue | list[Issue]:
     """First sheet, through calamine; the header is the first non-empty row.
 
     ``_line`` is the sheet's row number, so a sheet that starts lower down
-    still points at the row Excel shows.
+    still points at the row Excel shows. The workbook is checked first
+    (:mod:`scorecard.inputs.xlsx`): calamine would read hidden sheets,
+    uncalculated formulas and error cells silently, and allocate a huge
+    sheet's whole grid.
     """
+    if scan.head.startswith(_OLE) and is_encrypted(path):
+        return Issue(
+            path.name,
+            None,
+            None,
+            "the workbook is password-protected (encrypted)",
+            "a workbook saved without a password (File > Info > Protect Workbook > Encrypt with Password: clear it)",
+        )
     if not scan.head.startswith(_ZIP):
         what = _what_it_is(scan.head)
         message = f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
         return Issue(path.name, None, None, message, "an Excel .xlsx workbook")
+    problems = check_workbook(path, max_cells=max_sheet_cells, max_errors=max_errors)
+    if problems:
+        return problems
     reader = fastexcel.read_excel(path)
     probe = reader.load_sheet(0, header_row=None, skip_rows=0, n_rows=_HEADER_SEARCH_ROWS, dtypes="string")
     top = probe.to_polars()

@@ -90,9 +90,10 @@ def _stage(
         if table.required and not problems:
             sink.add_issue(missing_table(folder, table.name))
         return _empty(table, None)
-    raw = read_table_file(path)
-    if isinstance(raw, Issue):
-        sink.add_issue(raw)
+    raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
+    if isinstance(raw, list):
+        for issue in raw:
+            sink.add_issue(issue)
         return _empty(table, path.name)
 
     width = len(raw.headers)

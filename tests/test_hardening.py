@@ -480,3 +480,96 @@ def test_cells_without_references_are_read_by_the_full_parse(tmp_path: Path) -> 
     issues = [str(i) for i in check_workbook(path, max_cells=10_000, max_errors=2)]
     assert issues[0].startswith("settlement.xlsx:'Data 1'!B2: formula =1/0 without a calculated value")
     assert issues[1].startswith("settlement.xlsx:'Data 1'!B3: error cell #N/A")
+
+
+# --- encodings, line numbers, files outside the workspace ------------------------------------
+
+
+def partners_lines(ws: Workspace, month: str = "2026-02") -> list[str]:
+    return (ws.inputs / month / "partners.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_a_utf8_file_with_one_gbk_line_names_that_line(feb_ws: Workspace) -> None:
+    lines = partners_lines(feb_ws)
+    data = b"".join(line.encode("gbk") if n == 5 else line.encode("utf-8") for n, line in enumerate(lines, 1))
+    (feb_ws.inputs / "2026-02" / "partners.csv").write_bytes(data)
+    output = run_refused(feb_ws)
+    assert (
+        "error: partners.csv:5: not UTF-8, though 41 other lines are (a line in another encoding, such as GBK?) "
+        "(expected the whole file in one encoding, UTF-8 or GB18030/GBK)"
+    ) in output
+    assert "nothing was written" in output
+
+
+def test_a_gbk_file_with_one_utf8_line_names_that_line(feb_ws: Workspace) -> None:
+    lines = partners_lines(feb_ws)
+    data = b"".join(line.encode("utf-8") if n == 7 else line.encode("gbk") for n, line in enumerate(lines, 1))
+    (feb_ws.inputs / "2026-02" / "partners.csv").write_bytes(data)
+    output = run_refused(feb_ws)
+    assert "error: partners.csv:7: a UTF-8 line in a GB18030/GBK file" in output
+
+
+def test_a_whole_gbk_file_still_reads(feb_ws: Workspace) -> None:
+    path = feb_ws.inputs / "2026-02" / "partners.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    result = cli("-w", str(feb_ws.root), "run", "2026-02")
+    assert result.exit_code == 0, result.output
+    assert "江苏智联信息技术有限公司" in (feb_ws.out / "2026-02" / "scorecard.csv").read_text(encoding="utf-8-sig")
+
+
+def test_line_numbers_stay_right_after_quoted_line_breaks(feb_ws: Workspace) -> None:
+    """Line 3 holds a name over three lines; the bad mode further down is on line 10 of the file."""
+    lines = partners_lines(feb_ws)
+    lines[2] = 'SI-0002,"南京云帆\r\n网络\n科技有限公司",C\n'  # lines 3 to 5
+    lines[6] = lines[6].replace(",EMP\n", ",X\n")  # now physical line 9
+    lines[7] = lines[7].replace(",C\n", f",{MARKUP}\n")  # now physical line 10
+    (feb_ws.inputs / "2026-02" / "partners.csv").write_text("".join(lines), encoding="utf-8", newline="")
+    output = run_refused(feb_ws)
+    assert "error: partners.csv:9: mode: unknown mode: 'X'" in output
+    assert f"error: partners.csv:10: mode: unknown mode: '{MARKUP}'" in output
+
+
+def test_a_mis_encoded_line_after_a_quoted_line_break_is_named_by_its_physical_line(feb_ws: Workspace) -> None:
+    lines = partners_lines(feb_ws)
+    lines[2] = 'SI-0002,"南京云帆\n网络科技有限公司",C\n'  # lines 3 and 4
+    data = b"".join(line.encode("gbk") if n == 9 else line.encode("utf-8") for n, line in enumerate(lines, 1))
+    (feb_ws.inputs / "2026-02" / "partners.csv").write_bytes(data)
+    output = run_refused(feb_ws)
+    assert "error: partners.csv:10: not UTF-8, though" in output
+
+
+@pytest.mark.parametrize("link", [True, False])
+def test_an_input_outside_the_workspace_is_refused_unread(
+    feb_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: bool
+) -> None:
+    from scorecard.inputs import load
+
+    secret = tmp_path / "elsewhere" / "partners.csv"
+    secret.parent.mkdir()
+    secret.write_text("SECRET-FIRST-LINE,x,y\n", encoding="utf-8")
+    path = feb_ws.inputs / "2026-02" / "partners.csv"
+    path.unlink()
+    if link:
+        path.symlink_to(secret)
+    else:  # the period folder itself links elsewhere
+        folder = feb_ws.inputs / "2026-02"
+        for f in folder.iterdir():
+            f.rename(secret.parent / f.name)
+        folder.rmdir()
+        folder.symlink_to(secret.parent)
+    opened: list[Path] = []
+    real = load.read_table_file
+    monkeypatch.setattr(load, "read_table_file", lambda p, **kw: opened.append(p) or real(p, **kw))
+    output = run_refused(feb_ws)
+    assert f"error: partners.csv: the file is outside the workspace (it leads to {secret}); it was not read" in output
+    assert "SECRET" not in output
+    assert all(p.name != "partners.csv" for p in opened)
+
+
+def test_a_link_inside_the_workspace_is_followed(feb_ws: Workspace) -> None:
+    path = feb_ws.inputs / "2026-02" / "partners.csv"
+    copy = feb_ws.inputs / "partners-2026-02.csv"
+    path.rename(copy)
+    path.symlink_to(copy)
+    result = cli("-w", str(feb_ws.root), "run", "2026-02")
+    assert result.exit_code == 0, result.output

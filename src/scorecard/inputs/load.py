@@ -35,7 +35,7 @@ from scorecard.inputs.settings import LoadSettings
 from scorecard.inputs.validate import check_tables
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
-from scorecard.report.shown import shown_expr
+from scorecard.report.shown import shown, shown_expr
 
 __all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
 
@@ -90,6 +90,10 @@ def _stage(
         if table.required and not problems:
             sink.add_issue(missing_table(folder, table.name))
         return _empty(table, None)
+    outside = _outside(path, settings.root or folder.parent.parent)
+    if outside is not None:
+        sink.add_issue(outside)
+        return _empty(table, path.name)
     raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
     if isinstance(raw, list):
         for issue in raw:
@@ -126,6 +130,25 @@ def _stage(
             flags[bad_flag(column.name)] = bad
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
     return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels))
+
+
+def _outside(path: Path, root: Path) -> Issue | None:
+    """A file (or a symlink) that resolves outside the workspace is refused before it is opened:
+    a link to another folder must not become an input, nor its first line a message."""
+    try:
+        target = path.resolve(strict=True)
+        inside = target.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError) as e:  # a dangling or looping link
+        return Issue(path.name, None, None, f"cannot follow the file: {shown(getattr(e, 'strerror', None) or e)}")
+    if inside:
+        return None
+    return Issue(
+        path.name,
+        None,
+        None,
+        f"the file is outside the workspace (it leads to {shown(target, 120)}); it was not read",
+        f"a file inside {shown(root, 120)}",
+    )
 
 
 def _without_excluded(

@@ -573,3 +573,67 @@ def test_a_link_inside_the_workspace_is_followed(feb_ws: Workspace) -> None:
     path.symlink_to(copy)
     result = cli("-w", str(feb_ws.root), "run", "2026-02")
     assert result.exit_code == 0, result.output
+
+
+HOSTILE = f"{MARKUP}{BOLD}{EMOJI}\n{ESC}"
+HOSTILE_SHOWN = f"{MARKUP}{BOLD}{EMOJI}\\n\\x1b[2J\\x1b[31m"
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "expected"),
+    [
+        # a cell that cannot be read (parse)
+        (
+            "settlement",
+            f'partner_id,gross_amount\nP1,"{HOSTILE}"\nP2,5000\n',
+            f"settlement.csv:2: gross_amount: not an amount in yuan with at most 2 decimals: '{HOSTILE_SHOWN}'",
+        ),
+        # an unknown enum value
+        (
+            "partners",
+            f'partner_id,partner_name,mode\nP1,Alpha,"{HOSTILE}"\nP2,Beta,EMP\n',
+            f"partners.csv:2: mode: unknown mode: '{HOSTILE_SHOWN}'",
+        ),
+        # a partner without a billing row, and one in billing that partners does not know
+        (
+            "partners",
+            f'partner_id,partner_name,mode\nP1,Alpha,C\nP2,Beta,EMP\n"{HOSTILE}",Gamma,C\n',
+            f"partners.csv:4: partner_id: partner '{HOSTILE_SHOWN}' has no row in billing.csv",
+        ),
+        # an empty count for a C-mode partner
+        (
+            "billing",
+            f'partner_id,billed_users,group_customers\nP1,,\nP2,,12\n"{HOSTILE}",1,\n',
+            f"billing.csv:4: partner_id: unknown partner '{HOSTILE_SHOWN}'",
+        ),
+        # a duplicate key
+        (
+            "complaints",
+            "ticket_id,partner_id,received_at,resolved_at\n"
+            f'"{HOSTILE}",P1,2026-03-02 09:00,\n"{HOSTILE}",P2,2026-03-05 10:00,\n',
+            # the first ticket's id spans lines 2 and 3, so the second ticket starts on line 4
+            f"complaints.csv:4: ticket_id: duplicate ticket_id '{HOSTILE_SHOWN}' (first on line 2)",
+        ),
+        # a header given twice (one by its canonical name, one mapped)
+        (
+            "settlement",
+            f'partner_id,gross_amount,"{HOSTILE}"\nP1,1,2\nP2,5000,1\n',
+            f"settlement.csv:1: gross_amount: column given twice: 'gross_amount' (column 2) and '{HOSTILE_SHOWN}'",
+        ),
+    ],
+)
+def test_hostile_values_in_every_kind_of_input_error(inputs: Any, table: str, text: str, expected: str) -> None:
+    inputs.csv(table, text)
+    errors = inputs.errors(columns={"settlement": {HOSTILE: "gross_amount"}})
+    assert any(e.startswith(expected) for e in errors), errors
+    assert all("\n" not in e and "\x1b" not in e for e in errors)
+
+
+def test_a_hostile_file_name_is_shown(inputs: Any) -> None:
+    inputs.raw(f"partners.x{ESC}\n", b"partner_id\n")
+    (inputs.folder / "partners.csv").unlink(missing_ok=True)
+    errors = inputs.errors()
+    assert (
+        "2026-03: no readable file for table 'partners': partners.x\\x1b[2J\\x1b[31m\\n is not a supported format"
+        in (errors[0])
+    )

@@ -637,3 +637,35 @@ def test_a_hostile_file_name_is_shown(inputs: Any) -> None:
         "2026-03: no readable file for table 'partners': partners.x\\x1b[2J\\x1b[31m\\n is not a supported format"
         in (errors[0])
     )
+
+
+def test_a_sheet_that_unpacks_to_too_much_is_refused(tmp_path: Path) -> None:
+    """A few kilobytes of archive whose strings unpack to 70 MB (the limit is at least 64 MB)."""
+    book = openpyxl.Workbook()
+    book.active.append(["partner_id", "gross_amount"])
+    book.active.append(["P1", 1])
+    path = tmp_path / "settlement.xlsx"
+    book.save(path)
+    rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml + b" " * (70 << 20))
+    assert path.stat().st_size < 200_000
+    issues = [str(i) for i in check_workbook(path, max_cells=1000, max_errors=5)]
+    with zipfile.ZipFile(path) as zf:
+        unpacked = sum(
+            i.file_size for i in zf.infolist() if i.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")
+        )
+    assert unpacked > 70 << 20
+    assert issues == [
+        f"settlement.xlsx:Sheet: the sheet and its strings unpack to {unpacked:,} bytes "
+        "(expected at most 67,108,864 (200 bytes per cell of general.max_sheet_cells))"
+    ]
+
+
+def test_an_outputs_folder_that_cannot_be_written(feb_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(prefix: str, dir: Path) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+
+    monkeypatch.setattr(workspace.tempfile, "mkdtemp", denied)
+    before = outside_inputs(feb_ws)
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "run", "2026-02"))
+    assert f"error: {feb_ws.out}: Permission denied (check the folder's permissions)" in output
+    assert outside_inputs(feb_ws) == before

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# 5 million cells: a 250,000-row sheet of 20 columns; the cell reader holds the whole grid in
-# memory (about 50 bytes a cell), so this bounds a sheet at roughly 250 MB.
+# 5 million cells: a 250,000-row sheet of 20 columns. Reading a sheet holds its whole grid in
+# memory (about 90 bytes a cell at the peak), so this bounds a sheet at roughly 450 MB.
 DEFAULT_MAX_SHEET_CELLS = 5_000_000
 
 

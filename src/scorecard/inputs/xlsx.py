@@ -34,6 +34,12 @@ _CHUNK = 1 << 16
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _PLAIN_SHEET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _LIMIT = "general.max_sheet_cells"
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+# The cell reader unpacks the sheet and its shared strings whole: a small archive that unpacks
+# to gigabytes (a zip bomb) is refused by the sizes the archive declares. 200 bytes a cell is
+# several times what real sheets hold (about 45 bytes a cell, strings included).
+_BYTES_PER_CELL = 200
+_MIN_UNPACKED = 64 << 20
 
 
 def is_encrypted(path: Path) -> bool:
@@ -118,6 +124,18 @@ def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = 
             first, _, part = sheets[0]
             if part is None or part not in zf.namelist():
                 return [Issue(name, None, None, f"sheet {sheet_ref(first)} has no data part in the workbook")]
+            unpacked = sum(zf.getinfo(m).file_size for m in (part, _SHARED_STRINGS) if m in zf.namelist())
+            most = max(_MIN_UNPACKED, max_cells * _BYTES_PER_CELL)
+            if unpacked > most:
+                return [
+                    Issue(
+                        f"{name}:{sheet_ref(first)}",
+                        None,
+                        None,
+                        f"the sheet and its strings unpack to {unpacked:,} bytes",
+                        f"at most {most:,} ({_BYTES_PER_CELL} bytes per cell of {_LIMIT})",
+                    )
+                ]
             check = _check_cells_fast if fast else _check_cells
             found = check(
                 zf,

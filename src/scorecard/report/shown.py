@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
+from rich.text import Text
 
 # Longest value shown whole; a longer one is cut and its length given.
 LIMIT = 80
@@ -50,6 +51,13 @@ def shown(value: object, limit: int = LIMIT) -> str:
     """Any data value as it may appear in a message: cut to ``limit`` characters, controls escaped."""
     text = "" if value is None else str(value)
     return visible(cut(text, limit))
+
+
+def as_text(value: object, limit: int | None = None) -> Text:
+    """A data value for a rich table cell or line: printed as written, never as markup or an
+    emoji code, with control characters written out (and cut to ``limit`` when given)."""
+    text = "" if value is None else str(value)
+    return Text(visible(text if limit is None else cut(text, limit)))
 
 
 def shown_expr(expr: pl.Expr, limit: int = LIMIT) -> pl.Expr:

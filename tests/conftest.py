@@ -112,7 +112,11 @@ def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, li
             if table in {"events", "sqlite_sequence", *skip}:
                 continue
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            keep = [c for c in cols if c not in {"run_at", "closed_at", "applied_at"} and f"{table}.{c}" not in skip]
+            keep = [
+                c
+                for c in cols
+                if c not in {"run_at", "closed_at", "applied_at", "run_seq"} and f"{table}.{c}" not in skip
+            ]
             rows = conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall()
             dump[table] = sorted(rows, key=repr)
         return dump
@@ -120,9 +124,14 @@ def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, li
         conn.close()
 
 
-def tree_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (hidden ones included), by relative path."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def tree_bytes(folder: Path, *, stamps: bool = False) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones included), by relative path; without the stamps
+    that name the run a folder was rendered from (a re-run is a new run) unless ``stamps``."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and (stamps or p.name != ".record.json")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from scorecard.config import LoadedConfig, default_config_path, load_config
 from scorecard.metrics import PartnerMetrics
+from scorecard.settle import RefundFact
 
 
 def default_config() -> LoadedConfig:
@@ -43,4 +44,6 @@ def metrics(**over: object) -> PartnerMetrics:
         service_cost=0,
     )
     base.update(over)
+    if base["refund_total"] and "refunds" not in over:  # one refund makes the deduction
+        base["refunds"] = (RefundFact("R1", "full", int(base["refund_total"])),)  # type: ignore[call-overload]
     return PartnerMetrics(**base)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""A small ledger for report tests, filled through the engine (assess + record_period).
+"""A small ledger for report tests, filled through the engine (assess + the record).
 
 Three periods (2026-01 and 2026-02 closed, 2026-03 a draft) and seven partners
 chosen so that every kind of money line occurs: refunds, score deductions, a
@@ -10,6 +10,7 @@ so a report that leaks or executes data is caught.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -22,10 +23,12 @@ from scorecard.assess import assess
 from scorecard.config import load_config
 from scorecard.demo import init_workspace
 from scorecard.inputs.schema import TABLES, polars_schema
-from scorecard.ledger import Ledger
-from scorecard.ledger.record import RunMeta, record_period
+from scorecard.ledger import Ledger, cycle, now
+from scorecard.ledger.store import sort, store_record
 from scorecard.metrics import PartnerMetrics
 from scorecard.periods import Period
+from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables, stored_state
+from scorecard.settle import RefundFact, refund_deduction
 from scorecard.workspace import Workspace
 
 JAN, FEB, MAR = Period(2026, 1), Period(2026, 2), Period(2026, 3)
@@ -212,23 +215,75 @@ def months() -> dict[Period, Month]:
     }
 
 
+def _with_refunds(ms: list[PartnerMetrics], refunds: pl.DataFrame) -> list[PartnerMetrics]:
+    facts: dict[str, list[RefundFact]] = {}
+    for rid, pid, amount, kind, customer, line in refunds.select(
+        "refund_id", "partner_id", "amount", "kind", "customer_id", "_line"
+    ).iter_rows():
+        facts.setdefault(pid, []).append(RefundFact(rid, kind, amount, line, customer))
+    out = []
+    for m in ms:
+        mine = tuple(sorted(facts.get(m.partner_id, ()), key=lambda f: f.refund_id))
+        assert refund_deduction(mine) == m.refund_total, m.partner_id
+        out.append(dataclasses.replace(m, refunds=mine))
+    return out
+
+
+def _record_tickets(tickets: pl.DataFrame) -> pl.DataFrame:
+    return tickets.with_columns(
+        first_reply_at=pl.lit(None, dtype=pl.Datetime("us")),
+        valid=pl.lit(True),
+        reply_deadline=pl.lit(None, dtype=pl.Datetime("us")),
+        reply_state=pl.lit(None, dtype=pl.String),
+        resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
+        line=pl.col("_line"),
+    ).select([pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()])
+
+
 def build(root: Path, *, close_last: bool = False) -> Workspace:
-    """A workspace with the default configuration and the three periods recorded."""
+    """A workspace with the default configuration and the three months recorded."""
     ws = init_workspace(root)
     config = load_config(ws.config)
+    no_surveys = pl.DataFrame(
+        schema={"partner_id": pl.String, "customer_id": pl.String, "score": pl.Int64, "state": pl.String, "_line": pl.Int64}
+    )
     with Ledger(ws.db, create=True) as ledger:
+        previous: dict = {}
         for period, month in months().items():
             ruleset = config.config.ruleset_for(period)
-            results, states = assess(period, month.metrics, ledger.states_before(period), ruleset)
-            meta = RunMeta(
+            ms = _with_refunds(month.metrics, month.refunds)
+            results, states = assess(period, ms, previous, ruleset)
+            tables = build_tables(
+                results,
+                states,
+                _record_tickets(month.tickets),
+                month.conduct.with_columns(state=pl.lit("counted")),
+                no_surveys,
+                [],
+                [("partners", "partners.csv", "ab" * 32, len(ms))],
+                dict(config.config.response.deductions),
+            )
+            info = PeriodInfo(
                 period,
+                "draft",
+                1,
                 ruleset.version,
                 config.ruleset_hash(period),
                 config.sha256,
                 f"inputs-{period}",
-                (("partners", "partners.csv", "ab" * 32, len(month.metrics)),),
+                "test",
+                now(),
+                "tester",
+                None,
+                None,
+                config.text,
+                ruleset.model_dump_json(),
+                f"{period.end.date()}T00:00:00",
             )
-            record_period(ledger, meta, results, states, month.refunds)
+            record = MonthRecord(info, {name: sort(name, f) for name, f in tables.items()})
+            with ledger.write() as c:
+                store_record(c, record)
             if period != MAR or close_last:
-                ledger.close_period(period)
+                cycle.close(ledger, period, "tester")
+            previous = stored_state(ledger.record(period))
     return ws

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -223,13 +224,15 @@ def test_explain_errors(demo_ws: Workspace, fresh_ws: Workspace) -> None:
     fails(cli("-w", str(demo_ws.root), "explain", "SI-0003", "2026-05"))  # terminated before: not assessed
     fails(cli("-w", str(demo_ws.root), "explain", "SI-0005", "2026-08"))  # not run
     fails(cli("-w", str(fresh_ws.root), "explain", "SI-0005", "2026-01"))  # no ledger
-    # Inputs changed since the run: explain refuses rather than show other numbers than the ledger's.
+    # Inputs changed or gone since the month was closed: explain shows the record, as it was assessed.
     settlement = demo_ws.inputs / "2026-02" / "settlement.csv"
     settlement.write_text(
         settlement.read_text(encoding="utf-8").replace("SI-0005,62172.62", "SI-0005,62172.63"),
         encoding="utf-8",
     )
-    assert "changed" in fails(cli("--lang", "en", "-w", str(demo_ws.root), "explain", "SI-0005", "2026-02"))
+    assert "62172.62" in ok(cli("--lang", "en", "-w", str(demo_ws.root), "explain", "SI-0005", "2026-02"))
+    shutil.rmtree(demo_ws.inputs / "2026-02")
+    assert "62172.62" in ok(cli("--lang", "en", "-w", str(demo_ws.root), "explain", "SI-0005", "2026-02"))
 
 
 def test_history(demo_ws: Workspace) -> None:

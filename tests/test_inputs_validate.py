@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from conftest import InputsFolder
 
+from scorecard.issues import grouped
+
 COMPLAINTS_HEADER = "ticket_id,partner_id,received_at,resolved_at\n"
 
 
@@ -113,8 +115,12 @@ def test_tickets_outside_the_period_are_left_out(inputs: InputsFolder) -> None:
     )
     result = inputs.load()
     assert not result.issues.has_errors
-    assert [str(w) for w in result.issues.warnings] == [
-        "complaints.csv: received_at: 8 tickets received outside 2026-03, left out (lines 3, 4, 5, 6, 7 and 3 more)"
+    warnings = result.issues.warnings
+    assert [(w.line, w.key) for w in warnings] == [(3, "T2"), *((i + 1, f"T{i}") for i in range(3, 10))]
+    assert str(warnings[0]) == "complaints.csv:3: received_at: T2: received outside 2026-03, left out"
+    assert grouped(warnings) == [
+        "complaints.csv: received_at: 8 tickets received outside 2026-03, left out: T2 (line 3), T3 (line 4), "
+        "T4 (line 5), T5 (line 6), T6 (line 7) and 3 more"
     ]
     assert result.tables["complaints"].frame["ticket_id"].to_list() == ["T1", "T10"]
 
@@ -125,17 +131,16 @@ def test_conduct_outside_the_period_is_left_out(inputs: InputsFolder) -> None:
         "partner_id,event_type,occurred_on\nP1,delay,2026-03-31\nP1,delay,2026-04-01\nP2,attitude,2026-03-01\n",
     )
     result = inputs.load()
-    assert [str(w) for w in result.issues.warnings] == [
-        "conduct.csv:3: occurred_on: 1 event outside 2026-03, left out (line 3)"
-    ]
+    assert [str(w) for w in result.issues.warnings] == ["conduct.csv:3: occurred_on: P1: outside 2026-03, left out"]
+    assert grouped(result.issues.warnings) == ["conduct.csv: occurred_on: 1 event outside 2026-03, left out: P1 (line 3)"]
     assert result.tables["conduct"].frame["_line"].to_list() == [2, 4]
 
 
 def test_surveys_of_c_mode_partners_are_left_out(inputs: InputsFolder) -> None:
     inputs.csv("surveys", "partner_id,customer_id,score\nP1,C1,90\nP2,C2,80\nP1,C3,70\n")
     result = inputs.load()
-    assert [str(w) for w in result.issues.warnings] == [
-        "surveys.csv: partner_id: 2 surveys of C-mode partners, left out (lines 2, 4)"
+    assert grouped(result.issues.warnings) == [
+        "surveys.csv: partner_id: 2 surveys of C-mode partners, left out: P1 (line 2), P1 (line 4)"
     ]
     assert result.tables["surveys"].frame.select("partner_id", "score").rows() == [("P2", 8000)]
 
@@ -152,11 +157,11 @@ def test_excluded_partners_rows_are_left_out_everywhere(inputs: InputsFolder) ->
     # nothing in their rows is checked: P3's bad date, empty billed_users and missing settlement row,
     # P4's absence from partners
     assert not result.issues.has_errors, [str(e) for e in result.issues.errors]
-    assert [str(w) for w in result.issues.warnings] == [
-        "billing.csv:4: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out (line 4)",
-        "complaints.csv: partner_id: 2 rows of partner 'P3' (terminated in 2026-01), left out (lines 3, 4)",
-        "complaints.csv:5: partner_id: 1 row of partner 'P4' (terminated in 2025-11), left out (line 5)",
-        "partners.csv:4: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out (line 4)",
+    assert grouped(result.issues.warnings) == [
+        "billing.csv: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out: P3 (line 4)",
+        "complaints.csv: partner_id: 2 rows of partner 'P3' (terminated in 2026-01), left out: T2 (line 3), T3 (line 4)",
+        "complaints.csv: partner_id: 1 row of partner 'P4' (terminated in 2025-11), left out: T4 (line 5)",
+        "partners.csv: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out: P3 (line 4)",
     ]
     assert result.tables["partners"].frame["partner_id"].to_list() == ["P1", "P2"]
     assert result.tables["complaints"].frame["ticket_id"].to_list() == ["T1"]

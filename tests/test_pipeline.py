@@ -112,7 +112,7 @@ def bump_february(ws: Workspace) -> None:
 
 def test_running_a_month_twice_changes_nothing(feb_ws: Workspace) -> None:
     out_before, dump_before = tree_bytes(feb_ws.out), ledger_dump(feb_ws.db)
-    assert dump_before["results"], "the draft has results"
+    assert dump_before["partner_results"], "the draft has results"
 
     pipeline.run(feb_ws, FEB)
     assert tree_bytes(feb_ws.out) == out_before  # scorecard.csv, notices.csv, manifest.json: same bytes
@@ -194,24 +194,35 @@ def test_shuffled_input_rows_give_identical_outputs(demo_template: Path, tmp_pat
         assert len(got["warnings"]) == len(want["warnings"]), month
 
     # The ledger holds the same numbers; only file hashes and source line numbers may differ.
-    skip = frozenset({"inputs", "periods.inputs_hash", "refunds.line", "results.metrics"})
+    skip = frozenset(
+        {
+            "inputs",
+            "periods.inputs_hash",
+            "periods.run_by",
+            "periods.closed_by",
+            "refunds.line",
+            "partner_results.settlement_line",
+            "money_lines.source_line",
+            "conduct.seq",
+            "conduct.line",
+            "surveys.seq",
+            "surveys.line",
+            "warnings",
+            "ticket_chunks.data",
+            "ticket_chunks.sha256",
+        }
+    )
     assert ledger_dump(ws.db, skip=skip) == ledger_dump(demo.db, skip=skip)
-    # Every metric too, but the float mean of resolution hours (see the next test).
-    assert _metrics(ws.db) == _metrics(demo.db)
+    # The stored tickets too, but for their line numbers.
+    assert _tickets(ws.db) == _tickets(demo.db)
 
 
-def _metrics(db: Path) -> dict[tuple[str, str], dict[str, object]]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT period, partner_id, metrics FROM results").fetchall()
-    finally:
-        conn.close()
-    out = {}
-    for period, partner, text in rows:
-        metrics = json.loads(text)
-        metrics.pop("avg_resolution_hours", None)
-        out[(period, partner)] = metrics
-    return out
+def _tickets(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    with Ledger(db, readonly=True) as ledger:
+        return {
+            str(p.period): sorted(ledger.record(p.period)["tickets"].drop("line").rows(), key=repr)
+            for p in ledger.periods()
+        }
 
 
 def test_mean_resolution_hours_independent_of_row_order(tmp_path: Path) -> None:
@@ -253,7 +264,7 @@ KILLED_RUN = textwrap.dedent(
 
     from scorecard import pipeline
     from scorecard.ledger import Ledger
-    import scorecard.ledger.record as record
+    import scorecard.report.outputs as outputs
     from scorecard.periods import Period
     from scorecard.workspace import Workspace
 
@@ -269,7 +280,7 @@ KILLED_RUN = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     if point == "write":  # the N-th output file, half written to disk
-        real_write = pipeline.fsync_write
+        real_write = outputs.fsync_write
         def fsync_write(path, data):
             if hit():
                 with open(path, "wb") as fh:
@@ -277,14 +288,19 @@ KILLED_RUN = textwrap.dedent(
                     fh.flush()
                 die()
             real_write(path, data)
-        pipeline.fsync_write = fsync_write
-    elif point in ("transaction", "transaction-spill"):  # the N-th timestamp taken in the transaction
-        real_now = record.now
-        def now():
+        outputs.fsync_write = fsync_write
+    elif point in ("transaction", "transaction-spill"):  # 1: the draft's rows deleted; 2: all rows in, before COMMIT
+        real_store, real_event = pipeline.store_record, Ledger.add_event
+        def store_record(*args, **kwargs):
             if hit():
                 die()
-            return real_now()
-        record.now = now
+            return real_store(*args, **kwargs)
+        def add_event(self, *args, **kwargs):
+            if hit():
+                die()
+            return real_event(self, *args, **kwargs)
+        pipeline.store_record = store_record
+        Ledger.add_event = add_event
         if point == "transaction-spill":  # a big ledger: pages spill to the file before COMMIT
             real_init = Ledger.__init__
             def init(self, *args, **kwargs):
@@ -507,16 +523,17 @@ def test_running_out_of_order_is_refused(feb_ws: Workspace) -> None:
 
 def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     ws = str(demo_ws.root)
-    dump_before = ledger_dump(demo_ws.db)
+    who = frozenset({"periods.run_by", "periods.closed_by"})  # the demo ran as its own user
+    dump_before = ledger_dump(demo_ws.db, skip=who)
     out_before = tree_bytes(demo_ws.out)
 
     assert_reported(cli("-w", ws, "close", "2026-07"), 1, "2026-07 is already closed")
     assert_reported(cli("-w", ws, "run", "2026-07"), 1, "2026-07 is closed", "reopen")
     assert_reported(cli("-w", ws, "run", "2026-05"), 1, "2026-05 is closed")
     assert_reported(cli("-w", ws, "run", "2026-08"), 1)  # no inputs, and nothing written
-    assert_reported(cli("-w", ws, "reopen", "2026-06", "--reason", "typo"), 1, "only the last closed period")
+    assert_reported(cli("-w", ws, "reopen", "2026-06", "--reason", "typo"), 1, "only the last closed month")
     assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "  "), 1, "reason")
-    assert ledger_dump(demo_ws.db) == dump_before
+    assert ledger_dump(demo_ws.db, skip=who) == dump_before
     assert tree_bytes(demo_ws.out) == out_before
 
     assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "billing resent the July file"), 0)
@@ -524,19 +541,21 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     assert_reported(cli("-w", ws, "run", "2026-06"), 1, "2026-06 is closed")
     assert_reported(cli("-w", ws, "run", "2026-07"), 0)
     assert_reported(cli("-w", ws, "close", "2026-07"), 0)
-    # Same inputs: the re-run changes no number, and the reopening is on record.
-    assert ledger_dump(demo_ws.db) == dump_before
+    # Same inputs: the re-run changes no number (only who ran it), and the reopening is on record.
+    assert ledger_dump(demo_ws.db, skip=who) == dump_before
     after = tree_bytes(demo_ws.out)
     run_files = ("scorecard.csv", "notices.csv", "manifest.json")
-    assert {k: v for k, v in after.items() if k.endswith(run_files)} == {
+    assert {k: v for k, v in after.items() if k.endswith(run_files) and not k.startswith(".discarded/")} == {
         k: v for k, v in out_before.items() if k.endswith(run_files)
     }
-    # A re-run removes the month's earlier workbook and statements: they may no
-    # longer match the ledger, so they are made again with export/statements.
+    # A re-run moves the month's earlier workbook and statements aside, never deletes them: they
+    # may have been handed out, and no longer belong to the month's record.
     assert not any(k.startswith("2026-07/") and not k.endswith(run_files) for k in after)
     assert any(k.startswith("2026-07/statements/") for k in out_before)
+    moved = {k.removeprefix(".discarded/2026-07-1/"): v for k, v in after.items() if k.startswith(".discarded/2026-07-1/")}
+    assert moved == {k.removeprefix("2026-07/"): v for k, v in out_before.items() if k.startswith("2026-07/")}
     with Ledger(demo_ws.db, readonly=True) as ledger:
-        events = [(e["command"], e["period"], e["detail"]) for e in ledger.events()]
+        events = [(e["command"], e["period"], e["reason"]) for e in ledger.events()]
     assert ("reopen", "2026-07", "billing resent the July file") in events
     assert [c for c, p, _ in events if p == "2026-07"][-3:] == ["reopen", "run", "close"]
 
@@ -558,7 +577,7 @@ def test_a_closed_month_cannot_be_changed_even_in_sql(demo_ws: Workspace) -> Non
     conn = sqlite3.connect(demo_ws.db, isolation_level=None)
     try:
         for sql in (
-            "UPDATE results SET payout = payout + 1 WHERE period = '2026-03'",
+            "UPDATE partner_results SET payout = payout + 1 WHERE period = '2026-03'",
             "DELETE FROM states WHERE period = '2026-03'",
             "UPDATE periods SET status = 'draft' WHERE period = '2026-07'",
             "DELETE FROM periods WHERE period = '2026-07'",
@@ -582,16 +601,18 @@ def test_terminated_partner_rows_are_warnings(demo_template: Path) -> None:
     april = csv_rows(out / "2026-04" / "scorecard.csv")
     assert "SI-0003" not in {r["partner_id"] for r in april}
     warnings = json.loads((out / "2026-04" / "manifest.json").read_text(encoding="utf-8"))["warnings"]
-    about = [w for w in warnings if "SI-0003" in w]
+    about = [w for w in warnings if "'SI-0003'" in w["message"]]
     for source in ("partners.csv", "billing.csv", "complaints.csv", "settlement.xlsx"):
-        assert any(w.startswith(source) for w in about), f"no warning for {source}: {about}"
-    # Each ignored row is accounted for (grouping is fine): the oracle lists 54.
+        assert any(w["file"] == source for w in about), f"no warning for {source}: {about}"
+    # One warning per ignored row, naming its record: the oracle lists 54.
     expected = sum(
         "SI-0003" in line
         for line in (FIXTURES / "expected" / "2026-04" / "warnings.txt").read_text(encoding="utf-8").splitlines()
     )
-    counted = sum(int(m.group(1)) if (m := re.search(r"(\d+) rows? of partner", w)) else 1 for w in about)
-    assert counted == expected == 54
+    assert len(about) == expected == 54
+    tickets = [w for w in about if w["file"] == "complaints.csv"]
+    assert tickets and all(w["key"].startswith("TS202604") and w["line"] > 1 for w in tickets)
+    assert all(w["key"] == "SI-0003" for w in about if w["file"] != "complaints.csv")
 
 
 def test_terminated_partner_rows_in_a_later_month(tmp_path: Path, demo_template: Path) -> None:
@@ -616,8 +637,8 @@ def test_terminated_partner_rows_in_a_later_month(tmp_path: Path, demo_template:
         path.write_bytes((text + row + "\n").encode(encoding))
 
     outcome = pipeline.run(ws, Period.parse("2026-05"))
-    assert "SI-0003" not in {r.partner_id for r in outcome.assessment.results}
-    warnings = [str(w) for w in outcome.assessment.warnings]
+    assert "SI-0003" not in outcome.record.partner_ids()
+    warnings = [str(w) for w in outcome.warnings]
     for name in extra:
         assert any(w.startswith(name) and "SI-0003" in w for w in warnings), f"{name}: {warnings}"
     # Everyone else is exactly as in the demo.

@@ -87,4 +87,4 @@ def test_compliant_period_resets_streak() -> None:
 
 def test_hold_months_covers_breach_period_only() -> None:
     _, effects = evaluate(metrics(on_time_rate=Fraction(1, 2)), RS, {}, P)
-    assert effects.hold_through == P
+    assert [(h.rule_id, h.started, h.ends) for h in effects.month_holds] == [("c-on-time", P, P)]

@@ -22,7 +22,7 @@ from scorecard.config import load_config
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
 from scorecard.report.formats import FORMULA_PREFIXES
-from scorecard.report.statement_data import gather, ticket_frame
+from scorecard.report.statement_data import gather, ticket_frame, trend
 from scorecard.report.statement_view import show
 from scorecard.report.statements import Written, safe_stem, statements, write_statements
 from scorecard.report.xlsx import MONEY_FORMAT
@@ -32,13 +32,11 @@ SCREENSHOT = os.environ.get("SCORECARD_SCREENSHOT")  # e.g. docs/statement.png, 
 
 
 def render(ws: Workspace, period: Period, lang: str, folder: Path, workers: int = 1) -> dict[str, Written]:
-    """The scenario's statements, from its ledger and its synthetic tickets and conduct events."""
-    config = load_config(ws.config).config
-    month = months()[period]
+    """The scenario's statements, from its ledger's records."""
     with Ledger(ws.db) as ledger:
-        ruleset = config.ruleset_for(period)
-        ctx, packs = gather(ledger, period, config, ruleset, lang=lang, conduct=month.conduct)
-    tickets = ticket_frame(month.tickets, packs)
+        record = ledger.record(period)
+        ctx, packs = gather(record, trend(ledger, period), lang=lang)
+    tickets = ticket_frame(record["tickets"], packs)
     return {w.partner_id: w for w in write_statements(folder, ctx, packs, tickets, workers=workers)}
 
 
@@ -124,7 +122,7 @@ def test_no_statement_holds_another_partners_data(scenario: Any) -> None:
         for period in PERIODS:
             results = {r["partner_id"]: dict(r) for r in ledger.results(period)}
             refunds: dict[str, list[str]] = {}
-            for x in ledger.refunds(period):
+            for x in ledger.record(period).rows("refunds"):
                 refunds.setdefault(x["partner_id"], []).append(x["refund_id"])
             for lang in ("en", "zh"):
                 for pid, own in results.items():
@@ -156,7 +154,7 @@ def test_demo_statements_are_isolated(demo_ws: Workspace) -> None:
     period = Period(2026, 6)
     outcome = statements(demo_ws, period, "zh")
     assert len(outcome.written) == 41
-    tickets = pipeline.reassess(demo_ws, period).tickets.select("partner_id", "ticket_id").collect()
+    tickets = pipeline.record(demo_ws, period)["tickets"].select("partner_id", "ticket_id")
     own_tickets = {pid: set(g["ticket_id"]) for (pid,), g in tickets.group_by("partner_id")}
     with Ledger(demo_ws.db) as ledger:
         results = {r["partner_id"]: dict(r) for r in ledger.results(period)}

@@ -1,26 +1,35 @@
-"""One period's assessment: metrics + previous states -> results + next states.
+"""One month's assessment: facts + previous states -> results + next states.
 
 A pure function, no I/O: rules, score and settlement for every partner
-assessed this period, and the state every known partner carries into the
-next period. The ledger stores both; the oracle tests drive it directly.
+assessed this month, and the state every known partner carries into the
+next month. The record (scorecard.record) is built from its results; the
+oracle tests drive it directly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
+from datetime import date
 from typing import Literal
 
 from scorecard.config import RuleSet
 from scorecard.metrics import PartnerMetrics
-from scorecard.money import fen_times
 from scorecard.periods import Period
-from scorecard.rules import Fired, RuleResult, evaluate
+from scorecard.rules import Fired, RuleResult, evaluate, notice_deadline
 from scorecard.score import Scorer, ScoreResult
-from scorecard.settle import Settlement, settle
-from scorecard.state import PartnerState
+from scorecard.settle import Line, Settlement, settle
+from scorecard.state import Hold, PartnerState
 
 Status = Literal["active", "on_hold", "terminated"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """A fired action as the record keeps it: the rule, what it does, by when."""
+
+    fired: Fired
+    deadline: date | None  # a notice's deadline
+    hold_end: Period | None  # the last month an n-month hold covers
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +39,9 @@ class PartnerResult:
     score: ScoreResult
     settlement: Settlement
     status: Status
-    holds: tuple[str, ...]  # why money is held: "rule-id" (until compliant) or "rule-id:through YYYY-MM"
-    hold_through: Period | None
-    notices: tuple[Fired, ...]
+    holds: tuple[Hold, ...]  # every hold active this month, with its rule and end
+    actions: tuple[ActionRecord, ...]
+    lines: tuple[Line, ...]  # the money from gross to payout
 
     @property
     def partner_id(self) -> str:
@@ -42,26 +51,49 @@ class PartnerResult:
     def breached_rules(self) -> list[str]:
         return sorted(r.rule_id for r in self.rules if r.breached)
 
+    @property
+    def notices(self) -> tuple[Fired, ...]:
+        return tuple(a.fired for a in self.actions)
+
 
 def assess_partner(
     m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period, scorer: Scorer | None = None
 ) -> tuple[PartnerResult, PartnerState]:
     results, effects = evaluate(m, ruleset, prev.streaks, period)
     sc = (scorer or Scorer(ruleset)).score(m)
-    f = fen_times(m.gross_amount, Fraction(sc.band_pct))
-    hold_through = max(filter(None, (prev.hold_through, effects.hold_through)), default=None)
-    if hold_through is not None and hold_through < period:
-        hold_through = None
-    holds = tuple(effects.hold_until_compliant) + ((f"through {hold_through}",) if hold_through else ())
+    streak = {r.rule_id: r.streak for r in results}
+    until = tuple(
+        Hold(rule_id, "until_compliant", period.shift(1 - streak[rule_id]))
+        for rule_id in dict.fromkeys(effects.hold_until_compliant)
+    )
+    month_holds = tuple(h for h in (*prev.month_holds, *effects.month_holds) if h.ends is not None and h.ends >= period)
+    holds = until + tuple(h for h in month_holds if h.active_in(period))
     terminated = bool(effects.terminate)
-    on_hold = bool(effects.hold_until_compliant) or hold_through is not None
-    s = settle(m.gross_amount, m.refund_total, f, prev.receivable, prev.held, terminated=terminated, on_hold=on_hold)
+    on_hold = bool(holds)
+    s, lines = settle(
+        m.gross_amount,
+        m.refunds,
+        sc.band_pct,
+        prev.receivable,
+        prev.held,
+        terminated=terminated,
+        on_hold=on_hold,
+        gross_line=m.settlement_line,
+    )
     status: Status = "terminated" if terminated else "on_hold" if on_hold else "active"
-    result = PartnerResult(m, tuple(results), sc, s, status, holds, hold_through, tuple(effects.notices))
+    actions = tuple(
+        ActionRecord(
+            f,
+            notice_deadline(period, f.action),
+            period.shift(f.action.months - 1) if f.kind == "hold_months" and f.action.months else None,
+        )
+        for f in effects.notices
+    )
+    result = PartnerResult(m, tuple(results), sc, s, status, holds, actions, lines)
     state = PartnerState(
         partner_id=m.partner_id,
         streaks={r.rule_id: r.streak for r in results if r.streak},
-        hold_through=hold_through,
+        month_holds=month_holds,
         held=s.held_out,
         receivable=s.receivable_out,
         terminated_in=period if terminated else None,

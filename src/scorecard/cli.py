@@ -49,6 +49,7 @@ err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 class Options:
     workspace: Workspace
     lang: str | None
+    user: str | None = None
 
     def language(self) -> str:
         if self.lang:
@@ -112,10 +113,14 @@ def main_options(
     lang: Annotated[
         str | None, typer.Option(help="Language of the output: zh or en [default: from configuration].")
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."),
+    ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
-    ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang)
+    ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang, user)
 
 
 @app.command()
@@ -147,61 +152,84 @@ def run(
     allow_rule_change: Annotated[
         bool, typer.Option(help="Re-assess a draft whose rules changed since it was run.")
     ] = False,
+    discard_draft: Annotated[
+        bool, typer.Option(help="Discard another month's draft (recorded; its outputs move to out/.discarded/).")
+    ] = False,
     new_ledger: Annotated[
         bool, typer.Option(help="Start a new ledger although out/ holds assessed months (their history is lost).")
     ] = False,
 ) -> None:
-    """Assess a period: scorecard.csv, notices.csv and manifest.json, recorded as a draft."""
+    """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
     opts: Options = ctx.obj
     with reported(opts), err.status("…") as status:
         result = pipeline.run(
             opts.workspace,
             period,
+            user=opts.user,
+            discard_draft=discard_draft,
             allow_rule_change=allow_rule_change,
             new_ledger=new_ledger,
             progress=status.update,
         )
     lang = opts.language()
-    terminal.print_issues(err, result.assessment.warnings, lang)
-    terminal.run_summary(out, result.assessment.results, lang)
+    terminal.print_issues(err, result.warnings, lang)
+    if result.discarded is not None:
+        out.print(f"{t('draft_discarded', lang)}: {result.discarded.period} (run {result.discarded.run_seq})")
+    for moved in result.moved:
+        out.print(f"{t('moved_aside', lang)}: {moved}", markup=False)
+    terminal.run_summary(out, result.record, lang)
     out.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}", markup=False)
 
 
 @app.command()
 def explain(ctx: typer.Context, partner_id: str, period: PeriodArg) -> None:
     """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
-    import polars as pl
-
     opts: Options = ctx.obj
     with reported(opts):
-        a = pipeline.reassess(opts.workspace, period)
-        result = next((r for r in a.results if r.partner_id == partner_id), None)
-        if result is None:
+        rec = pipeline.record(opts.workspace, period, partner_id)
+        if rec["partner_results"].height == 0:
             raise InputError([Issue(str(opts.workspace.db), None, None, f"{partner_id} was not assessed in {period}")])
-        tickets = a.tickets.filter(pl.col("partner_id") == partner_id).collect()
-    terminal.explain(out, result, a.ruleset, tickets, opts.language())
+    terminal.explain(out, rec, opts.language())
 
 
 @app.command()
 def close(ctx: typer.Context, period: PeriodArg) -> None:
-    """Freeze a period: it can never be rewritten (only the last closed one can be reopened)."""
+    """Freeze a month: it can never be rewritten (only the last closed one can be reopened)."""
     opts: Options = ctx.obj
     with reported(opts):
-        pipeline.close(opts.workspace, period)
-    out.print(f"{period}: {t('closed', opts.language())}")
+        info = pipeline.close(opts.workspace, period, user=opts.user)
+    out.print(f"{period}: {t('closed', opts.language())} ({info.closed_by}, {info.closed_at})")
 
 
 @app.command()
 def reopen(
     ctx: typer.Context,
     period: PeriodArg,
-    reason: Annotated[str, typer.Option(help="Why the period is reopened (recorded in the ledger).")],
+    reason: Annotated[str, typer.Option(help="Why the month is reopened (recorded in the ledger).")],
+    discard_draft: Annotated[
+        bool, typer.Option(help="Discard the next month's draft (recorded; its outputs move to out/.discarded/).")
+    ] = False,
 ) -> None:
-    """Reopen the last closed period, with a recorded reason."""
+    """Reopen the last closed month, with a recorded reason."""
     opts: Options = ctx.obj
     with reported(opts):
-        pipeline.reopen(opts.workspace, period, reason)
-    out.print(f"{period}: {t('reopened', opts.language())}")
+        discarded = pipeline.reopen(opts.workspace, period, reason, user=opts.user, discard_draft=discard_draft)
+    lang = opts.language()
+    if discarded is not None:
+        out.print(f"{t('draft_discarded', lang)}: {discarded.period} (run {discarded.run_seq})")
+    out.print(f"{period}: {t('reopened', lang)}")
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Every month of the ledger (draft or closed, who ran and closed it, whether out/ matches) and the
+    balances carried (held pending final settlement, absent partners' balances)."""
+    from scorecard.status import ledger_status
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        st = ledger_status(opts.workspace)
+    terminal.status(out, st, opts.language())
 
 
 @app.command()

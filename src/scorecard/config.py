@@ -279,11 +279,14 @@ class LoadedConfig:
         self.config = config
         self.path = path
         self.sha256 = hashlib.sha256(raw).hexdigest()
+        self.text = raw.decode("utf-8-sig", errors="replace")  # kept in each month's record
 
     def ruleset_hash(self, period: Period) -> str:
-        """Hash of everything that decides a period's assessment (rule set and shared settings)."""
+        """Hash of everything that decides a month's assessment: the rule set, the shared settings
+        and the column mappings the inputs are read with."""
         c = self.config
         payload = {
+            "columns": c.columns,
             "ruleset": c.ruleset_for(period).model_dump(mode="json"),
             "response": c.response.model_dump(mode="json"),
             "windows": c.windows.model_dump(mode="json"),

@@ -29,6 +29,7 @@ def init_workspace(root: Path, extra_config: str = "") -> Workspace:
 
 
 MARKER = ".scorecard-demo"
+DEMO_USER = "demo-manager"  # who the demo's ledger says ran and closed its months
 
 
 def find_fixtures(explicit: Path | None) -> Path:
@@ -73,17 +74,23 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     lang = pipeline.load_config(ws.config).config.general.language
     notable = []
     for period in periods:
-        outcome = pipeline.run(ws, period)
-        a = outcome.assessment
-        statuses = {s: sum(r.status == s for r in a.results) for s in ("active", "on_hold", "terminated")}
-        breaches = sorted({rule for r in a.results for rule in r.breached_rules})
+        outcome = pipeline.run(ws, period, user=DEMO_USER)
+        rec = outcome.record
+        counts = rec.counts()
+        breached = terminal.breached_by_partner(rec)
+        rules = sorted({rule for rs in breached.values() for rule in rs})
         console.print(
-            f"[bold]{period}[/] rules {a.ruleset.version}: {len(a.results)} partners, "
-            f"{statuses['on_hold']} on hold, {statuses['terminated']} terminated, "
-            f"{len(a.warnings)} warnings; breached: {', '.join(breaches) or '—'}"
+            f"{period} rules {rec.info.ruleset_version}: {counts['partners_assessed']} partners, "
+            f"{counts['on_hold']} on hold, {counts['terminated']} terminated, "
+            f"{len(outcome.warnings)} warnings; breached: {', '.join(rules) or '—'}",
+            markup=False,
         )
-        pipeline.close(ws, period)
-        notable += [(period, r) for r in a.results if r.breached_rules or r.status != "active" or r.settlement.released]
+        pipeline.close(ws, period, user=DEMO_USER)
+        notable += [
+            (period, r, breached.get(r["partner_id"], []))
+            for r in rec.rows("partner_results")
+            if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]
+        ]
     terminal.notable(console, notable, lang)
     console.print("\n".join(summary_lines(export_finance(ws, periods[-1], lang), lang)))
     console.print(summary_line(statements(ws, periods[-1], lang), lang))

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scorecard.report.shown import shown
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -24,14 +26,23 @@ class Issue:
     message: str
     expected: str | None = None
     severity: Severity = Severity.ERROR
+    key: str | None = None  # the id of the record it is about (ticket_id, refund_id, partner_id)
+    # how the terminal groups warnings of one kind: (noun, plural noun, what happened)
+    group: tuple[str, str, str] | None = None
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         parts = [where]
         if self.column:
             parts.append(self.column)
+        if self.key is not None:
+            parts.append(shown(self.key))  # a record id from the inputs: data, shown as such
         text = self.message + (f" (expected {self.expected})" if self.expected else "")
         return ": ".join([*parts, text])
+
+    def as_json(self) -> dict[str, object]:
+        """As manifest.json lists a warning: one object per record."""
+        return {"file": self.source, "line": self.line, "column": self.column, "key": self.key, "message": self.message}
 
     @property
     def is_error(self) -> bool:
@@ -80,6 +91,29 @@ class Issues:
     @property
     def has_errors(self) -> bool:
         return any(i.is_error for i in self._items)
+
+
+SHOWN_PER_GROUP = 5
+
+
+def grouped(warnings: Iterable[Issue]) -> list[str]:
+    """Warnings about many records of one kind on one line each, naming the records:
+    "complaints.csv: 2 tickets received outside 2026-01, left out: T1 (line 111), T2 (line 112)"."""
+    groups: dict[tuple[str, str | None, tuple[str, str, str]], list[Issue]] = {}
+    out: list[str] = []
+    for w in warnings:
+        if w.group is None or w.key is None:
+            out.append(str(w))
+            continue
+        groups.setdefault((w.source, w.column, w.group), []).append(w)
+    for (source, column, (noun, plural, why)), items in groups.items():
+        head = items[:SHOWN_PER_GROUP]
+        named = ", ".join(f"{shown(w.key)} (line {w.line})" for w in head)
+        if len(items) > len(head):
+            named += f" and {len(items) - len(head)} more"
+        where = f"{source}: {column}" if column else source
+        out.append(f"{where}: {len(items)} {noun if len(items) == 1 else plural} {why}: {named}")
+    return out
 
 
 class InputError(Exception):

@@ -1,4 +1,4 @@
-"""Metrics of SPEC §4, per partner and period.
+"""Metrics per partner and month (docs/metrics-and-rules.md#metrics).
 
 Per-ticket work is polars expressions over the ticket table (deadlines, late,
 pending, resolution hours) aggregated once per partner; the per-partner ratios
@@ -8,6 +8,7 @@ per 10k, exactly 75 %) compare without binary rounding.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,11 +18,12 @@ import polars as pl
 
 from scorecard.config import Config, RuleSet, Windows
 from scorecard.periods import Period
+from scorecard.settle import RefundFact, refund_deduction
 from scorecard.workdays import deadline_table
 
 TEN_THOUSAND = 10_000
 # A ticket's state: an Enum compares as a small integer, several times faster than text on 10M rows.
-STATE = pl.Enum(["on_time", "late", "pending"])
+STATE = pl.Enum(["on_time", "late", "pending", "invalid", "outside"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +52,15 @@ class PartnerMetrics:
     response_score: Decimal
     survey_count: int
     satisfaction: Fraction | None
-    refund_total: int  # fen
+    refund_total: int  # fen: the refund deduction, from settle.refund_deduction
     gross_amount: int  # fen
     service_cost: int  # fen: valid_complaints × unit_cost
+    refunds: tuple[RefundFact, ...] = ()  # the refunds the deduction is made of
+    settlement_line: int | None = None  # where gross_amount came from
+    survey_total: int = 0  # hundredths of a point, summed
+    invalid_tickets: int = 0
+    resolved_tickets: int = 0
+    resolution_seconds: int = 0
 
     def value(self, name: str) -> Fraction | Decimal | int | None:
         return getattr(self, name)
@@ -94,7 +102,7 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     pending and left out of the rate.
     """
     cut = pl.lit(cutoff(period, config)).cast(pl.Datetime("us"))
-    lf = complaints.filter(pl.col("valid"))
+    lf = complaints
     due, lookups = _deadline(pl.col("received_at"), pl.col("category"), config.windows.completion, period, "due")
     exprs: dict[str, pl.Expr] = {"deadline": due}
     if with_reply:
@@ -111,7 +119,9 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     lf = lf.with_columns(**exprs)
     resolved = pl.col("resolved_at").is_not_null()
     state = (
-        pl.when(resolved & (pl.col("resolved_at") <= pl.col("deadline")))
+        pl.when(~pl.col("valid"))
+        .then(pl.lit("invalid", dtype=STATE))
+        .when(resolved & (pl.col("resolved_at") <= pl.col("deadline")))
         .then(pl.lit("on_time", dtype=STATE))
         .when(resolved | (pl.col("deadline") <= cut))
         .then(pl.lit("late", dtype=STATE))
@@ -138,6 +148,7 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
         "received_at",
         "resolved_at",
         "category",
+        "valid",
         "is_repeat",
         "is_major",
         "_line",
@@ -152,8 +163,10 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
 
 
 def ticket_counts(tickets: pl.LazyFrame, with_reply: bool) -> pl.LazyFrame:
-    """One row per partner: the counts the metrics are formed from."""
+    """One row per partner: the counts the metrics are formed from (valid tickets; invalid ones counted apart)."""
+    invalid = pl.col("state") == "invalid"
     aggs = [
+        invalid.sum().alias("invalid_tickets"),
         pl.len().alias("valid_complaints"),
         pl.col("is_repeat").sum().alias("repeat_complaints"),
         pl.col("is_major").sum().alias("major_complaints"),
@@ -169,7 +182,13 @@ def ticket_counts(tickets: pl.LazyFrame, with_reply: bool) -> pl.LazyFrame:
             (pl.col("reply_state") == "on_time").sum().alias("reply_on_time"),
             (pl.col("reply_state") == "late").sum().alias("reply_late"),
         ]
-    return tickets.group_by("partner_id").agg(aggs)
+    valid = tickets.filter(~invalid)
+    return (
+        tickets.group_by("partner_id")
+        .agg(invalid.sum().alias("invalid_tickets"))
+        .join(valid.group_by("partner_id").agg(aggs[1:]), on="partner_id", how="left")
+        .with_columns(pl.exclude("partner_id", "p90_resolution_seconds").fill_null(0))
+    )
 
 
 def _ratio(num: int, den: int) -> Fraction | None:
@@ -202,10 +221,13 @@ def compute(
         .agg(pl.len().alias("n"), pl.col("score").sum().alias("total"))
         .to_dicts()
     }
-    multiplier = pl.when(pl.col("kind") == "double").then(2).otherwise(1)
-    refund = dict(refunds.group_by("partner_id").agg((pl.col("amount") * multiplier).sum().alias("r")).iter_rows())
+    refund_facts: dict[str, list[RefundFact]] = defaultdict(list)
+    for rid, pid, kind, amount, line, customer in refunds.sort("refund_id").select(
+        "refund_id", "partner_id", "kind", "amount", "_line", "customer_id"
+    ).iter_rows():
+        refund_facts[pid].append(RefundFact(rid, kind, amount, line, customer))
     bill = {r["partner_id"]: r for r in billing.to_dicts()}
-    gross = dict(settlement.select("partner_id", "gross_amount").iter_rows())
+    gross = {pid: (g, line) for pid, g, line in settlement.select("partner_id", "gross_amount", "_line").iter_rows()}
     count = {r["partner_id"]: r for r in counts.to_dicts()}
     unit_cost_fen = int(ruleset.unit_cost * 100)
 
@@ -258,9 +280,15 @@ def compute(
                 survey_count=n_surveys,
                 # survey scores are hundredths of a point
                 satisfaction=Fraction(total, 100 * n_surveys) if n_surveys else None,
-                refund_total=refund.get(pid, 0),
-                gross_amount=gross[pid],
+                refund_total=refund_deduction(refund_facts.get(pid, ())),
+                gross_amount=gross[pid][0],
                 service_cost=valid * unit_cost_fen,
+                refunds=tuple(refund_facts.get(pid, ())),
+                settlement_line=gross[pid][1],
+                survey_total=total,
+                invalid_tickets=c.get("invalid_tickets", 0),
+                resolved_tickets=c.get("resolved_tickets", 0),
+                resolution_seconds=c.get("resolution_seconds", 0) or 0,
             )
         )
     return out

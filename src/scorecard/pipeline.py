@@ -6,8 +6,10 @@ beancount's ``loader.py``. Everything the CLI does is a function here.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +20,18 @@ from scorecard import __version__
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
+from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
-from scorecard.issues import InputError, Issue
-from scorecard.ledger import Ledger, LedgerError
+from scorecard.issues import InputError, Issue, Severity
+from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.health import start_new_ledger
-from scorecard.ledger.record import RunMeta, record_period
-from scorecard.metrics import PartnerMetrics, compute, ticket_counts, ticket_status
+from scorecard.ledger.store import delete_month, sort, store_record
+from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
 from scorecard.periods import Period
-from scorecard.report.csvfiles import notices_csv, scorecard_csv
-from scorecard.settle import MONEY_FIELDS
+from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
+from scorecard.report.outputs import holds_more_than_the_run, move_aside, render_month, write_month
 from scorecard.state import PartnerState
-from scorecard.workspace import Workspace, fsync_write, staged_dir
+from scorecard.workspace import Workspace, staged_dir
 
 Progress = Callable[[str], None]
 
@@ -39,7 +42,7 @@ def _quiet(_: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """One period assessed in memory (not yet recorded)."""
+    """One month assessed in memory (not yet recorded)."""
 
     period: Period
     config: LoadedConfig
@@ -48,7 +51,7 @@ class Assessment:
     metrics: list[PartnerMetrics]
     results: list[PartnerResult]
     states: dict[str, PartnerState]
-    tickets: pl.LazyFrame  # valid tickets with deadline and state (on_time/late/pending)
+    tickets: pl.LazyFrame  # the month's tickets with deadline and state (on_time/late/pending/invalid)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -57,9 +60,30 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    assessment: Assessment
+    record: MonthRecord
     out_dir: Path
-    manifest: dict[str, object]
+    discarded: PeriodInfo | None  # another month's draft this run discarded
+    moved: list[Path]  # output folders moved to out/.discarded/
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [
+            Issue(f, line, col, msg, None, Severity.WARNING, key=key)
+            for _, f, line, col, key, msg in self.record["warnings"].iter_rows()
+        ]
+
+
+def current_user(explicit: str | None = None) -> str:
+    """Who is running the command: --user, else $SCORECARD_USER, else the login name."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    env = os.environ.get("SCORECARD_USER", "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings:
@@ -140,132 +164,209 @@ def assess_inputs(
 
 
 def inputs_hash(inputs: PeriodInputs) -> str:
+    return hash_tables({name: t.sha256 for name, t in inputs.tables.items()})
+
+
+def hash_tables(hashes: dict[str, str | None]) -> str:
     h = hashlib.sha256()
-    for name in sorted(inputs.tables):
-        h.update(f"{name}:{inputs.tables[name].sha256 or '-'}\n".encode())
+    for name in sorted(hashes):
+        h.update(f"{name}:{hashes[name] or '-'}\n".encode())
     return h.hexdigest()
 
 
-def manifest(a: Assessment) -> dict[str, object]:
-    statuses = {s: sum(r.status == s for r in a.results) for s in ("active", "on_hold", "terminated")}
-    return {
-        "period": str(a.period),
-        "tool_version": __version__,
-        "rule_version": a.ruleset.version,
-        "ruleset_hash": a.config.ruleset_hash(a.period),
-        "config_hash": a.config.sha256,
-        "inputs_hash": inputs_hash(a.inputs),
-        "inputs": [
-            {"table": name, "file": t.source, "sha256": t.sha256, "rows": t.frame.height}
-            for name, t in sorted(a.inputs.tables.items())
-        ],
-        "counts": {
-            "partners_assessed": len(a.results),
-            **statuses,
-            "valid_complaints": sum(m.valid_complaints for m in a.metrics),
-            "notices": sum(len(r.notices) for r in a.results),
-            "breaches": sum(len(r.breached_rules) for r in a.results),
+def record_tickets(a: Assessment) -> pl.DataFrame:
+    """Every ticket of the month for the record: counted ones with their state, invalid ones,
+    and those received outside the month (left out)."""
+    cols = list(SCHEMAS["tickets"])
+    counted = a.tickets.collect()
+    counted = counted.with_columns(
+        pl.col("state").cast(pl.String),
+        line=pl.col("_line"),
+        **{
+            c: pl.lit(None, dtype=SCHEMAS["tickets"][c])
+            for c in ("first_reply_at", "reply_deadline", "reply_state")
+            if c not in counted.columns
         },
-        "totals_fen": {field: sum(getattr(r.settlement, field) for r in a.results) for field in MONEY_FIELDS},
-        "warnings": [str(w) for w in a.warnings],
-    }
+    ).with_columns(pl.col("reply_state").cast(pl.String))
+    outside = a.inputs.left_out.get("complaints")
+    frames = [counted.select(cols)]
+    if outside is not None and outside.height:
+        frames.append(
+            outside.select(
+                "ticket_id",
+                "partner_id",
+                "received_at",
+                "resolved_at",
+                "first_reply_at",
+                "category",
+                "valid",
+                "is_repeat",
+                "is_major",
+                deadline=pl.lit(None, dtype=pl.Datetime("us")),
+                reply_deadline=pl.lit(None, dtype=pl.Datetime("us")),
+                state=pl.lit("outside"),
+                reply_state=pl.lit(None, dtype=pl.String),
+                resolution_seconds=pl.lit(None, dtype=pl.Int64),
+                line=pl.col("_line"),
+            ).select(cols)
+        )
+    return pl.concat(frames).with_columns(pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items())
+
+
+def _facts(frame: pl.DataFrame, left: pl.DataFrame | None, why: str) -> pl.DataFrame:
+    """Rows counted, then those left out with the reason as their state."""
+    out = frame.with_columns(state=pl.lit("counted"))
+    if left is not None and left.height:
+        out = pl.concat([out, left.with_columns(state=pl.lit(why)).select(out.columns)])
+    return out.sort("_line")
+
+
+def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
+    """The month's record: the engine's results and every fact they were made from."""
+    config = a.config
+    tables = build_tables(
+        a.results,
+        a.states,
+        record_tickets(a),
+        _facts(a.inputs.tables["conduct"].frame, a.inputs.left_out.get("conduct"), "outside"),
+        _facts(a.inputs.tables["surveys"].frame, a.inputs.left_out.get("surveys"), "c_mode"),
+        a.warnings,
+        [(name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())],
+        dict(config.config.response.deductions),
+    )
+    tables = {name: sort(name, frame) for name, frame in tables.items()}
+    info = PeriodInfo(
+        a.period,
+        "draft",
+        run_seq,
+        a.ruleset.version,
+        config.ruleset_hash(a.period),
+        config.sha256,
+        inputs_hash(a.inputs),
+        __version__,
+        now(),
+        user,
+        None,
+        None,
+        config.text,
+        a.ruleset.model_dump_json(),
+        cutoff(a.period, config.config).isoformat(),
+    )
+    return MonthRecord(info, tables)
 
 
 def run(
     ws: Workspace,
     period: Period,
     *,
+    user: str | None = None,
+    discard_draft: bool = False,
     allow_rule_change: bool = False,
     new_ledger: bool = False,
     progress: Progress = _quiet,
 ) -> RunOutcome:
-    """Assess ``period``, record it as a draft in the ledger, write its outputs.
+    """Assess ``period``, record it as the draft in the ledger, write its outputs.
 
     ``new_ledger``: start a new ledger although ``out/`` holds assessed months.
     """
+    user = current_user(user)
     config = load_config(ws.config)
+    lang = config.config.general.language
     with ws.lock():
         create = start_new_ledger(ws.db, ws.out, explicit=new_ledger)
         existing = open_ledger(ws)
-        previous: dict[str, PartnerState] = {}
         if existing:
             with existing:
-                existing.check_can_run(period)
-                previous = existing.states_before(period)
-                draft = existing.period(period)
-                new_hash = config.ruleset_hash(period)
-                if draft and draft.ruleset_hash != new_hash and not allow_rule_change:
-                    raise LedgerError(
-                        f"the rules for {period} changed since its draft was run (rule set "
-                        f"{draft.ruleset_version} -> {config.config.ruleset_for(period).version}); "
-                        "run again with --allow-rule-change to re-assess it"
-                    )
-        a = assess_period(ws, period, config, previous, progress)
+                plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
+        else:
+            plan = cycle.plan_run(None, period, discard_draft=discard_draft)
+        own = plan.replaces
+        if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
+            raise LedgerError(
+                f"the rules for {period} changed since its draft was run (rule set "
+                f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
+                "run again with --allow-rule-change to re-assess it"
+            )
+        a = assess_period(ws, period, config, plan.previous, progress)
         progress("writing the ledger and outputs")
-        man = manifest(a)
-        meta = RunMeta(
-            period,
-            a.ruleset.version,
-            str(man["ruleset_hash"]),
-            config.sha256,
-            str(man["inputs_hash"]),
-            tuple((name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())),
-        )
-        refunds = a.inputs.tables["refunds"].frame
+        record = build_record(a, plan.run_seq, user)
+        moved = []
         with staged_dir(ws.out_for(period)) as tmp:
-            fsync_write(tmp / "scorecard.csv", scorecard_csv(period, a.results, a.ruleset))
-            fsync_write(tmp / "notices.csv", notices_csv(period, a.results, a.ruleset, config.config.general.language))
-            fsync_write(tmp / "manifest.json", json.dumps(man, indent=2, ensure_ascii=False).encode() + b"\n")
-            with Ledger(ws.db, create=create) as ledger:
-                record_period(
-                    ledger,
-                    meta,
-                    a.results,
-                    a.states,
-                    refunds.filter(pl.col("partner_id").is_in([r.partner_id for r in a.results])),
-                )
-    return RunOutcome(a, ws.out_for(period), man)
+            write_month(tmp, record, lang)
+            with Ledger(ws.db, create=create) as ledger, ledger.write() as c:
+                if plan.discards is not None:
+                    cycle.discard(ledger, c, plan.discards, user, f"running {period}")
+                if own is not None:
+                    delete_month(c, period)
+                store_record(c, record)
+                replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by} if own else {}
+                ledger.add_event(c, "run", period, user, "", json.dumps({"run_seq": plan.run_seq, **replaced}))
+            # the ledger has committed: from here on the outputs of the replaced drafts are moved aside
+            if plan.discards is not None:
+                moved.append(move_aside(ws, str(plan.discards.period), plan.discards.run_seq))
+            if own is not None and holds_more_than_the_run(ws.out_for(period)):
+                moved.append(move_aside(ws, str(period), own.run_seq))
+    return RunOutcome(record, ws.out_for(period), plan.discards, [m for m in moved if m is not None])
 
 
-def close(ws: Workspace, period: Period) -> None:
+def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodInfo:
+    """Freeze the draft ``period``: refused when what it was assessed from changed since."""
+    user = current_user(user)
+    config = load_config(ws.config)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
-        ledger.close_period(period)
+        info = ledger.period(period)
+        if info is not None and info.draft:
+            changed = changed_since_run(ws, info, config)
+            if changed:
+                raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+            render_month(ws, ledger.record(period), config.config.general.language)
+        return cycle.close(ledger, period, user)
 
 
-def reopen(ws: Workspace, period: Period, reason: str) -> None:
+def changed_since_run(ws: Workspace, info: PeriodInfo, config: LoadedConfig) -> str | None:
+    """What changed since the month's draft was run: its input files, or its rules."""
+    if config.ruleset_hash(info.period) != info.ruleset_hash:
+        return "the configuration that decides it changed"
+    folder = ws.inputs_for(info.period)
+    hashes = table_file_hashes(folder)
+    if hashes is None or hash_tables(hashes) != info.inputs_hash:
+        return f"its inputs ({folder}) changed"
+    return None
+
+
+def reopen(
+    ws: Workspace, period: Period, reason: str, *, user: str | None = None, discard_draft: bool = False
+) -> PeriodInfo | None:
+    user = current_user(user)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
-        ledger.reopen_period(period, reason)
+        discarded = cycle.reopen(ledger, period, reason, user, discard_draft=discard_draft)
+    if discarded is not None:
+        move_aside(ws, str(discarded.period), discarded.run_seq)
+    return discarded
 
 
 def _existing_ledger(ws: Workspace, *, write: bool = False) -> Ledger:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a period first")
+        raise LedgerError(f"no ledger at {ws.db}: run a month first")
     return Ledger(ws.db, readonly=not write)
 
 
-def reassess(ws: Workspace, period: Period) -> Assessment:
-    """Assess a recorded period again in memory, for views that need its tickets.
-
-    Refuses when the inputs or the period's rules changed since it was recorded,
-    so a view never shows numbers other than the ledger's.
-    """
-    config = load_config(ws.config)
+def record(ws: Workspace, period: Period, partner_id: str | None = None) -> MonthRecord:
+    """The stored record of a month, read-only: what every view renders."""
     with _existing_ledger(ws) as ledger:
-        info = ledger.period(period)
-        if info is None:
-            raise LedgerError(f"{period} has not been run")
-        previous = ledger.states_at(period.prev())
-    a = assess_period(ws, period, config, previous)
-    if inputs_hash(a.inputs) != info.inputs_hash:
-        raise LedgerError(f"the inputs of {period} changed since it was run; run it again first")
-    if config.ruleset_hash(period) != info.ruleset_hash:
-        raise LedgerError(f"the rules for {period} changed since it was run; run it again first")
-    return a
+        return ledger.record(period, partner_id)
 
 
 def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dict[str, object]]:
     with _existing_ledger(ws) as ledger:
         rows = [dict(r) for r in ledger.history(partner_id, last)]
+        breached: dict[str, list[str]] = {}
+        for period, rule_id in ledger.conn.execute(
+            "SELECT period, rule_id FROM rule_results WHERE partner_id = ? AND breached ORDER BY rule_id", (partner_id,)
+        ):
+            breached.setdefault(period, []).append(rule_id)
+    for r in rows:
+        r["breached_rules"] = breached.get(r["period"], [])
     if not rows:
-        raise LedgerError(f"{partner_id} has no assessed period in the ledger")
+        raise LedgerError(f"{partner_id} has no assessed month in the ledger")
     return rows

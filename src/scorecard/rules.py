@@ -1,4 +1,4 @@
-"""Rules of SPEC §5: compare a metric, count a streak, fire actions by streak.
+"""Rules: compare a metric, count a streak, fire actions by streak (docs/metrics-and-rules.md#rules).
 
 The code is generic: every rule is configuration (metric, operator,
 threshold or another metric, actions by streak). What an action *does* is
@@ -17,6 +17,7 @@ from fractions import Fraction
 from scorecard.config import MONEY_METRICS, Action, Rule, RuleSet
 from scorecard.metrics import PartnerMetrics
 from scorecard.periods import Period
+from scorecard.state import Hold
 
 OPS: dict[str, Callable[[Fraction, Fraction], bool]] = {
     ">=": operator.ge,
@@ -40,6 +41,8 @@ class Fired:
 @dataclass(frozen=True, slots=True)
 class RuleResult:
     rule_id: str
+    metric: str
+    op: str
     breached: bool
     streak: int
     value: Fraction | None  # the metric (fen for money metrics)
@@ -52,8 +55,7 @@ class Effects:
     """What the fired actions decide for the partner's money this period."""
 
     hold_until_compliant: list[str] = field(default_factory=list)  # rule ids
-    hold_through: Period | None = None
-    hold_months_rules: list[str] = field(default_factory=list)
+    month_holds: list[Hold] = field(default_factory=list)  # holds of n months started this period
     terminate: list[str] = field(default_factory=list)
     notices: list[Fired] = field(default_factory=list)  # every fired action
 
@@ -64,9 +66,7 @@ def _hold_until_compliant(effects: Effects, fired: Fired, period: Period) -> Non
 
 def _hold_months(effects: Effects, fired: Fired, period: Period) -> None:
     assert fired.action.months is not None
-    through = period.shift(fired.action.months - 1)
-    effects.hold_through = max(filter(None, (effects.hold_through, through)))
-    effects.hold_months_rules.append(fired.rule_id)
+    effects.month_holds.append(Hold(fired.rule_id, "months", period, period.shift(fired.action.months - 1)))
 
 
 def _terminate(effects: Effects, fired: Fired, period: Period) -> None:
@@ -132,7 +132,7 @@ def evaluate(
         for f in fired:
             ACTIONS[f.kind](effects, f, period)
             effects.notices.append(f)
-        results.append(RuleResult(rule.id, breached, streak, value, other, fired))
+        results.append(RuleResult(rule.id, rule.metric, rule.op, breached, streak, value, other, fired))
     return results, effects
 
 

@@ -1,9 +1,11 @@
-"""`simulate`: assess a period under other rules and show what would change.
+"""`simulate`: assess a month under other rules and show what would change.
 
-The period is assessed twice on the same inputs and on the state it started
-from (the states recorded for the month before): once under the configuration
-as it is, once under the alternative (a rule set file, or ``--set`` edits).
-The ledger is opened read-only and never written.
+The baseline is the month's stored record when it has been run (what was
+recorded, whatever the configuration says today), else an assessment under
+today's configuration. The alternative is an assessment of the same inputs,
+on the state the month started from, under the alternative rules (a rule set
+file, or ``--set`` edits); both are compared as records. The ledger is opened
+read-only and never written.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scorecard.assess import PartnerResult
 from scorecard.config import Config, LoadedConfig, RuleSet, load_config
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
-from scorecard.pipeline import Assessment, assess_inputs, open_ledger, validate
+from scorecard.pipeline import assess_inputs, build_record, open_ledger, validate
+from scorecard.record import MonthRecord, stored_state
 from scorecard.workspace import Workspace
 
 MONEY_FIELDS = ("refund_deduction", "score_deduction", "receivable_out", "held_out", "released", "payout")
@@ -27,39 +29,56 @@ CONFIG_KEYS = frozenset(Config.model_fields)
 
 
 @dataclass(frozen=True, slots=True)
+class Side:
+    """One partner's outcome on one side of the comparison."""
+
+    score: str
+    band_pct: str
+    breached_rules: tuple[str, ...]
+    status: str
+    money: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     partner_id: str
     partner_name: str
-    base: PartnerResult | None
-    alt: PartnerResult | None
+    base: Side | None
+    alt: Side | None
 
     @property
     def changed(self) -> bool:
-        return _row(self.base) != _row(self.alt)
+        return self.base != self.alt
 
 
 @dataclass(frozen=True, slots=True)
 class Simulation:
     period: Period
-    base: Assessment
-    alt: Assessment
+    base: MonthRecord
+    alt: MonthRecord
     changes: list[Change]
 
     def totals(self, which: str) -> dict[str, int]:
-        a = self.base if which == "base" else self.alt
-        return {f: sum(getattr(r.settlement, f) for r in a.results) for f in MONEY_FIELDS}
+        rec = self.base if which == "base" else self.alt
+        all_totals = rec.totals()
+        return {f: all_totals[f] for f in MONEY_FIELDS}
 
 
-def _row(r: PartnerResult | None) -> tuple[object, ...]:
-    if r is None:
-        return ()
-    return (
-        r.score.score,
-        r.score.band_pct,
-        tuple(r.breached_rules),
-        r.status,
-        *(getattr(r.settlement, f) for f in MONEY_FIELDS),
-    )
+def sides(record: MonthRecord) -> dict[str, tuple[str, Side]]:
+    breached = record.breached_rules()
+    return {
+        r["partner_id"]: (
+            r["partner_name"],
+            Side(
+                r["score"],
+                r["band_pct"],
+                tuple(breached.get(r["partner_id"], [])),
+                r["status"],
+                {f: r[f] for f in MONEY_FIELDS},
+            ),
+        )
+        for r in record["partner_results"].iter_rows(named=True)
+    }
 
 
 def _value(text: str) -> object:
@@ -133,20 +152,33 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
 def simulate(
     ws: Workspace, period: Period, rules_file: Path | None = None, sets: list[str] | None = None
 ) -> Simulation:
+    if rules_file is None and not sets:
+        raise InputError(
+            [Issue("simulate", None, None, "nothing to simulate", "--rules FILE or --set path=value (repeatable)")]
+        )
     config = load_config(ws.config)
     alt_config = alternative(config, period, rules_file, sets or [])
     ledger = open_ledger(ws)
     previous = {}
+    stored: MonthRecord | None = None
     if ledger is not None:
         with ledger:
-            previous = ledger.states_at(period.prev())
+            before = period.prev()
+            if ledger.period(before) is not None:
+                previous = stored_state(ledger.record(before))
+            if ledger.period(period) is not None:
+                stored = ledger.record(period)
     inputs = validate(ws, period, config)
-    base = assess_inputs(inputs, config, previous)
-    alt = assess_inputs(inputs, alt_config, previous)
-    by_base = {r.partner_id: r for r in base.results}
-    by_alt = {r.partner_id: r for r in alt.results}
+    base = stored or build_record(assess_inputs(inputs, config, previous), 0, "simulation")
+    alt = build_record(assess_inputs(inputs, alt_config, previous), 0, "simulation")
+    by_base, by_alt = sides(base), sides(alt)
     changes = [
-        Change(pid, (by_base.get(pid) or by_alt[pid]).metrics.partner_name, by_base.get(pid), by_alt.get(pid))
+        Change(
+            pid,
+            (by_base.get(pid) or by_alt[pid])[0],
+            by_base[pid][1] if pid in by_base else None,
+            by_alt[pid][1] if pid in by_alt else None,
+        )
         for pid in sorted(by_base.keys() | by_alt.keys())
     ]
     return Simulation(period, base, alt, changes)

@@ -391,3 +391,26 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _no_lines() -> pl.DataFrame:
     return pl.DataFrame(schema={"_line": pl.Int64})
+
+
+def table_file_hashes(folder: Path) -> dict[str, str | None] | None:
+    """SHA-256 of each table's file in ``folder`` (None for an absent table), without parsing them:
+    how `close` tells that a month's inputs changed since it was run. None when the folder is gone."""
+    from scorecard.inputs.schema import TABLES
+
+    try:
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return None
+    out: dict[str, str | None] = {}
+    for name in TABLES:
+        path, _ = find_table_file(folder, files, name)
+        if path is None:
+            out[name] = None
+            continue
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        out[name] = digest.hexdigest()
+    return out

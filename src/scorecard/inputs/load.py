@@ -50,14 +50,15 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
         for name, table in TABLES.items()
     }
     check_tables(staged, sink)
-    staged["complaints"], found = tickets_in_period(staged["complaints"], period)
+    left: dict[str, pl.DataFrame] = {}
+    staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
-    staged["conduct"], found = conduct_in_period(staged["conduct"], period)
+    staged["conduct"], found, left["conduct"] = conduct_in_period(staged["conduct"], period)
     warnings += found
-    staged["surveys"], found = surveys_of_emp(staged["surveys"], staged["partners"])
+    staged["surveys"], found, left["surveys"] = surveys_of_emp(staged["surveys"], staged["partners"])
     warnings += found
     tables = {name: s.loaded() for name, s in staged.items()}
-    return PeriodInputs(period, folder, tables, Issues([*sink.issues(), *warnings]))
+    return PeriodInputs(period, folder, tables, Issues([*sink.issues(), *warnings]), left)
 
 
 def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
@@ -158,7 +159,7 @@ def _without_excluded(
     ids = parse_column(frame.get_column("partner_id"), table.column("partner_id"), choices=(), timezone="UTC")
     if ids.type_error is None:
         frame = frame.with_columns(ids.values.alias("partner_id"))
-    return split_excluded(frame, settings.excluded_partners, source, label)
+    return split_excluded(frame, settings.excluded_partners, source, label, table.name)
 
 
 def _type(

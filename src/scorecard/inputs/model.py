@@ -28,6 +28,9 @@ class PeriodInputs:
     folder: Path
     tables: dict[str, LoadedTable]  # every table of schema.TABLES; an absent optional table is empty
     issues: Issues  # all errors and warnings
+    # rows typed but not assessed (tickets and conduct events outside the month, surveys of
+    # C-mode partners), kept for the record
+    left_out: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)
 
 
 def bad_flag(name: str) -> str:

@@ -1,9 +1,9 @@
 """Rows that are valid but not part of this assessment: left out, with a warning.
 
-At scale a month can hold thousands of such rows (a late export, a
-terminated partner's backlog), so warnings are aggregated: one per file and
-reason (per partner for terminated partners) with a count and the first
-few line numbers.
+Each left-out row gets its own warning naming its record (``key``: the
+ticket id, refund id or partner id) and line, so manifest.json lists them one
+by one; the terminal groups them (docs/inputs.md#warnings). The rows
+themselves are kept apart (``left_out``) so the record can show them.
 """
 
 from __future__ import annotations
@@ -17,74 +17,93 @@ from scorecard.issues import Issue, Severity
 from scorecard.periods import Period
 from scorecard.report.shown import shown
 
-_LINES_SHOWN = 5
+# The column naming a table's record in a warning (docs/inputs.md#warnings).
+KEY_COLUMN = {"complaints": "ticket_id", "refunds": "refund_id"}
 
 
-def left_out(source: str, column: str | None, rows: pl.DataFrame, noun: tuple[str, str], why: str) -> Issue:
-    """One warning for ``rows``: '3 tickets received outside 2026-03, left out (lines 4, 9, 12)'."""
-    n = rows.height
-    lines = rows.get_column("_line").head(_LINES_SHOWN).to_list()
-    shown = ", ".join(map(str, lines)) + (f" and {n - len(lines)} more" if n > len(lines) else "")
-    where = f"line {shown}" if n == 1 else f"lines {shown}"
-    text = f"{n} {noun[0] if n == 1 else noun[1]} {why}, left out ({where})"
-    return Issue(source, lines[0] if n == 1 else None, column, text, None, Severity.WARNING)
+def _key_column(table: str) -> str:
+    return KEY_COLUMN.get(table, "partner_id")
+
+
+def left_out(
+    source: str,
+    column: str | None,
+    rows: pl.DataFrame,
+    key: str,
+    noun: tuple[str, str],
+    message: str,
+    group_why: str | None = None,
+) -> list[Issue]:
+    """One warning per row of ``rows`` (with ``_line`` and the ``key`` column); ``group_why`` is
+    how the terminal words many of them ("3 tickets <group_why>")."""
+    if rows.height == 0:
+        return []
+    keyed = rows.select(pl.col("_line"), pl.col(key).cast(pl.String).fill_null(""))
+    group = (noun[0], noun[1], group_why or message)
+    return [
+        Issue(source, line, column, message, None, Severity.WARNING, key=k, group=group)
+        for line, k in keyed.iter_rows()
+    ]
 
 
 def split_excluded(
-    frame: pl.DataFrame, excluded: Mapping[str, str], source: str, column: str
+    frame: pl.DataFrame, excluded: Mapping[str, str], source: str, column: str, table: str
 ) -> tuple[pl.DataFrame, list[Issue]]:
-    """Rows of partners excluded from this period (terminated earlier), one warning per partner."""
+    """Rows of partners excluded from this month (terminated earlier): one warning per row."""
     if not excluded or frame.height == 0:
         return frame, []
-    ids = list(excluded)
-    hit = pl.col("partner_id").is_in(ids).fill_null(False)
+    hit = pl.col("partner_id").is_in(list(excluded)).fill_null(False)
     dropped = frame.filter(hit)
     if dropped.height == 0:
         return frame, []
-    warnings = [
-        left_out(source, column, rows, ("row", "rows"), f"of partner '{shown(pid)}' ({excluded[pid]})")
-        for (pid,), rows in dropped.select("partner_id", "_line").group_by("partner_id", maintain_order=True)
-    ]
+    key = _key_column(table) if _key_column(table) in frame.columns else "partner_id"
+    warnings: list[Issue] = []
+    for (pid,), rows in dropped.group_by("partner_id", maintain_order=True):
+        why = f"of partner '{shown(pid)}' ({excluded[pid]}), left out"
+        warnings += left_out(source, column, rows, key, ("row", "rows"), f"row {why}", why)
     return frame.filter(~hit), sorted(warnings, key=Issue.sort_key)
 
 
-def tickets_in_period(complaints: StagedTable, period: Period) -> tuple[StagedTable, list[Issue]]:
-    """A ticket belongs to the period of its received_at (SPEC §2)."""
+def tickets_in_period(complaints: StagedTable, period: Period) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
+    """A ticket belongs to the month of its received_at (docs/metrics-and-rules.md#tickets)."""
     if not complaints.has("received_at"):
-        return complaints, []
+        return complaints, [], complaints.frame.clear()
     at = pl.col("received_at")
     outside = at.is_not_null() & ((at < period.start) | (at >= period.end))
-    return _drop(complaints, outside, "received_at", ("ticket", "tickets"), f"received outside {period}")
+    return _drop(complaints, outside, "received_at", ("ticket", "tickets"), f"received outside {period}, left out")
 
 
-def conduct_in_period(conduct: StagedTable, period: Period) -> tuple[StagedTable, list[Issue]]:
+def conduct_in_period(conduct: StagedTable, period: Period) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
     if not conduct.has("occurred_on"):
-        return conduct, []
+        return conduct, [], conduct.frame.clear()
     on = pl.col("occurred_on")
     outside = on.is_not_null() & ((on < period.start.date()) | (on >= period.end.date()))
-    return _drop(conduct, outside, "occurred_on", ("event", "events"), f"outside {period}")
+    return _drop(conduct, outside, "occurred_on", ("event", "events"), f"outside {period}, left out")
 
 
-def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedTable, list[Issue]]:
+def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
     """Revisit surveys are an EMP measure; a survey of a C-mode partner is not scored."""
     if not (surveys.has("partner_id") and partners.has("partner_id", "mode")):
-        return surveys, []
+        return surveys, [], surveys.frame.clear()
     c_mode = partners.frame.filter(pl.col("mode") == "C").get_column("partner_id")
     return _drop(
         surveys,
         pl.col("partner_id").is_in(c_mode.implode()),
         "partner_id",
         ("survey", "surveys"),
-        "of C-mode partners",
+        "survey of a C-mode partner, left out",
+        "of C-mode partners, left out",
     )
 
 
 def _drop(
-    staged: StagedTable, condition: pl.Expr, column: str, noun: tuple[str, str], why: str
-) -> tuple[StagedTable, list[Issue]]:
+    staged: StagedTable, condition: pl.Expr, column: str, noun: tuple[str, str], why: str, group_why: str | None = None
+) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
     condition = condition.fill_null(False)
     rows = staged.frame.filter(condition)
     if rows.height == 0:
-        return staged, []
-    warning = left_out(staged.source or "", staged.label(column), rows, noun, why)
-    return staged.with_frame(staged.frame.filter(~condition)), [warning]
+        return staged, [], rows
+    key = _key_column(staged.table.name)
+    warnings = left_out(staged.source or "", staged.label(column), rows, key, noun, why, group_why)
+    kept = staged.with_frame(staged.frame.filter(~condition))
+    return kept, warnings, rows.select(*staged.table.names, "_line")

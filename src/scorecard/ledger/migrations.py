@@ -1,13 +1,17 @@
 """Numbered schema migrations of the ledger, applied in one transaction each.
 
-Never edit a migration that has shipped: add the next number.
+Never edit a migration that has shipped: add the next number. A migration is
+SQL text, or a function of the connection for what SQL cannot decide.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
-PERIOD_TABLES = ("results", "rule_results", "notices", "refunds", "states", "inputs")
+from scorecard.issues import InputError, Issue
+
+V1_TABLES = ("results", "rule_results", "notices", "refunds", "states", "inputs")
 
 
 def _closed_guards(table: str) -> str:
@@ -141,11 +145,312 @@ WHEN OLD.status = 'closed' AND (
                    AND command = 'reopen' AND period = OLD.period)
 )
 BEGIN SELECT RAISE(ABORT, 'a closed period cannot be changed (only the last closed period can be reopened)'); END;
-""" + "".join(_closed_guards(t) for t in PERIOD_TABLES)
+""" + "".join(_closed_guards(t) for t in V1_TABLES)
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+# The assessment record (docs/ledger.md#record): every table keyed by period, made immutable for
+# closed periods by the same triggers. Tickets are stored as Parquet chunks (a month can hold
+# millions), each covering a range of partners, so one partner's tickets are one chunk's read.
+RECORD_TABLES = (
+    "partner_results",
+    "sub_scores",
+    "rule_results",
+    "actions",
+    "holds",
+    "money_lines",
+    "ticket_chunks",
+    "refunds",
+    "conduct",
+    "surveys",
+    "states",
+    "state_streaks",
+    "state_holds",
+    "warnings",
+    "inputs",
+)
+_MONEY_CHECK = """
+    CHECK (payout + (held_out - held_in) + refund_deduction + score_deduction + fine_deduction + receivable_in
+           = gross_amount + receivable_out + adjustment),
+    CHECK (payout >= 0 AND held_out >= 0 AND receivable_out >= 0 AND released >= 0)"""
+_M2_SQL = (
+    """
+CREATE TABLE periods (
+    period TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'closed')),
+    run_seq INTEGER NOT NULL,
+    ruleset_version TEXT NOT NULL,
+    ruleset_hash TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    inputs_hash TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    run_at TEXT NOT NULL,
+    run_by TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT,
+    config_text TEXT NOT NULL,
+    ruleset_json TEXT NOT NULL,
+    cutoff TEXT NOT NULL
+);
+CREATE TABLE partner_results (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    partner_name TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    billed_users INTEGER,
+    group_customers INTEGER,
+    valid_complaints INTEGER NOT NULL,
+    repeat_complaints INTEGER NOT NULL,
+    major_complaints INTEGER NOT NULL,
+    invalid_tickets INTEGER NOT NULL,
+    on_time_tickets INTEGER NOT NULL,
+    late_tickets INTEGER NOT NULL,
+    pending_tickets INTEGER NOT NULL,
+    complaint_rate_num INTEGER, complaint_rate_den INTEGER,
+    zero_base INTEGER NOT NULL,
+    on_time_rate_num INTEGER, on_time_rate_den INTEGER,
+    reply_on_time_rate_num INTEGER, reply_on_time_rate_den INTEGER,
+    resolved_tickets INTEGER NOT NULL,
+    resolution_seconds INTEGER NOT NULL,
+    p90_resolution_hours_num INTEGER, p90_resolution_hours_den INTEGER,
+    conduct_events INTEGER NOT NULL,
+    response_score TEXT NOT NULL,
+    survey_count INTEGER NOT NULL,
+    survey_total INTEGER NOT NULL,
+    refund_total INTEGER NOT NULL,
+    service_cost INTEGER NOT NULL,
+    score_exact TEXT NOT NULL,
+    score TEXT NOT NULL,
+    band_min TEXT NOT NULL,
+    band_pct TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'on_hold', 'terminated')),
+    gross_amount INTEGER NOT NULL,
+    refund_deduction INTEGER NOT NULL,
+    score_deduction INTEGER NOT NULL,
+    fine_deduction INTEGER NOT NULL,
+    receivable_in INTEGER NOT NULL,
+    receivable_out INTEGER NOT NULL,
+    held_in INTEGER NOT NULL,
+    held_out INTEGER NOT NULL,
+    released INTEGER NOT NULL,
+    payout INTEGER NOT NULL,
+    adjustment INTEGER NOT NULL,
+    held_restated INTEGER NOT NULL,
+    receivable_restated INTEGER NOT NULL,
+    settlement_line INTEGER,
+    PRIMARY KEY (period, partner_id),"""
+    + _MONEY_CHECK
+    + """
+);
+CREATE TABLE sub_scores (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    value_num INTEGER, value_den INTEGER,
+    sub_score_num INTEGER NOT NULL, sub_score_den INTEGER NOT NULL,
+    weight_num INTEGER NOT NULL, weight_den INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, seq)
+);
+CREATE TABLE rule_results (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    op TEXT NOT NULL,
+    value_num INTEGER, value_den INTEGER,
+    comparand_num INTEGER, comparand_den INTEGER,
+    zero_base INTEGER NOT NULL,
+    breached INTEGER NOT NULL,
+    streak INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, rule_id)
+);
+CREATE TABLE actions (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    streak INTEGER NOT NULL,
+    label_zh TEXT,
+    label_en TEXT,
+    deadline TEXT,
+    months INTEGER,
+    hold_end TEXT,
+    PRIMARY KEY (period, partner_id, seq)
+);
+CREATE TABLE holds (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('until_compliant', 'months')),
+    started TEXT NOT NULL,
+    ends TEXT,
+    PRIMARY KEY (period, partner_id, rule_id, kind, started)
+);
+CREATE TABLE money_lines (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    rule_id TEXT,
+    source_id TEXT,
+    source_line INTEGER,
+    refund_kind TEXT,
+    base_amount INTEGER,
+    multiplier INTEGER,
+    share TEXT,
+    PRIMARY KEY (period, partner_id, seq)
+);
+CREATE TABLE ticket_chunks (
+    period TEXT NOT NULL REFERENCES periods(period),
+    chunk INTEGER NOT NULL,
+    first_partner TEXT,
+    last_partner TEXT,
+    rows INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (period, chunk)
+);
+CREATE TABLE refunds (
+    period TEXT NOT NULL REFERENCES periods(period),
+    refund_id TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    multiplier INTEGER NOT NULL,
+    deduction INTEGER NOT NULL,
+    customer_id TEXT,
+    line INTEGER,
+    PRIMARY KEY (period, refund_id)
+);
+CREATE TABLE conduct (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    occurred_on TEXT NOT NULL,
+    note TEXT,
+    points TEXT NOT NULL,
+    state TEXT NOT NULL,
+    line INTEGER,
+    PRIMARY KEY (period, seq)
+);
+CREATE TABLE surveys (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    customer_id TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    line INTEGER,
+    PRIMARY KEY (period, seq)
+);
+CREATE TABLE states (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    held INTEGER NOT NULL,
+    receivable INTEGER NOT NULL,
+    terminated_in TEXT,
+    last_assessed TEXT,
+    PRIMARY KEY (period, partner_id)
+);
+CREATE TABLE state_streaks (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    streak INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, rule_id)
+);
+CREATE TABLE state_holds (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    ends TEXT,
+    PRIMARY KEY (period, partner_id, rule_id, started)
+);
+CREATE TABLE warnings (
+    period TEXT NOT NULL REFERENCES periods(period),
+    seq INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER,
+    "column" TEXT,
+    key TEXT,
+    message TEXT NOT NULL,
+    PRIMARY KEY (period, seq)
+);
+CREATE TABLE inputs (
+    period TEXT NOT NULL REFERENCES periods(period),
+    table_name TEXT NOT NULL,
+    file TEXT,
+    sha256 TEXT,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (period, table_name)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    command TEXT NOT NULL,
+    period TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER periods_closed_delete BEFORE DELETE ON periods
+WHEN OLD.status = 'closed'
+BEGIN SELECT RAISE(ABORT, 'a closed period cannot be deleted'); END;
+CREATE TRIGGER periods_closed_update BEFORE UPDATE ON periods
+WHEN OLD.status = 'closed' AND (
+    NEW.status = 'closed'
+    OR NEW.period IS NOT OLD.period
+    OR EXISTS (SELECT 1 FROM periods WHERE period > OLD.period AND status = 'closed')
+    OR NOT EXISTS (SELECT 1 FROM events WHERE id = (SELECT max(id) FROM events)
+                   AND command = 'reopen' AND period = OLD.period)
+)
+BEGIN SELECT RAISE(ABORT, 'a closed period cannot be changed (only the last closed period can be reopened)'); END;
+"""
+    + "".join(_closed_guards(t) for t in RECORD_TABLES)
+)
+
+
+def _m2_record(conn: sqlite3.Connection) -> None:
+    """Replace the first ledger layout by the assessment record.
+
+    A ledger of the first layout holding assessed months cannot be converted:
+    it has no stored tickets, refunds or rule sets to read them from. It is
+    refused, never dropped."""
+    assessed = conn.execute("SELECT count(*) FROM periods").fetchone()[0]
+    if assessed:
+        raise InputError(
+            [
+                Issue(
+                    "scorecard.db",
+                    None,
+                    None,
+                    f"this ledger holds {assessed} months in the layout of scorecard 0.1, which did not keep "
+                    "the assessment record; it was not changed",
+                    "keep using scorecard 0.1 for it, or start a new ledger in a new workspace",
+                )
+            ]
+        )
+    for table in (*V1_TABLES, "events", "periods"):
+        conn.execute(f"DROP TABLE {table}")  # their triggers go with them
+    for statement in _statements(_M2_SQL):
+        conn.execute(statement)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
+    (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
 ]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -159,8 +464,11 @@ def migrate(conn: sqlite3.Connection) -> None:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(sql):
-                conn.execute(statement)
+            if callable(sql):
+                sql(conn)
+            else:
+                for statement in _statements(sql):
+                    conn.execute(statement)
             conn.execute("INSERT INTO migrations VALUES (?, ?, datetime('now'))", (number, name))
             conn.execute("COMMIT")
         except BaseException:

@@ -1,24 +1,38 @@
-"""The money movements of one partner in one period, line by line from gross to payout.
+"""The money lines of a month's record, as finance and partners read them.
 
-The finance workbook lists these lines for every partner; a statement shows
-the same lines to the partner. Amounts are signed integer fen (the effect on
-the payout) and add up to the payout exactly — checked here, so a report can
-never show lines that do not reconcile with the ledger.
+The lines are computed once, by the settlement, and stored in the record
+(``money_lines``); this module only words them: what each line is based on,
+which rules caused it, and what lifts a hold. It checks that the lines add up
+to the stored payout (and the refund lines to the refund deduction) before
+any report shows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from scorecard.i18n import t
 from scorecard.money import format_fen
+from scorecard.periods import Period
+from scorecard.record import MonthRecord
 from scorecard.report.formats import share
 
-# Order in which lines are listed; also the order of the summary by kind.
-KINDS = ("gross", "refund", "score", "receivable_in", "receivable_out", "hold", "terminated", "release")
+# Order of the summary by kind (the lines themselves keep the record's order).
+KINDS = (
+    "gross",
+    "refund",
+    "score",
+    "fine",
+    "receivable_in",
+    "adjustment",
+    "receivable_out",
+    "hold",
+    "terminated",
+    "release",
+)
 
 
 class ReconciliationError(AssertionError):
@@ -26,97 +40,104 @@ class ReconciliationError(AssertionError):
 
 
 @dataclass(frozen=True, slots=True)
-class HoldInfo:
-    """Why a partner's money is held this period (from the ledger)."""
-
-    until_compliant: tuple[str, ...] = ()  # rule ids of hold_until_compliant rules breached now
-    through: str | None = None  # a hold of n months covers the period up to this one
-    through_rules: tuple[str, ...] = ()  # the hold_months rules that set it
-    terminated_by: tuple[str, ...] = ()  # rule ids whose terminate action fired
-
-    @classmethod
-    def parse(cls, holds: str, through_rules: Sequence[str] = (), terminated_by: Sequence[str] = ()) -> HoldInfo:
-        """``results.holds``: "rule-a;through 2026-05" -> until compliant (rule-a), through 2026-05."""
-        items = [h for h in holds.split(";") if h]
-        through = next((h.removeprefix("through ") for h in items if h.startswith("through ")), None)
-        return cls(
-            tuple(h for h in items if not h.startswith("through ")),
-            through,
-            tuple(through_rules) if through else (),
-            tuple(terminated_by),
-        )
-
-    @property
-    def rule_ids(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.until_compliant + self.through_rules + self.terminated_by))
+class Line:
+    kind: str
+    amount: int  # signed fen: the effect on the payout
+    rule_ids: tuple[str, ...]
+    basis: str  # in words, in the view's language
 
 
 @dataclass(frozen=True, slots=True)
-class Line:
-    kind: str  # one of KINDS
-    amount: int  # signed fen: the effect on the payout
-    rule_ids: tuple[str, ...] = ()
-    basis: str = ""  # i18n key of the basis text
-    params: tuple[tuple[str, Any], ...] = ()  # formatted into the basis text
+class PartnerMoney:
+    """One partner's lines, holds and terminating rules, from the record."""
 
-    def basis_text(self, lang: str) -> str:
-        params = {k: (t(v, lang) if k == "kind" else v) for k, v in self.params}
-        if "reasons" in params:
-            params["reasons"] = "; ".join(
-                t("hold_reason_through", lang).format(through=r.removeprefix("through "))
-                if r.startswith("through ")
-                else r
-                for r in str(params["reasons"]).split(";")
-            )
-        return t(self.basis, lang).format(**params) if self.basis else ""
+    result: dict[str, Any]
+    lines: list[dict[str, Any]]
+    holds: list[dict[str, Any]]
+    terminated_by: tuple[str, ...]
+
+    @property
+    def hold_rules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h["rule_id"] for h in self.holds))
 
 
-def money_lines(
-    r: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]], hold: HoldInfo, *, per_refund: bool
-) -> list[Line]:
-    """The lines from gross to payout for one ledger ``results`` row.
+def partner_money(record: MonthRecord) -> dict[str, PartnerMoney]:
+    """Every partner's money from the record, checked to add up to its payout."""
+    lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x in record["money_lines"].iter_rows(named=True):
+        lines[x["partner_id"]].append(x)
+    holds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for h in record["holds"].iter_rows(named=True):
+        holds[h["partner_id"]].append(h)
+    terminated: dict[str, list[str]] = defaultdict(list)
+    for a in record["actions"].iter_rows(named=True):
+        if a["kind"] == "terminate":
+            terminated[a["partner_id"]].append(a["rule_id"])
+    out = {}
+    for r in record["partner_results"].iter_rows(named=True):
+        pid = r["partner_id"]
+        mine = lines.get(pid, [])
+        if sum(x["amount"] for x in mine) != r["payout"]:
+            raise ReconciliationError(f"{pid}: money lines do not add up to the payout")
+        if -sum(x["amount"] for x in mine if x["kind"] == "refund") != r["refund_deduction"]:
+            raise ReconciliationError(f"{pid}: refund lines do not add up to the refund deduction")
+        out[pid] = PartnerMoney(r, mine, holds.get(pid, []), tuple(terminated.get(pid, ())))
+    return out
 
-    ``per_refund``: one line per refund (finance) or one line for all of them
-    (a statement, which lists the refunds in their own table).
-    """
-    lines = [Line("gross", r["gross_amount"], basis="basis_gross")]
-    if sum(x["deduction"] for x in refunds) != r["refund_deduction"]:
-        raise ReconciliationError(f"{r['partner_id']}: refund lines do not add up to the refund deduction")
-    if per_refund:
-        lines += [
-            Line(
-                "refund",
-                -x["deduction"],
-                basis="basis_refund",
-                params=(
-                    ("refund_id", x["refund_id"]),
-                    ("kind", x["kind"]),
-                    ("amount", format_fen(x["amount"])),
-                    ("multiplier", x["multiplier"]),
-                ),
-            )
-            for x in refunds
-        ]
-    elif r["refund_deduction"]:
-        lines.append(Line("refund", -r["refund_deduction"], basis="basis_refunds", params=(("count", len(refunds)),)))
-    if r["score_deduction"]:
-        pct = share(Decimal(r["band_pct"]) * 100) + " %"
-        lines.append(
-            Line("score", -r["score_deduction"], basis="basis_score", params=(("score", r["score"]), ("pct", pct)))
-        )
-    if r["receivable_in"]:
-        lines.append(Line("receivable_in", -r["receivable_in"], basis="basis_receivable_in"))
-    if r["receivable_out"]:
-        lines.append(Line("receivable_out", r["receivable_out"], basis="basis_receivable_out"))
-    withheld = r["held_out"] - r["held_in"] if r["status"] != "active" else 0
-    if withheld:
-        if r["status"] == "terminated":
-            lines.append(Line("terminated", -withheld, hold.terminated_by, basis="basis_terminated"))
+
+def hold_reasons(holds: list[dict[str, Any]], lang: str) -> str:
+    parts = []
+    for h in holds:
+        if h["kind"] == "until_compliant":
+            parts.append(h["rule_id"])
         else:
-            reasons = ";".join(hold.until_compliant + ((f"through {hold.through}",) if hold.through else ()))
-            lines.append(Line("hold", -withheld, hold.rule_ids, basis="basis_hold", params=(("reasons", reasons),)))
-    if r["released"]:
-        lines.append(Line("release", r["released"], basis="basis_release"))
-    if sum(line.amount for line in lines) != r["payout"]:
-        raise ReconciliationError(f"{r['partner_id']}: money lines do not add up to the payout")
-    return lines
+            parts.append(f"{h['rule_id']}: " + t("hold_reason_through", lang).format(through=h["ends"]))
+    return "; ".join(parts)
+
+
+def worded(pm: PartnerMoney, lang: str, *, per_refund: bool) -> list[Line]:
+    """The partner's lines in words; ``per_refund=False`` folds the refunds into one line (a
+    statement lists them in their own table)."""
+    r = pm.result
+    out: list[Line] = []
+    refunds = [x for x in pm.lines if x["kind"] == "refund"]
+    for x in pm.lines:
+        kind = x["kind"]
+        if kind == "refund":
+            if not per_refund:
+                if x is refunds[0]:
+                    total = sum(y["amount"] for y in refunds)
+                    out.append(Line(kind, total, (), t("basis_refunds", lang).format(count=len(refunds))))
+                continue
+            basis = t("basis_refund", lang).format(
+                refund_id=x["source_id"],
+                kind=t(x["refund_kind"], lang),
+                amount=format_fen(x["base_amount"]),
+                multiplier=x["multiplier"],
+            )
+            out.append(Line(kind, x["amount"], (), basis))
+        elif kind == "score":
+            pct = share(Decimal(x["share"]) * 100) + " %"
+            out.append(Line(kind, x["amount"], (), t("basis_score", lang).format(score=r["score"], pct=pct)))
+        elif kind == "hold":
+            basis = t("basis_hold", lang).format(reasons=hold_reasons(pm.holds, lang))
+            out.append(Line(kind, x["amount"], pm.hold_rules, basis))
+        elif kind == "terminated":
+            out.append(Line(kind, x["amount"], pm.terminated_by, t("basis_terminated", lang)))
+        else:
+            out.append(Line(kind, x["amount"], (x["rule_id"],) if x["rule_id"] else (), t(f"basis_{kind}", lang)))
+    return out
+
+
+def lifts_text(pm: PartnerMoney, lang: str) -> str:
+    """What ends each hold, in words."""
+    if pm.result["status"] == "terminated":
+        return t("lift_terminated", lang)
+    parts = []
+    for h in pm.holds:
+        if h["kind"] == "until_compliant":
+            parts.append(t("lift_until_compliant", lang).format(rule=h["rule_id"]))
+        else:
+            through = Period.parse(h["ends"])
+            parts.append(t("lift_through", lang).format(through=through, next=through.next()))
+    return "; ".join(parts)

@@ -24,6 +24,7 @@ class Point:
     value: float | None  # None: not assessable / not assessed
     threshold: float | None
     breached: bool = False
+    note: str = ""  # said on hover where a breach has no value to draw
 
 
 def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -106,6 +107,14 @@ def line_chart(
     for r in runs:
         out.append(f'<polyline points="{" ".join(r)}" fill="none" stroke="{LINE}" stroke-width="2.2"/>')
     for i, p in enumerate(points):
+        if p.value is None and p.breached:
+            # breached with no value to draw (complaints on a base of 0): a cross on the threshold line
+            cy = y(p.threshold if p.threshold is not None else y1)
+            out.append(
+                f'<path d="M{x(i) - 5:.1f},{cy - 5:.1f}L{x(i) + 5:.1f},{cy + 5:.1f}M{x(i) - 5:.1f},{cy + 5:.1f}'
+                f'L{x(i) + 5:.1f},{cy - 5:.1f}" stroke="{BAD}" stroke-width="2.4" class="breach-no-value">'
+                f"<title>{escape(p.label)}: {escape(p.note)}</title></path>"
+            )
         if p.value is not None:
             colour = BAD if p.breached else LINE
             out.append(

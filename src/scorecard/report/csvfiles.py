@@ -1,17 +1,15 @@
-"""scorecard.csv and notices.csv (SPEC §8)."""
+"""scorecard.csv and notices.csv, rendered from the month's record (docs/ledger.md#outputs)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from decimal import Decimal
 
-from scorecard.assess import PartnerResult
-from scorecard.config import RuleSet
 from scorecard.money import format_fen
-from scorecard.periods import Period
+from scorecard.record import MonthRecord, exact
 from scorecard.report.formats import csv_text, fixed, share
-from scorecard.rules import notice_deadline
+from scorecard.settle import MONEY_FIELDS
 
 SCORECARD_COLUMNS = [
     "period",
@@ -38,7 +36,11 @@ SCORECARD_COLUMNS = [
     "held_out",
     "released",
     "payout",
-    # after the required columns: what a reviewer asks next
+    "fine_deduction",
+    "adjustment",
+    "held_restated",
+    "receivable_restated",
+    # after those: what a reviewer asks next
     "repeat_complaints",
     "major_complaints",
     "late_tickets",
@@ -75,81 +77,76 @@ def _opt_int(v: int | None) -> str:
     return "" if v is None else str(v)
 
 
-def scorecard_csv(period: Period, results: Sequence[PartnerResult], ruleset: RuleSet) -> bytes:
+# The money columns of scorecard.csv in order: the settlement's, then those later features add.
+CSV_MONEY = tuple(f for f in MONEY_FIELDS if f not in ("fine_deduction", "adjustment", "held_restated", "receivable_restated"))
+CSV_MONEY_LATER = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
+
+
+def scorecard_csv(record: MonthRecord) -> bytes:
+    breached = record.breached_rules()
+    version = record.info.ruleset_version
     rows = []
-    for r in sorted(results, key=lambda r: r.partner_id):
-        m, s = r.metrics, r.settlement
+    for r in record["partner_results"].iter_rows(named=True):
+        avg = exact(r["resolution_seconds"], 3600 * r["resolved_tickets"]) if r["resolved_tickets"] else None
         rows.append(
             [
-                str(period),
-                csv_text(m.partner_id),
-                csv_text(m.partner_name),
-                m.mode,
-                str(m.valid_complaints),
-                _opt_int(m.billed_users),
-                _opt_int(m.group_customers),
-                fixed(m.complaint_rate_per_10k, 4),
-                fixed(m.on_time_rate, 4),
-                fixed(m.response_score, 2),
-                fixed(m.satisfaction, 2),
-                fixed(r.score.score, 2),
-                share(r.score.band_pct),
-                ";".join(r.breached_rules),
-                r.status,
-                format_fen(s.gross_amount),
-                format_fen(s.refund_deduction),
-                format_fen(s.score_deduction),
-                format_fen(s.receivable_in),
-                format_fen(s.receivable_out),
-                format_fen(s.held_in),
-                format_fen(s.held_out),
-                format_fen(s.released),
-                format_fen(s.payout),
-                str(m.repeat_complaints),
-                str(m.major_complaints),
-                str(m.late_tickets),
-                str(m.pending_tickets),
-                fixed(m.reply_on_time_rate, 4),
-                fixed(m.avg_resolution_hours, 2),
-                fixed(m.p90_resolution_hours, 2),
-                str(m.conduct_events),
-                ruleset.version,
+                str(record.period),
+                csv_text(r["partner_id"]),
+                csv_text(r["partner_name"]),
+                r["mode"],
+                str(r["valid_complaints"]),
+                _opt_int(r["billed_users"]),
+                _opt_int(r["group_customers"]),
+                fixed(exact(r["complaint_rate_num"], r["complaint_rate_den"]), 4),
+                fixed(exact(r["on_time_rate_num"], r["on_time_rate_den"]), 4),
+                fixed(Decimal(r["response_score"]), 2),
+                fixed(exact(r["survey_total"], 100 * r["survey_count"]) if r["survey_count"] else None, 2),
+                fixed(Decimal(r["score"]), 2),
+                share(Decimal(r["band_pct"])),
+                ";".join(breached.get(r["partner_id"], [])),
+                r["status"],
+                *(format_fen(r[f]) for f in CSV_MONEY),
+                *(format_fen(r[f]) for f in CSV_MONEY_LATER),
+                str(r["repeat_complaints"]),
+                str(r["major_complaints"]),
+                str(r["late_tickets"]),
+                str(r["pending_tickets"]),
+                fixed(exact(r["reply_on_time_rate_num"], r["reply_on_time_rate_den"]), 4),
+                fixed(avg, 2),
+                fixed(exact(r["p90_resolution_hours_num"], r["p90_resolution_hours_den"]), 2),
+                str(r["conduct_events"]),
+                version,
             ]
         )
     return _csv(rows, SCORECARD_COLUMNS)
 
 
-def notices_csv(period: Period, results: Sequence[PartnerResult], ruleset: RuleSet, lang: str) -> bytes:
-    descriptions = {rule.id: rule.description.get(lang) for rule in ruleset.rules}
+def notices_csv(record: MonthRecord, lang: str) -> bytes:
+    descriptions = {rule.id: rule.description.get(lang) for rule in record.ruleset.rules}
+    names = dict(record["partner_results"].select("partner_id", "partner_name").iter_rows())
+    released = dict(record["partner_results"].select("partner_id", "released").iter_rows())
+    by_partner: dict[str, list[dict[str, object]]] = {}
+    for a in record["actions"].iter_rows(named=True):
+        by_partner.setdefault(a["partner_id"], []).append(a)
     rows = []
-    for r in sorted(results, key=lambda r: r.partner_id):
-        for f in r.notices:
-            deadline = notice_deadline(period, f.action)
+    for pid in record.partner_ids():
+        for a in by_partner.get(pid, []):
+            label = a["label_zh"] if lang == "zh" else a["label_en"]
             rows.append(
                 [
-                    str(period),
-                    csv_text(r.partner_id),
-                    csv_text(r.metrics.partner_name),
-                    f.rule_id,
-                    f.kind,
-                    str(f.streak),
-                    str(deadline or ""),
-                    f.action.label.get(lang) if f.action.label else "",
-                    descriptions[f.rule_id],
+                    str(record.period),
+                    csv_text(pid),
+                    csv_text(names[pid]),
+                    str(a["rule_id"]),
+                    str(a["kind"]),
+                    str(a["streak"]),
+                    str(a["deadline"] or ""),
+                    csv_text(str(label)) if label else "",
+                    descriptions.get(str(a["rule_id"]), ""),
                 ]
             )
-        if r.settlement.released:
+        if released[pid]:
             rows.append(
-                [
-                    str(period),
-                    csv_text(r.partner_id),
-                    csv_text(r.metrics.partner_name),
-                    "",
-                    "release",
-                    "",
-                    "",
-                    format_fen(r.settlement.released),
-                    "",
-                ]
+                [str(record.period), csv_text(pid), csv_text(names[pid]), "", "release", "", "", format_fen(released[pid]), ""]
             )
     return _csv(rows, NOTICE_COLUMNS)

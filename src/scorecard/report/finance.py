@@ -13,48 +13,68 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scorecard.config import LoadedConfig, load_config
+from scorecard.config import load_config
 from scorecard.i18n import t
-from scorecard.ledger import Ledger, LedgerError, PeriodInfo
+from scorecard.issues import InputError
+from scorecard.ledger import Ledger, LedgerError
 from scorecard.money import format_fen
 from scorecard.periods import Period
-from scorecard.report.adjustments import KINDS, HoldInfo, Line, ReconciliationError, money_lines
+from scorecard.record import MonthRecord, PeriodInfo
+from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
+from scorecard.report.outputs import add_to_stamp, render_month
 from scorecard.report.xlsx import Book, Col, columns
 from scorecard.settle import MONEY_FIELDS
+from scorecard.status import Balance, balances
 from scorecard.workspace import Workspace
 
 TOTAL_FIELDS = MONEY_FIELDS
 STATUSES = ("active", "on_hold", "terminated")
 NON_MONETARY = ("notice", "review", "sanction")
-AUDIT_KEYS = ("ruleset_version", "ruleset_hash", "config_hash", "inputs_hash", "tool_version", "run_at", "closed_at")
+AUDIT_KEYS = (
+    "ruleset_version",
+    "ruleset_hash",
+    "config_hash",
+    "inputs_hash",
+    "tool_version",
+    "run_by",
+    "run_at",
+    "closed_by",
+    "closed_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class FinanceData:
-    """One period as the ledger holds it, with its money lines."""
+    """One month as its record holds it, with its money lines and the balances carried."""
 
-    period: Period
-    info: PeriodInfo
-    record: dict[str, Any]
-    results: list[dict[str, Any]]
-    refunds: list[dict[str, Any]]
-    notices: list[dict[str, Any]]
-    inputs: list[dict[str, Any]]
-    holds: dict[str, HoldInfo]
-    lines: dict[str, list[Line]]
+    record: MonthRecord
+    money: dict[str, PartnerMoney]
+    balances: list[Balance]
+
+    @property
+    def period(self) -> Period:
+        return self.record.period
+
+    @property
+    def info(self) -> PeriodInfo:
+        return self.record.info
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        return self.record.rows("partner_results")
 
     @property
     def draft(self) -> bool:
-        return self.info.status == "draft"
+        return self.info.draft
 
     def totals(self) -> dict[str, int]:
-        return {f: sum(r[f] for r in self.results) for f in TOTAL_FIELDS}
+        return self.record.totals()
 
     def totals_by_kind(self) -> dict[str, tuple[int, int, int]]:
         """kind -> (lines, partners, signed amount), summed from the lines."""
         out: dict[str, tuple[int, int, int]] = {}
         for kind in KINDS:
-            per_partner = [[x.amount for x in lines if x.kind == kind] for lines in self.lines.values()]
+            per_partner = [[x["amount"] for x in pm.lines if x["kind"] == kind] for pm in self.money.values()]
             amounts = [a for p in per_partner for a in p]
             if amounts:
                 out[kind] = (len(amounts), sum(1 for p in per_partner if p), sum(amounts))
@@ -62,27 +82,8 @@ class FinanceData:
 
 
 def read_finance(ledger: Ledger, period: Period) -> FinanceData:
-    info, record = ledger.period(period), ledger.period_record(period)
-    if info is None or record is None:
-        raise LedgerError(f"{period} has not been run: nothing to export")
-    results = [dict(r) for r in ledger.results(period)]
-    refunds = [dict(r) for r in ledger.refunds(period)]
-    notices = [dict(r) for r in ledger.notices(period)]
-    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for x in refunds:
-        by_partner[x["partner_id"]].append(x)
-    terminated_by: dict[str, list[str]] = defaultdict(list)
-    for n in notices:
-        if n["kind"] == "terminate":
-            terminated_by[n["partner_id"]].append(n["rule_id"])
-    through = ledger.hold_month_rules(period)
-    holds, lines = {}, {}
-    for r in results:
-        pid = r["partner_id"]
-        holds[pid] = HoldInfo.parse(r["holds"], through.get(pid, ()), terminated_by[pid])
-        lines[pid] = money_lines(r, by_partner[pid], holds[pid], per_refund=True)
-    inputs = [dict(r) for r in ledger.inputs(period)]
-    data = FinanceData(period, info, dict(record), results, refunds, notices, inputs, holds, lines)
+    record = ledger.record(period)
+    data = FinanceData(record, partner_money(record), balances(ledger, period))
     check(data)
     return data
 
@@ -95,7 +96,9 @@ def check(data: FinanceData) -> None:
         "gross": tot["gross_amount"],
         "refund": -tot["refund_deduction"],
         "score": -tot["score_deduction"],
+        "fine": -tot["fine_deduction"],
         "receivable_in": -tot["receivable_in"],
+        "adjustment": tot["adjustment"],
         "receivable_out": tot["receivable_out"],
         "release": tot["released"],
     }
@@ -109,25 +112,7 @@ def check(data: FinanceData) -> None:
         raise ReconciliationError("the lines do not add up to the total payout")
 
 
-def lifts_text(hold: HoldInfo, status: str, lang: str) -> str:
-    """What ends each hold, in words."""
-    if status == "terminated":
-        return t("lift_terminated", lang)
-    parts = [t("lift_until_compliant", lang).format(rule=rule) for rule in hold.until_compliant]
-    if hold.through:
-        through = Period.parse(hold.through)
-        parts.append(t("lift_through", lang).format(through=through, next=through.next()))
-    return "; ".join(parts)
-
-
-def descriptions(config: LoadedConfig, info: PeriodInfo, lang: str) -> dict[str, str]:
-    """Rule descriptions of the rule set the period was assessed with."""
-    same = [r for r in config.config.rulesets if r.version == info.ruleset_version]
-    ruleset = same[0] if same else config.config.ruleset_for(info.period)
-    return {rule.id: rule.description.get(lang) for rule in ruleset.rules}
-
-
-def finance_book(data: FinanceData, lang: str, rule_text: dict[str, str] | None = None) -> Book:
+def finance_book(data: FinanceData, lang: str) -> Book:
     title = f"{t('finance_title', lang)} {data.period}"
     if data.draft:
         title += f" — {t('draft_short', lang)}"
@@ -139,7 +124,9 @@ def finance_book(data: FinanceData, lang: str, rule_text: dict[str, str] | None 
     _adjustments(book, data, names, lang)
     _holds(book, data, names, lang)
     _refunds(book, data, names, lang)
-    _notices(book, data, names, rule_text or {}, lang)
+    rule_text = {rule.id: rule.description.get(lang) for rule in data.record.ruleset.rules}
+    _notices(book, data, names, rule_text, lang)
+    _balances(book, data, lang)
     _audit(book, data, lang)
     return book
 
@@ -219,6 +206,7 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
         "breached_rules",
         *((f, "money") for f in TOTAL_FIELDS),
     )
+    breached = data.record.breached_rules()
     rows = [
         [
             r["partner_id"],
@@ -227,7 +215,7 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
             t(r["status"], lang),
             r["score"],
             r["band_pct"],
-            r["breached_rules"].replace(";", ", "),
+            ", ".join(breached.get(r["partner_id"], [])),
             *(r[f] for f in TOTAL_FIELDS),
         ]
         for r in data.results
@@ -241,9 +229,9 @@ def _adjustments(book: Book, data: FinanceData, names: dict[str, str], lang: str
     s = book.sheet(t("sheet_adjustments", lang), f"{t('sheet_adjustments', lang)} {data.period}")
     cols = columns(lang, "partner_id", "partner_name", "kind", "basis", "rule_id", ("amount", "money"))
     rows = [
-        [pid, names[pid], t(f"adj_{x.kind}", lang), x.basis_text(lang), ", ".join(x.rule_ids), x.amount]
-        for pid, lines in data.lines.items()
-        for x in lines
+        [pid, names[pid], t(f"adj_{x.kind}", lang), x.basis, ", ".join(x.rule_ids), x.amount]
+        for pid, pm in data.money.items()
+        for x in worded(pm, lang, per_refund=True)
     ]
     s.table(cols, rows, totals=[t("payout", lang), "", "", "", "", sum(r[-1] for r in rows)])
     s.finish()
@@ -268,18 +256,18 @@ def _holds(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> N
         held = r["status"] != "active"
         if not (held or r["held_in"] or r["held_out"] or r["released"]):
             continue
-        hold = data.holds[r["partner_id"]]
+        pm = data.money[r["partner_id"]]
         rows.append(
             [
                 r["partner_id"],
                 names[r["partner_id"]],
                 t(r["status"], lang),
-                ", ".join(hold.rule_ids),
+                ", ".join(pm.terminated_by if r["status"] == "terminated" else pm.hold_rules),
                 r["held_in"],
                 r["held_out"] - r["held_in"] if held else 0,
                 r["released"],
                 r["held_out"],
-                lifts_text(hold, r["status"], lang) if held else "",
+                lifts_text(pm, lang) if held else "",
             ]
         )
     money = [sum(r[i] for r in rows) for i in range(4, 8)]
@@ -313,9 +301,10 @@ def _refunds(book: Book, data: FinanceData, names: dict[str, str], lang: str) ->
             x["deduction"],
             x["line"],
         ]
-        for x in data.refunds
+        for x in data.record.rows("refunds")
     ]
-    amount, deduction = sum(x["amount"] for x in data.refunds), sum(x["deduction"] for x in data.refunds)
+    refunds = data.record.rows("refunds")
+    amount, deduction = sum(x["amount"] for x in refunds), sum(x["deduction"] for x in refunds)
     s.table(cols, rows, totals=[t("total", lang), "", "", "", "", amount, None, deduction, None])
     s.finish()
 
@@ -344,7 +333,7 @@ def _notices(book: Book, data: FinanceData, names: dict[str, str], rule_text: di
             n["streak"],
             n["deadline"],
         ]
-        for n in data.notices
+        for n in data.record.rows("actions")
         if n["kind"] in NON_MONETARY
     ]
     s.table(cols, rows)
@@ -354,12 +343,34 @@ def _notices(book: Book, data: FinanceData, names: dict[str, str], rule_text: di
 def _audit(book: Book, data: FinanceData, lang: str) -> None:
     """The rule version and the hashes that identify exactly what was assessed."""
     s = book.sheet(t("sheet_audit", lang), f"{t('sheet_audit', lang)} {data.period}")
-    s.pairs([*_heading(data, lang), *((t(key, lang), "text", data.record[key] or "") for key in AUDIT_KEYS)])
+    s.pairs([*_heading(data, lang), *((t(key, lang), "text", getattr(data.info, key) or "") for key in AUDIT_KEYS)])
     s.caption(t("inputs", lang))
     s.table(
         [*columns(lang, "table", "file"), Col("SHA-256"), *columns(lang, ("rows", "int"))],
-        [[x["table_name"], x["file"], x["sha256"], x["rows"]] for x in data.inputs],
+        [list(row) for row in data.record["inputs"].iter_rows()],
     )
+    s.finish()
+
+
+def _balances(book: Book, data: FinanceData, lang: str) -> None:
+    """Every balance no payout of this month settles: terminated partners' held money pending final
+    settlement, absent partners' held balances and receivables."""
+    s = book.sheet(t("balances_carried", lang), f"{t('balances_carried', lang)} {data.period}")
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "balance_kind",
+        "since",
+        ("held", "money"),
+        ("receivable", "money"),
+    )
+    rows = [
+        [b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), b.held, b.receivable]
+        for b in data.balances
+    ]
+    held, receivable = sum(b.held for b in data.balances), sum(b.receivable for b in data.balances)
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", held, receivable])
     s.finish()
 
 
@@ -377,15 +388,24 @@ def workbook_path(ws: Workspace, period: Period) -> Path:
 
 def export_finance(ws: Workspace, period: Period, lang: str | None = None) -> FinanceOutcome:
     """Write ``out/YYYY-MM/settlement-YYYY-MM.xlsx`` from the ledger, atomically."""
-    config = load_config(ws.config)
-    lang = lang or config.config.general.language
+    lang = lang or language(ws)
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a period first")
+        raise LedgerError(f"no ledger at {ws.db}: run a month first")
     with ws.lock(), Ledger(ws.db) as ledger:
         data = read_finance(ledger, period)
+        render_month(ws, data.record, lang)
         path = workbook_path(ws, period)
-        finance_book(data, lang, descriptions(config, data.info, lang)).save(path)
+        finance_book(data, lang).save(path)
+        add_to_stamp(path.parent, data.info, [path])
     return FinanceOutcome(path, len(data.results), data.totals(), data.draft)
+
+
+def language(ws: Workspace) -> str:
+    """The configured language; a view of a closed month still renders when the file is gone."""
+    try:
+        return load_config(ws.config).config.general.language
+    except InputError:
+        return "zh"
 
 
 def summary_lines(outcome: FinanceOutcome, lang: str) -> list[str]:

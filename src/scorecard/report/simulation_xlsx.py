@@ -10,7 +10,7 @@ from scorecard.simulate import MONEY_FIELDS, Simulation
 
 
 def write_simulation(sim: Simulation, path: Path, lang: str) -> None:
-    title = f"{t('simulation', lang)} {sim.period}: {sim.base.ruleset.version} → {sim.alt.ruleset.version}"
+    title = f"{t('simulation', lang)} {sim.period}: {sim.base.info.ruleset_version} → {sim.alt.info.ruleset_version}"
     book = Book(title)
     sheet = book.sheet(t("simulation", lang), title)
     cols = [Col(t("partner_id", lang)), Col(t("partner_name", lang)), Col(t("changed", lang))]
@@ -30,15 +30,15 @@ def write_simulation(sim: Simulation, path: Path, lang: str) -> None:
         b, a = c.base, c.alt
         row: list[object] = [c.partner_id, c.partner_name, t("yes" if c.changed else "no", lang)]
         for get in (
-            lambda r: r.score.score,
-            lambda r: r.score.band_pct,
+            lambda r: r.score,
+            lambda r: r.band_pct,
             lambda r: ", ".join(r.breached_rules),
             lambda r: t(r.status, lang),
         ):
             row += [get(b) if b else None, get(a) if a else None]
         for f in MONEY_FIELDS:
-            bv = getattr(b.settlement, f) if b else 0
-            av = getattr(a.settlement, f) if a else 0
+            bv = b.money[f] if b else 0
+            av = a.money[f] if a else 0
             row += [bv, av, av - bv]
         rows.append(row)
     base, alt = sim.totals("base"), sim.totals("alt")

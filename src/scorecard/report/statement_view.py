@@ -6,7 +6,6 @@ Values stay exact here (fen, fractions); the HTML page formats them as text
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,14 +14,13 @@ from typing import Any, NamedTuple
 
 from scorecard.config import MONEY_METRICS, RATE_METRICS
 from scorecard.i18n import t
-from scorecard.ledger import parse_exact
 from scorecard.periods import Period
-from scorecard.report.adjustments import money_lines
+from scorecard.record import exact
+from scorecard.report.adjustments import worded
 from scorecard.report.chart import Point
 from scorecard.report.formats import fixed
 from scorecard.report.statement_data import COMPLAINT_METRIC, ON_TIME_METRIC, Context, PartnerPack
 from scorecard.report.xlsx import Cell, Col, Kind, columns
-from scorecard.rules import OPS
 
 OP_SHOWN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 OP_COMPLEMENT = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
@@ -170,22 +168,16 @@ class View:
         )
 
 
-def _exact(text: Any) -> Fraction | None:
-    if text is None:
-        return None
-    return Fraction(text) if isinstance(text, int) else parse_exact(str(text))
-
-
 def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> View:
     lang, r = ctx.lang, pack.result
     return View(
         lang=lang,
         ctx=ctx,
         result=r,
-        metrics=json.loads(r["metrics"]),
+        metrics=r,
         steps=_steps(pack, lang),
         rules=_rules(ctx, pack, lang),
-        score=_score(r, lang),
+        score=_score(pack, lang),
         bands=_bands(ctx, r, lang),
         holds=_holds(ctx, pack, lang),
         notices=_notices(pack, lang),
@@ -205,7 +197,7 @@ def page_tickets(tickets: list[TicketRow]) -> list[TicketRow]:
 
 
 def _steps(pack: PartnerPack, lang: str) -> list[Step]:
-    lines = money_lines(pack.result, pack.refunds, pack.hold, per_refund=False)
+    lines = worded(pack.money, lang, per_refund=False)
     running, bounds = 0, []
     for line in lines:
         bounds.append((running, running + line.amount))
@@ -214,7 +206,7 @@ def _steps(pack: PartnerPack, lang: str) -> list[Step]:
     steps = [
         Step(
             t(f"adj_{x.kind}", lang),
-            x.basis_text(lang),
+            x.basis,
             x.amount,
             x.kind,
             100 * min(a, b) / scale,
@@ -238,7 +230,7 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
         if rule is None:
             continue
         kind = metric_kind(rule.metric)
-        value, comparand = _exact(rr["value"]), _exact(rr["comparand"])
+        value, comparand = exact(rr["value_num"], rr["value_den"]), exact(rr["comparand_num"], rr["comparand_den"])
         if value is None:
             value_text = t("zero_base", lang) if rr["breached"] else t("not_assessable", lang)
         else:
@@ -279,11 +271,12 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
     return Table(cols, rows, row_classes=classes)
 
 
-def _score(r: dict[str, Any], lang: str) -> Table:
+def _score(pack: PartnerPack, lang: str) -> Table:
+    r = pack.result
     rows = []
-    for p in json.loads(r["sub_scores"]):
-        sub, weight = Fraction(p["sub_score"]), Fraction(p["weight"])
-        value = Cell(metric_kind(p["metric"]), _exact(p["value"]))
+    for p in pack.sub_scores:
+        sub, weight = Fraction(p["sub_score_num"], p["sub_score_den"]), Fraction(p["weight_num"], p["weight_den"])
+        value = Cell(metric_kind(p["metric"]), exact(p["value_num"], p["value_den"]))
         rows.append([t(p["metric"], lang), value, sub, weight, sub * weight])
     cols = columns(
         lang, "metric", ("value", "dec2"), ("sub_score", "dec2"), ("weight", "pct"), ("contribution", "dec2")
@@ -303,22 +296,20 @@ def _bands(ctx: Context, r: dict[str, Any], lang: str) -> Table:
 
 
 def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
-    r, hold = pack.result, pack.hold
+    r, pm = pack.result, pack.money
     if r["status"] == "active":
         return []
     if r["status"] == "terminated":
-        return [(", ".join(hold.terminated_by) or t("terminated", lang), t("lift_terminated", lang))]
+        return [(", ".join(pm.terminated_by) or t("terminated", lang), t("lift_terminated", lang))]
     described = {rule.id: rule.description.get(lang) for rule in ctx.ruleset.rules}
-    out = [
-        (f"{rule}: {described.get(rule, '')}", t("lift_until_compliant", lang).format(rule=rule))
-        for rule in hold.until_compliant
-    ]
-    if hold.through:
-        through = Period.parse(hold.through)
-        reason = t("hold_reason_through", lang).format(through=through)
-        if hold.through_rules:
-            reason = f"{', '.join(hold.through_rules)}: {reason}"
-        out.append((reason, t("lift_through", lang).format(through=through, next=through.next())))
+    out = []
+    for h in pm.holds:
+        if h["kind"] == "until_compliant":
+            out.append((f"{h['rule_id']}: {described.get(h['rule_id'], '')}", t("lift_until_compliant", lang).format(rule=h["rule_id"])))
+        else:
+            through = Period.parse(h["ends"])
+            reason = f"{h['rule_id']}: " + t("hold_reason_through", lang).format(through=through)
+            out.append((reason, t("lift_through", lang).format(through=through, next=through.next())))
     return out
 
 
@@ -352,40 +343,42 @@ def _refunds(pack: PartnerPack, lang: str) -> Table:
 
 
 def _conduct(ctx: Context, pack: PartnerPack, lang: str) -> Table:
-    rows = [[day, t(kind, lang), ctx.deductions.get(kind), note] for day, kind, note in pack.conduct]
+    rows = [[c["occurred_on"], t(c["event_type"], lang), Decimal(c["points"]), c["note"]] for c in pack.conduct]
     cols = columns(lang, ("occurred_on", "date"), "event_type", ("points", "dec2"), ("note", "text", 50))
     return Table(cols, rows)
 
 
-def _point(ctx: Context, period: Period, mode: str, metric: str, raw: Any, *, scale: int) -> Point:
-    value = _exact(raw)
-    limit = ctx.thresholds.get(period, {}).get((mode, metric))
-    breached = value is not None and limit is not None and OPS[limit[0]](value, limit[1])
+def _point(period: Period, charted: Any, *, scale: int) -> Point:
+    """One month of a chart, drawn from that month's own record: its value, its threshold and
+    whether it breached (a complaint rate on a zero base breaches with no value to draw)."""
     label = f"{period.month:02d}" if period.month != 1 else f"{period.year % 100:02d}/01"
+    if charted is None:
+        return Point(label, None, None, False)
+    value, limit = charted.value, charted.threshold
     return Point(
         label,
         None if value is None else float(value * scale),
-        None if limit is None else float(limit[1] * scale),
-        breached,
+        None if limit is None else float(limit * scale),
+        charted.breached,
+        "zero base" if value is None and charted.breached else "",
     )
 
 
 def _trend(ctx: Context, pack: PartnerPack) -> list[TrendRow]:
-    """Up to 12 months ending with the period, from the partner's first assessed month; gaps stay empty."""
+    """Up to 12 months ending with the month, from the partner's first assessed month; gaps stay empty."""
     mode = pack.result["mode"]
     metric = COMPLAINT_METRIC.get(mode, "complaint_rate_per_10k")
-    known = {p: (rate, count, on_time) for p, rate, count, on_time in pack.trend}
+    known = pack.trend
     if not known:
         return []
     rows, p = [], max(min(known), ctx.period.shift(-11))
     while p <= ctx.period:
-        rate, count, on_time = known.get(p, (None, None, None))
-        complaint = rate if metric == "complaint_rate_per_10k" else count
+        month = known.get(p, {})
         rows.append(
             TrendRow(
                 p,
-                _point(ctx, p, mode, metric, complaint, scale=1),
-                _point(ctx, p, mode, ON_TIME_METRIC, on_time, scale=100),
+                _point(p, month.get(metric), scale=1),
+                _point(p, month.get(ON_TIME_METRIC), scale=100),
             )
         )
         p = p.next()

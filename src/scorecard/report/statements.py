@@ -22,13 +22,13 @@ from pathlib import Path
 
 import polars as pl
 
-from scorecard import pipeline
-from scorecard.config import load_config
 from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
+from scorecard.report.finance import language
 from scorecard.report.formats import csv_text
-from scorecard.report.statement_data import Context, PartnerPack, gather, ticket_frame
+from scorecard.report.outputs import add_to_stamp, render_month
+from scorecard.report.statement_data import Context, PartnerPack, gather, ticket_frame, trend
 from scorecard.report.statement_html import render_html
 from scorecard.report.statement_view import TicketRow, build_view
 from scorecard.report.statement_xlsx import statement_book
@@ -207,27 +207,25 @@ def statements(
     progress: Progress | None = None,
 ) -> StatementsOutcome:
     """``scorecard statements``: every partner's (or one partner's) statement for ``period``."""
-    config = load_config(ws.config)
-    lang = lang or config.config.general.language
+    lang = lang or language(ws)
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a period first")
-    with ws.lock():
-        a = pipeline.reassess(ws, period)
-        with Ledger(ws.db) as ledger:
-            ctx, packs = gather(
-                ledger,
-                period,
-                config.config,
-                a.ruleset,
-                lang=lang,
-                conduct=a.inputs.tables["conduct"].frame,
-                only=partner,
-            )
-        tickets = ticket_frame(a.tickets, packs)
+        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+    with ws.lock(), Ledger(ws.db) as ledger:
+        info = ledger.period(period)
+        if info is None:
+            raise LedgerError(f"{period} has not been run")
+        record = ledger.record(period, partner)
+        if partner is not None and record["partner_results"].height == 0:
+            raise LedgerError(f"{partner} was not assessed in {period}")
+        render_month(ws, ledger.record(period) if partner is not None else record, lang)
+        ctx, packs = gather(record, trend(ledger, period, partner), lang=lang)
+        tickets = ticket_frame(record["tickets"], packs)
         folder = ws.out_for(period) / "statements"
         written = write_statements(
             folder, ctx, packs, tickets, single=partner is not None, workers=workers, progress=progress
         )
+        if partner is None:
+            add_to_stamp(folder.parent, info, [index_path(folder)])
     return StatementsOutcome(folder, written, ctx.draft)
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import get_args
+from decimal import Decimal
+from typing import Any, get_args
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scorecard.assess import PartnerResult
-from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName, RuleSet
+from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName
 from scorecard.i18n import t
-from scorecard.issues import Issue
+from scorecard.issues import Issue, grouped
 from scorecard.money import format_fen
+from scorecard.record import MonthRecord, day_text, exact
 from scorecard.report.formats import fixed
 from scorecard.report.shown import visible
 
@@ -25,10 +26,10 @@ def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
     can neither break the output nor forge a line of its own."""
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
-    for label, style, items in (("warning", "yellow", warnings), ("error", "red", errors)):
-        for issue in items:
-            line = Text.assemble((t(label, lang), style), ": ", visible(str(issue)))
-            console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    lines = [("warning", "yellow", w) for w in grouped(warnings)] + [("error", "red", str(e)) for e in errors]
+    for label, style, text in lines:
+        line = Text.assemble((t(label, lang), style), ": ", visible(text))
+        console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
         console.print(Text(f"{len(errors)} {t('errors_found', lang)}", style="red"), highlight=False)
 
@@ -55,127 +56,140 @@ def metric_text(metric: str, value: object) -> str:
 
 
 SHOWN_ROWS = 40  # the terminal lists this many partners; scorecard.csv has them all
+SUMMARY_MONEY = ("gross_amount", "score_deduction", "held_out", "released", "payout")
 
 
-def run_summary(console: Console, results: Sequence[PartnerResult], lang: str) -> None:
+def breached_by_partner(record: MonthRecord) -> dict[str, list[str]]:
+    return record.breached_rules()
+
+
+def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
     """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
+    rows = record.rows("partner_results")
     counts = Table(title=t("run_summary", lang))
-    for col in ("status", "partners", "gross_amount", "score_deduction", "held_out", "released", "payout"):
+    for col in ("status", "partners", *SUMMARY_MONEY):
         counts.add_column(t(col, lang), justify="left" if col == "status" else "right")
     for status in ("active", "on_hold", "terminated", None):
-        rs = [r for r in results if status is None or r.status == status]
-        s = [r.settlement for r in rs]
+        rs = [r for r in rows if status is None or r["status"] == status]
         counts.add_row(
             t(status, lang) if status else t("totals", lang),
             str(len(rs)),
-            *(
-                money(sum(getattr(x, f) for x in s))
-                for f in ("gross_amount", "score_deduction", "held_out", "released", "payout")
-            ),
+            *(money(sum(r[f] for r in rs)) for f in SUMMARY_MONEY),
             style="bold" if status is None else "",
         )
     console.print(counts)
-    flagged = [r for r in results if r.breached_rules or r.status != "active" or r.settlement.released]
+    breached = breached_by_partner(record)
+    flagged = [r for r in rows if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]]
     if flagged:
-        notable(console, [("", r) for r in flagged[:SHOWN_ROWS]], lang)
+        notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged[:SHOWN_ROWS]], lang)
     if len(flagged) > SHOWN_ROWS:
         console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
 
 
-def notable(console: Console, rows: Sequence[tuple[object, PartnerResult]], lang: str) -> None:
+def notable(console: Console, rows: Sequence[tuple[object, dict[str, Any], list[str]]], lang: str) -> None:
     """Every partner-month with a breach, a hold, a termination or a release."""
     table = Table(title=t("notable", lang))
     for col in ("period", "partner_id", "breached_rules", "status", "held_out", "released", "payout"):
         table.add_column(t(col, lang), justify="right" if col in ("held_out", "released", "payout") else "left")
-    for period, r in rows:
-        s = r.settlement
-        style = {"terminated": "red", "on_hold": "yellow"}.get(r.status, "green")
+    for period, r, breached in rows:
+        style = {"terminated": "red", "on_hold": "yellow"}.get(r["status"], "green")
         table.add_row(
             str(period),
-            r.partner_id,
-            ", ".join(r.breached_rules),
-            t(r.status, lang),
-            money(s.held_out),
-            money(s.released),
-            money(s.payout),
+            Text(r["partner_id"]),
+            ", ".join(breached),
+            t(r["status"], lang),
+            money(r["held_out"]),
+            money(r["released"]),
+            money(r["payout"]),
             style=style,
         )
     console.print(table)
 
 
-def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.DataFrame, lang: str) -> None:
-    m, s = r.metrics, r.settlement
-    console.print(
-        f"[bold]{m.partner_id} {m.partner_name}[/]  {t('mode', lang)} {m.mode}  "
-        f"{t('rule_version', lang)} {ruleset.version}  {t('status', lang)}: {t(r.status, lang)}"
-    )
+def hold_text(h: dict[str, Any], lang: str) -> str:
+    """A hold in words: its kind, rule and end month."""
+    if h["kind"] == "until_compliant":
+        return f"{h['rule_id']}: {t('hold_until', lang)}"
+    return t("hold_months_through", lang).format(ends=h["ends"], rule=h["rule_id"])
 
+
+def explain(console: Console, record: MonthRecord, lang: str) -> None:
+    r = record.rows("partner_results")[0]
+    ruleset = record.ruleset
+    console.print(
+        Text(
+            f"{r['partner_id']} {r['partner_name']}  {t('mode', lang)} {r['mode']}  "
+            f"{t('rule_version', lang)} {record.info.ruleset_version}  {t('status', lang)}: {t(r['status'], lang)}",
+            style="bold",
+        )
+    )
+    values = partner_metrics(r)
+    parts = {p["metric"]: p for p in record.rows("sub_scores")}
     metrics = Table(title=t("metrics", lang))
     for col in ("metric", "value", "sub_score", "weight"):
         metrics.add_column(t(col, lang))
-    parts = {p.metric: p for p in r.score.parts}
     for name in get_args(MetricName):  # every metric, in the configuration's order
         p = parts.get(name)
         metrics.add_row(
             t(name, lang),
-            metric_text(name, m.value(name)),
-            fixed(p.sub_score, 2) if p else "",
-            fixed(p.weight, 2) if p else "",
+            metric_text(name, values.get(name)),
+            fixed(exact(p["sub_score_num"], p["sub_score_den"]), 2) if p else "",
+            fixed(exact(p["weight_num"], p["weight_den"]), 2) if p else "",
         )
     console.print(metrics)
     console.print(
-        f"{t('score', lang)}: [bold]{r.score.score}[/]  {t('band', lang)} ≥ {r.score.band_min} → "
-        f"{t('deduction', lang)} {fixed(r.score.band_pct * 100, 2)} %"
+        f"{t('score', lang)}: {r['score']}  {t('band', lang)} ≥ {r['band_min']} → "
+        f"{t('deduction', lang)} {fixed(Decimal(r['band_pct']) * 100, 2)} %",
+        markup=False,
     )
-
     rules = Table(title=t("rules", lang))
     for col in ("rule", "value", "threshold", "breached", "streak", "actions"):
         rules.add_column(t(col, lang))
     by_id = {rule.id: rule for rule in ruleset.rules}
-    for rr in r.rules:
-        rule = by_id[rr.rule_id]
-        threshold = f"{rule.op} {metric_text(rule.against or rule.metric, rr.comparand)}"
-        why = t("zero_base", lang) if rr.breached and rr.value is None else ""
+    fired: dict[str, list[str]] = {}
+    for a in record.rows("actions"):
+        fired.setdefault(a["rule_id"], []).append(action_text(a, lang))
+    for rr in record.rows("rule_results"):
+        rule = by_id[rr["rule_id"]]
+        value = exact(rr["value_num"], rr["value_den"])
+        threshold = f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
+        why = t("zero_base", lang) if rr["breached"] and value is None else ""
         rules.add_row(
-            f"[bold]{rr.rule_id}[/]\n{rule.description.get(lang)}",
-            metric_text(rule.metric, rr.value) + (f" ({why})" if why else ""),
+            Text(f"{rr['rule_id']}\n{rule.description.get(lang)}"),
+            metric_text(rule.metric, value) + (f" ({why})" if why else ""),
             threshold,
-            t("yes", lang) if rr.breached else t("no", lang),
-            str(rr.streak),
-            ", ".join(t(f.kind, lang) for f in rr.fired),
-            style="red" if rr.breached else "",
+            t("yes", lang) if rr["breached"] else t("no", lang),
+            str(rr["streak"]),
+            ", ".join(fired.get(rr["rule_id"], [])),
+            style="red" if rr["breached"] else "",
         )
     console.print(rules)
 
     money_table = Table(title=t("settlement", lang))
     money_table.add_column(t("item", lang))
     money_table.add_column(t("amount", lang), justify="right")
-    for label, fen in (
-        ("gross_amount", s.gross_amount),
-        ("refund_deduction", -s.refund_deduction),
-        ("score_deduction", -s.score_deduction),
-        ("receivable_in", -s.receivable_in),
-        ("receivable_out", s.receivable_out),
-        ("held_in", s.held_in),
-        ("held_out", -s.held_out),
-        ("payout", s.payout),
-    ):
-        money_table.add_row(t(label, lang), money(fen))
+    for line in record.rows("money_lines"):
+        money_table.add_row(line_label(line, lang), money(line["amount"]))
+    money_table.add_row(t("payout", lang), money(r["payout"]), style="bold")
+    for balance in ("held_in", "held_out", "receivable_out"):  # the balances behind the lines
+        money_table.add_row(t(balance, lang), money(r[balance]), style="dim")
     console.print(money_table)
-    if r.holds:
-        console.print(f"{t('holds', lang)}: " + ", ".join(r.holds))
+    holds = record.rows("holds")
+    if holds:
+        console.print(Text(f"{t('holds', lang)}: " + "; ".join(hold_text(h, lang) for h in holds)))
 
-    late = tickets.filter(pl.col("state") != "on_time").sort("received_at")
+    tickets = record["tickets"]
+    late = tickets.filter(pl.col("state").is_in(["late", "pending"])).sort("received_at")
     if late.height:
         tt = Table(title=f"{t('late_pending_tickets', lang)} ({late.height})")
         for col in ("ticket_id", "received_at", "deadline", "resolved_at", "state"):
             tt.add_column(t(col, lang))
         for row in late.head(50).iter_rows(named=True):
             tt.add_row(
-                row["ticket_id"],
-                str(row["received_at"]),
-                str(row["deadline"]),
-                str(row["resolved_at"] or "—"),
+                Text(row["ticket_id"]),
+                day_text(row["received_at"]),
+                day_text(row["deadline"]),
+                day_text(row["resolved_at"]) or "—",
                 t(row["state"], lang),
             )
         console.print(tt)
@@ -183,11 +197,47 @@ def explain(console: Console, r: PartnerResult, ruleset: RuleSet, tickets: pl.Da
             console.print(f"… {late.height - 50} {t('more', lang)}")
 
 
-def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]], lang: str) -> None:
-    import json
-    from fractions import Fraction
+def action_text(a: dict[str, Any], lang: str) -> str:
+    """A fired action in words, with its number of months and its deadline when it has them."""
+    text = t(a["kind"], lang)
+    if a["kind"] == "hold_months" and a["months"]:
+        text += f" ({a['months']}: → {a['hold_end']})"
+    if a["deadline"]:
+        text += f" ({t('deadline', lang)} {a['deadline']})"
+    return text
 
-    table = Table(title=f"{t('history', lang)}: {partner_id} {rows[-1]['partner_name']}")
+
+def line_label(line: dict[str, Any], lang: str) -> str:
+    label = t(f"adj_{line['kind']}", lang)
+    if line["kind"] == "refund" and line["source_id"]:
+        label += f" {line['source_id']} ({money(line['base_amount'])} × {line['multiplier']})"
+    elif line["kind"] == "score" and line["share"]:
+        label += f" ({fixed(Decimal(line['share']) * 100, 2)} %)"
+    return label
+
+
+def partner_metrics(r: dict[str, Any]) -> dict[str, object]:
+    """Every metric of a stored partner row, exact (for display)."""
+    avg = exact(r["resolution_seconds"], 3600 * r["resolved_tickets"]) if r["resolved_tickets"] else None
+    return {
+        "valid_complaints": r["valid_complaints"],
+        "repeat_complaints": r["repeat_complaints"],
+        "major_complaints": r["major_complaints"],
+        "complaint_rate_per_10k": exact(r["complaint_rate_num"], r["complaint_rate_den"]),
+        "on_time_rate": exact(r["on_time_rate_num"], r["on_time_rate_den"]),
+        "reply_on_time_rate": exact(r["reply_on_time_rate_num"], r["reply_on_time_rate_den"]),
+        "avg_resolution_hours": avg,
+        "p90_resolution_hours": exact(r["p90_resolution_hours_num"], r["p90_resolution_hours_den"]),
+        "response_score": Decimal(r["response_score"]),
+        "satisfaction": exact(r["survey_total"], 100 * r["survey_count"]) if r["survey_count"] else None,
+        "refund_total": r["refund_total"],
+        "service_cost": r["service_cost"],
+        "gross_amount": r["gross_amount"],
+    }
+
+
+def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], lang: str) -> None:
+    table = Table(title=Text(f"{t('history', lang)}: {partner_id} {rows[-1]['partner_name']}"))
     for col in (
         "period",
         "valid_complaints",
@@ -202,30 +252,82 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]]
     ):
         table.add_column(t(col, lang), justify="left" if col in ("period", "breached_rules", "status") else "right")
     for r in rows:
-        m = json.loads(str(r["metrics"]))
-        rate = m["complaint_rate_per_10k"]
-        on_time = m["on_time_rate"]
         draft = "" if r["period_status"] == "closed" else f" ({t('draft', lang)})"
         table.add_row(
             f"{r['period']}{draft}",
-            str(m["valid_complaints"]),
-            metric_text("complaint_rate_per_10k", None if rate is None else Fraction(rate)),
-            metric_text("on_time_rate", None if on_time is None else Fraction(on_time)),
+            str(r["valid_complaints"]),
+            metric_text("complaint_rate_per_10k", exact(r["complaint_rate_num"], r["complaint_rate_den"])),
+            metric_text("on_time_rate", exact(r["on_time_rate_num"], r["on_time_rate_den"])),
             str(r["score"]),
-            str(r["breached_rules"]).replace(";", ", "),
+            ", ".join(r["breached_rules"]),
             t(str(r["status"]), lang),
             money(int(r["held_out"])),
             money(int(r["receivable_out"])),
-            money(int(r["payout"])),  # type: ignore[call-overload]
+            money(int(r["payout"])),
         )
     console.print(table)
+
+
+def status(console: Console, st: Any, lang: str) -> None:
+    table = Table(title=t("status_title", lang))
+    for col in (
+        "period",
+        "period_status",
+        "rule_version",
+        "partners",
+        "on_hold_count",
+        "terminated_count",
+        "payout",
+        "run_by",
+        "run_at",
+        "closed_by",
+        "closed_at",
+        "outputs_match",
+    ):
+        table.add_column(t(col, lang), justify="right" if col in ("partners", "payout") else "left")
+    for m in st.months:
+        i = m.info
+        table.add_row(
+            str(i.period),
+            t(i.status, lang),
+            i.ruleset_version,
+            str(m.partners),
+            str(m.on_hold),
+            str(m.terminated),
+            money(m.payout),
+            Text(i.run_by),
+            i.run_at,
+            Text(i.closed_by or ""),
+            i.closed_at or "",
+            t("yes", lang) if m.outputs is None else f"{t('no', lang)}: {m.outputs}",
+        )
+    console.print(table)
+    if not st.balances:
+        console.print(t("no_balances", lang))
+        return
+    bal = Table(title=f"{t('balances_carried', lang)} ({st.as_of})")
+    for col in ("partner_id", "partner_name", "balance_kind", "since", "held", "receivable"):
+        bal.add_column(t(col, lang), justify="right" if col in ("held", "receivable") else "left")
+    for b in st.balances:
+        bal.add_row(
+            Text(b.partner_id),
+            Text(b.partner_name),
+            t(b.kind, lang),
+            str(b.since or ""),
+            money(b.held),
+            money(b.receivable),
+        )
+    bal.add_row(t("total", lang), "", "", "", money(sum(b.held for b in st.balances)), money(sum(b.receivable for b in st.balances)), style="bold")
+    console.print(bal)
 
 
 def simulation(console: Console, sim: object, lang: str, show_all: bool = False) -> None:
     from scorecard.simulate import MONEY_FIELDS, Simulation
 
     assert isinstance(sim, Simulation)
-    table = Table(title=f"{t('simulation', lang)} {sim.period}: {sim.base.ruleset.version} → {sim.alt.ruleset.version}")
+    table = Table(
+        title=f"{t('simulation', lang)} {sim.period}: {sim.base.info.ruleset_version} → {sim.alt.info.ruleset_version}"
+    )
     for col in ("partner_id", "score", "band_pct", "breached_rules", "status", "score_deduction", "held_out", "payout"):
         table.add_column(t(col, lang), justify="left" if col in ("partner_id", "breached_rules", "status") else "right")
 
@@ -243,13 +345,13 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
             continue
         table.add_row(
             c.partner_id,
-            pair(b.score.score, a.score.score),
-            pair(b.score.band_pct, a.score.band_pct),
+            pair(b.score, a.score),
+            pair(b.band_pct, a.band_pct),
             pair(", ".join(b.breached_rules), ", ".join(a.breached_rules)),
             pair(t(b.status, lang), t(a.status, lang)),
-            pair(money(b.settlement.score_deduction), money(a.settlement.score_deduction)),
-            pair(money(b.settlement.held_out), money(a.settlement.held_out)),
-            pair(money(b.settlement.payout), money(a.settlement.payout)),
+            pair(money(b.money["score_deduction"]), money(a.money["score_deduction"])),
+            pair(money(b.money["held_out"]), money(a.money["held_out"])),
+            pair(money(b.money["payout"]), money(a.money["payout"])),
         )
     console.print(table)
     base, alt = sim.totals("base"), sim.totals("alt")

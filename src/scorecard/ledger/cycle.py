@@ -1,0 +1,117 @@
+"""The month cycle: one draft at a time, nothing lost silently (docs/ledger.md#month-cycle).
+
+These functions decide what a command may do to the ledger's months and
+say why not; the pipeline carries the decision out in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from scorecard.ledger import Ledger, LedgerError
+from scorecard.ledger.store import delete_month
+from scorecard.periods import Period
+from scorecard.record import PeriodInfo, stored_state
+from scorecard.state import PartnerState
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """What running a month will do to the ledger."""
+
+    period: Period
+    previous: dict[str, PartnerState]  # the states after the last closed month
+    replaces: PeriodInfo | None  # the month's own earlier draft
+    discards: PeriodInfo | None  # another month's draft, discarded on request
+    run_seq: int
+
+
+def plan_run(ledger: Ledger | None, period: Period, *, discard_draft: bool) -> RunPlan:
+    if ledger is None:
+        return RunPlan(period, {}, None, None, 1)
+    info = ledger.period(period)
+    if info is not None and info.status == "closed":
+        last = ledger.last_closed()
+        hint = (
+            f"reopen it first: scorecard reopen {period} --reason …"
+            if last == period
+            else f"only the last closed month ({last}) can be reopened"
+        )
+        raise LedgerError(f"{period} is closed and cannot be run again ({hint})")
+    last = ledger.last_closed()
+    if last is not None and period != last.next():
+        raise LedgerError(f"cannot run {period}: the last closed month is {last}, so the next to run is {last.next()}")
+    draft = ledger.draft()
+    discards = None
+    if draft is not None and draft.period != period:
+        if not discard_draft:
+            raise LedgerError(
+                f"cannot run {period}: {draft.period} is a draft (run by {draft.run_by} at {draft.run_at}); "
+                f"close it first (scorecard close {draft.period}), or discard it "
+                f"(scorecard run {period} --discard-draft)"
+            )
+        discards = draft
+    previous = {} if last is None else stored_state(ledger.record(last))
+    run_seq = (info.run_seq + 1) if info is not None else 1
+    return RunPlan(period, previous, info, discards, run_seq)
+
+
+def discard(ledger: Ledger, c: sqlite3.Connection, draft: PeriodInfo, user: str, why: str) -> None:
+    """Remove a draft month from the ledger, recording who, when and its totals."""
+    totals = dict(
+        c.execute(
+            "SELECT count(*) AS partners, coalesce(sum(payout), 0) AS payout, coalesce(sum(held_out), 0) AS held_out,"
+            " coalesce(sum(gross_amount), 0) AS gross_amount FROM partner_results WHERE period = ?",
+            (str(draft.period),),
+        ).fetchone()
+    )
+    detail = json.dumps({"run_seq": draft.run_seq, "run_by": draft.run_by, "run_at": draft.run_at, **totals})
+    ledger.add_event(c, "discard", draft.period, user, why, detail)
+    delete_month(c, draft.period)
+
+
+def close(ledger: Ledger, period: Period, user: str) -> PeriodInfo:
+    with ledger.write() as c:
+        info = ledger.period(period)
+        if info is None:
+            raise LedgerError(f"{period} has not been run: nothing to close")
+        if info.status == "closed":
+            raise LedgerError(f"{period} is already closed")
+        ledger.add_event(c, "close", period, user, "", json.dumps({"run_seq": info.run_seq}))
+        c.execute(
+            "UPDATE periods SET status = 'closed', closed_at = ?, closed_by = ? WHERE period = ?",
+            (ledger_now(), user, str(period)),
+        )
+    closed = ledger.period(period)
+    assert closed is not None
+    return closed
+
+
+def reopen(ledger: Ledger, period: Period, reason: str, user: str, *, discard_draft: bool) -> PeriodInfo | None:
+    """Reopen the last closed month; returns the next month's draft it discarded, if any."""
+    with ledger.write() as c:
+        last = ledger.last_closed()
+        if last != period:
+            where = f"the last closed month is {last}" if last else "no month is closed"
+            raise LedgerError(f"cannot reopen {period}: {where}; only the last closed month can be reopened")
+        if not reason.strip():
+            raise LedgerError("a reopening needs a reason (--reason)")
+        draft = ledger.draft()
+        if draft is not None and not discard_draft:
+            raise LedgerError(
+                f"cannot reopen {period}: {draft.period} is a draft (run by {draft.run_by} at {draft.run_at}); "
+                f"close it, or reopen with --discard-draft to discard it"
+            )
+        if draft is not None:
+            discard(ledger, c, draft, user, f"reopening {period}: {reason}")
+        ledger.add_event(c, "reopen", period, user, reason)
+        c.execute("UPDATE periods SET status = 'draft', closed_at = NULL, closed_by = NULL WHERE period = ?", (str(period),))
+    return draft
+
+
+def ledger_now() -> str:
+    from scorecard.ledger import now
+
+    return now()

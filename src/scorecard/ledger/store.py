@@ -1,0 +1,181 @@
+"""Write a month's record into the ledger and read it back, table for table.
+
+Each record table (scorecard.record.SCHEMAS) is one SQLite table with the
+same columns plus ``period``. Dates and datetimes are ISO text, booleans 0/1.
+Tickets are Parquet chunks of whole partners (docs/ledger.md#record), so that
+a month of millions of tickets is written in seconds and one partner's tickets
+are read from one chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sqlite3
+from typing import Any
+
+import polars as pl
+
+from scorecard.periods import Period
+from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
+from scorecard.ledger.migrations import RECORD_TABLES
+
+# The order rows are kept in, in the record and when read back (a view's order is the record's).
+ORDER: dict[str, tuple[str, ...]] = {
+    "partner_results": ("partner_id",),
+    "sub_scores": ("partner_id", "seq"),
+    "rule_results": ("partner_id", "seq"),
+    "actions": ("partner_id", "seq"),
+    "holds": ("partner_id", "kind", "rule_id", "started"),
+    "money_lines": ("partner_id", "seq"),
+    "tickets": ("partner_id", "received_at", "ticket_id"),
+    "refunds": ("partner_id", "refund_id"),
+    "conduct": ("seq",),
+    "surveys": ("seq",),
+    "states": ("partner_id",),
+    "state_streaks": ("partner_id", "rule_id"),
+    "state_holds": ("partner_id", "rule_id", "started"),
+    "warnings": ("seq",),
+    "inputs": ("table_name",),
+}
+CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
+_TEMPORAL = (pl.Date, pl.Datetime)
+
+
+def period_info(row: sqlite3.Row) -> PeriodInfo:
+    return PeriodInfo(
+        Period.parse(row["period"]),
+        row["status"],
+        row["run_seq"],
+        row["ruleset_version"],
+        row["ruleset_hash"],
+        row["config_hash"],
+        row["inputs_hash"],
+        row["tool_version"],
+        row["run_at"],
+        row["run_by"],
+        row["closed_at"],
+        row["closed_by"],
+        row["config_text"],
+        row["ruleset_json"],
+        row["cutoff"],
+    )
+
+
+def sort(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(list(ORDER[name]), nulls_last=True, maintain_order=True)
+
+
+def _sql_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates and datetimes as ISO text, as SQLite keeps them."""
+    return frame.with_columns(
+        pl.col(name).dt.to_string("%Y-%m-%d" if dtype == pl.Date else "%Y-%m-%dT%H:%M:%S%.f")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, _TEMPORAL)
+    )
+
+
+def store_record(c: sqlite3.Connection, record: MonthRecord) -> None:
+    """Insert the record's rows (the month's earlier draft must be deleted first)."""
+    i = record.info
+    c.execute(
+        "INSERT INTO periods (period, status, run_seq, ruleset_version, ruleset_hash, config_hash, inputs_hash,"
+        " tool_version, run_at, run_by, closed_at, closed_by, config_text, ruleset_json, cutoff)"
+        " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
+        (
+            str(i.period),
+            i.run_seq,
+            i.ruleset_version,
+            i.ruleset_hash,
+            i.config_hash,
+            i.inputs_hash,
+            i.tool_version,
+            i.run_at,
+            i.run_by,
+            i.config_text,
+            i.ruleset_json,
+            i.cutoff,
+        ),
+    )
+    p = str(i.period)
+    for name, frame in record.tables.items():
+        if name == "tickets":
+            _store_tickets(c, p, frame)
+            continue
+        cols = list(SCHEMAS[name])
+        names = ", ".join(f'"{x}"' for x in ["period", *cols])
+        marks = ", ".join("?" * (len(cols) + 1))
+        rows = _sql_frame(frame.select(cols)).rows()
+        c.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", [(p, *row) for row in rows])
+
+
+def _store_tickets(c: sqlite3.Connection, period: str, tickets: pl.DataFrame) -> None:
+    """Parquet chunks of whole partners, in partner order."""
+    frame = sort("tickets", tickets.select(list(SCHEMAS["tickets"])))
+    if frame.height == 0:
+        return
+    chunks: list[list[Any]] = []  # [offset, rows, first partner, last partner]
+    for pid, n in frame.group_by("partner_id", maintain_order=True).len().iter_rows():
+        if chunks and chunks[-1][1] + n <= CHUNK_ROWS:
+            chunks[-1][1] += n
+            chunks[-1][3] = pid
+        else:
+            offset = chunks[-1][0] + chunks[-1][1] if chunks else 0
+            chunks.append([offset, n, pid, pid])
+    for seq, (offset, n, lo, hi) in enumerate(chunks):
+        buf = io.BytesIO()
+        frame.slice(offset, n).write_parquet(buf, compression="zstd", statistics=False)
+        data = buf.getvalue()
+        c.execute(
+            "INSERT INTO ticket_chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (period, seq, lo, hi, n, hashlib.sha256(data).hexdigest(), data),
+        )
+
+
+def load_record(conn: sqlite3.Connection, info: PeriodInfo, partner_id: str | None = None) -> MonthRecord:
+    p = str(info.period)
+    tables: dict[str, pl.DataFrame] = {}
+    for name, schema in SCHEMAS.items():
+        if name == "tickets":
+            tables[name] = load_tickets(conn, info.period, partner_id)
+            continue
+        cols = list(schema)
+        where = "period = ?"
+        args: tuple[Any, ...] = (p,)
+        if partner_id is not None and "partner_id" in schema:
+            where += " AND partner_id = ?"
+            args += (partner_id,)
+        if partner_id is not None and name == "warnings":
+            where += " AND key = ?"
+            args += (partner_id,)
+        order = ", ".join(f'"{x}"' for x in ORDER[name])
+        names = ", ".join(f'"{x}"' for x in cols)
+        rows = conn.execute(f"SELECT {names} FROM {name} WHERE {where} ORDER BY {order}", args).fetchall()
+        text = {k: (pl.String() if isinstance(v, _TEMPORAL) else v) for k, v in schema.items()}
+        frame = pl.DataFrame([tuple(r) for r in rows], schema=text, orient="row")
+        tables[name] = frame.with_columns(
+            pl.col(k).str.to_date("%Y-%m-%d") if v == pl.Date else pl.col(k).str.to_datetime(time_unit="us")
+            for k, v in schema.items()
+            if isinstance(v, _TEMPORAL)
+        )
+    return MonthRecord(info, tables)
+
+
+def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | None = None) -> pl.DataFrame:
+    sql = "SELECT data FROM ticket_chunks WHERE period = ?"
+    args: tuple[str, ...] = (str(period),)
+    if partner_id is not None:
+        sql += " AND first_partner <= ? AND last_partner >= ?"
+        args += (partner_id, partner_id)
+    frames = [pl.read_parquet(io.BytesIO(r[0])) for r in conn.execute(sql + " ORDER BY chunk", args)]
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMAS["tickets"])
+    if partner_id is not None:
+        frame = frame.filter(pl.col("partner_id") == partner_id)
+    return frame
+
+
+def delete_month(c: sqlite3.Connection, period: Period) -> None:
+    """Remove a draft month's record (the triggers refuse it for a closed month)."""
+    for table in RECORD_TABLES:
+        c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
+    c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

@@ -253,7 +253,7 @@ def build(root: Path, *, close_last: bool = False) -> Workspace:
             "_line": pl.Int64,
         }
     )
-    with Ledger(ws.db) as ledger:
+    with Ledger(ws.db, create=True) as ledger:
         previous: dict = {}
         for period, month in months().items():
             ruleset = config.config.ruleset_for(period)

@@ -70,7 +70,7 @@ def close(ledger: Ledger, period: Period) -> None:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(tmp_path / "scorecard.db")
+    return Ledger(tmp_path / "scorecard.db", create=True)
 
 
 def test_run_close_next(ledger: Ledger) -> None:

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 
@@ -198,6 +199,8 @@ class General(Strict):
     language: Literal["zh", "en"] = "zh"
     cutoff_grace_days: int = Field(3, ge=0, le=31)
     max_errors: int = Field(200, ge=1)
+    # largest Excel sheet read (rows x columns from A1); see docs/inputs.md, "Hostile and damaged inputs"
+    max_sheet_cells: int = Field(DEFAULT_MAX_SHEET_CELLS, ge=1)
     # Business-hours windows ("8bh") count these hours of each working day.
     business_hours: str = "09:00-18:00"
 
@@ -413,7 +416,7 @@ class LoadedConfig:
             "ruleset": c.ruleset_for(period).model_dump(mode="json"),
             "response": c.response.model_dump(mode="json"),
             "windows": c.windows.model_dump(mode="json"),
-            "general": c.general.model_dump(mode="json", exclude={"language", "max_errors"}),
+            "general": c.general.model_dump(mode="json", exclude={"language", "max_errors", "max_sheet_cells"}),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 

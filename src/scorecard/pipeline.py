@@ -33,6 +33,7 @@ from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
 from scorecard.ledger import Ledger, LedgerError, cycle, now
+from scorecard.ledger.health import start_new_ledger
 from scorecard.ledger.store import delete_month, sort, store_record
 from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
 from scorecard.periods import Period
@@ -110,6 +111,7 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
         event_types=frozenset(c.response.deductions),
         excluded_partners=excluded,
         max_errors=c.general.max_errors,
+        max_sheet_cells=c.general.max_sheet_cells,
         timezone=c.general.timezone,
         stages=tuple((s.from_, s.to) for s in c.windows.stages.values()),
     )
@@ -337,14 +339,19 @@ def run(
     user: str | None = None,
     discard_draft: bool = False,
     allow_rule_change: bool = False,
+    new_ledger: bool = False,
     progress: Progress = _quiet,
     corrections: Sequence[Correction] | None = None,
 ) -> RunOutcome:
-    """Assess ``period``, record it as the draft in the ledger, write its outputs."""
+    """Assess ``period``, record it as the draft in the ledger, write its outputs.
+
+    ``new_ledger``: start a new ledger although ``out/`` holds assessed months.
+    """
     user = current_user(user)
     config = load_config(ws.config)
     lang = config.config.general.language
     with ws.lock():
+        create = start_new_ledger(ws.db, ws.out, explicit=new_ledger)
         existing = open_ledger(ws)
         history = History()
         if existing:
@@ -368,7 +375,7 @@ def run(
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:
             write_month(tmp, record, lang)
-            with Ledger(ws.db) as ledger, ledger.write() as c:
+            with Ledger(ws.db, create=create) as ledger, ledger.write() as c:
                 if plan.discards is not None:
                     cycle.discard(ledger, c, plan.discards, user, f"running {period}")
                 if own is not None:

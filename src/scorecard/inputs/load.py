@@ -41,6 +41,7 @@ from scorecard.inputs.settings import LoadSettings
 from scorecard.inputs.validate import check_tables
 from scorecard.issues import Issue, Issues, Severity
 from scorecard.periods import Period
+from scorecard.report.shown import shown, shown_expr
 
 __all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
 
@@ -105,9 +106,14 @@ def _stage(
         if table.required and not problems:
             sink.add_issue(missing_table(folder, table.name))
         return _empty(table, None)
-    raw = read_table_file(path)
-    if isinstance(raw, Issue):
-        sink.add_issue(raw)
+    outside = _outside(path, settings.root or folder.parent.parent)
+    if outside is not None:
+        sink.add_issue(outside)
+        return _empty(table, path.name)
+    raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
+    if isinstance(raw, list):
+        for issue in raw:
+            sink.add_issue(issue)
         return _empty(table, path.name)
 
     width = len(raw.headers)
@@ -147,6 +153,25 @@ def _stage(
     return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
 
 
+def _outside(path: Path, root: Path) -> Issue | None:
+    """A file (or a symlink) that resolves outside the workspace is refused before it is opened:
+    a link to another folder must not become an input, nor its first line a message."""
+    try:
+        target = path.resolve(strict=True)
+        inside = target.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError) as e:  # a dangling or looping link
+        return Issue(path.name, None, None, f"cannot follow the file: {shown(getattr(e, 'strerror', None) or e)}")
+    if inside:
+        return None
+    return Issue(
+        path.name,
+        None,
+        None,
+        f"the file is outside the workspace (it leads to {shown(target, 120)}); it was not read",
+        f"a file inside {shown(root, 120)}",
+    )
+
+
 def _without_excluded(
     frame: pl.DataFrame, table: Table, settings: LoadSettings, source: str, label: str
 ) -> tuple[pl.DataFrame, list[Issue]]:
@@ -175,8 +200,8 @@ def _type(
     for failure in parsed.failures:
         if not failure.mask.any():
             continue
-        shown = pl.format("{}: '{}'", pl.lit(failure.message), pl.col("v").cast(pl.String))
-        sink.add_rows(source, label, cells.filter(failure.mask), shown, failure.expected)
+        message = pl.format("{}: '{}'", pl.lit(failure.message), shown_expr(pl.col("v")))
+        sink.add_rows(source, label, cells.filter(failure.mask), message, failure.expected)
         bad = failure.mask if bad is None else bad | failure.mask
     values = parsed.values.cast(DTYPES[column.kind]).alias(column.name)
     if column.default is not None:

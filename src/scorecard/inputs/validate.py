@@ -15,6 +15,7 @@ import polars as pl
 
 from scorecard.inputs.model import StagedTable
 from scorecard.inputs.problems import ErrorSink
+from scorecard.report.shown import shown_expr
 
 _SHOWN = "%Y-%m-%d %H:%M:%S"
 # An open pause (no resumed_at) lasts for ever: later than any real timestamp.
@@ -57,7 +58,7 @@ def duplicate_keys(staged: StagedTable, sink: ErrorSink) -> None:
         .with_columns(first=pl.col("_line").min().over(key))
         .filter(pl.col("_line") != pl.col("first"))
     )
-    message = pl.format("duplicate {} '{}' (first on line {})", pl.lit(key), k, pl.col("first"))
+    message = pl.format("duplicate {} '{}' (first on line {})", pl.lit(key), shown_expr(k), pl.col("first"))
     sink.add_rows(staged.source or "", staged.label(key), repeats, message, f"a unique {key}")
 
 
@@ -66,7 +67,7 @@ def unknown_partners(staged: StagedTable, known: pl.Series, partners_source: str
         return
     p = pl.col("partner_id")
     rows = staged.frame.filter(p.is_not_null() & ~p.is_in(known.implode()))
-    message = pl.format("unknown partner '{}'", p)
+    message = pl.format("unknown partner '{}'", shown_expr(p))
     sink.add_rows(staged.source or "", staged.label("partner_id"), rows, message, f"a partner_id of {partners_source}")
 
 
@@ -77,7 +78,7 @@ def partners_without_row(partners: StagedTable, other: StagedTable, sink: ErrorS
     p = pl.col("partner_id")
     present = other.frame.get_column("partner_id").drop_nulls().unique()
     rows = partners.frame.filter(p.is_not_null() & ~p.is_in(present.implode()))
-    message = pl.format("partner '{}' has no row in {}", p, pl.lit(other.source))
+    message = pl.format("partner '{}' has no row in {}", shown_expr(p), pl.lit(other.source))
     sink.add_rows(
         partners.source or "",
         partners.label("partner_id"),
@@ -101,7 +102,7 @@ def mode_columns(partners: StagedTable, billing: StagedTable, sink: ErrorSink) -
         rows = billing.frame.filter(
             pl.col("partner_id").is_in(ids.implode()) & pl.col(column).is_null() & billing.readable(column)
         )
-        message = pl.format("empty for {}-mode partner '{}'", pl.lit(mode), pl.col("partner_id"))
+        message = pl.format("empty for {}-mode partner '{}'", pl.lit(mode), shown_expr(pl.col("partner_id")))
         sink.add_rows(billing.source or "", billing.label(column), rows, message, what)
 
 

@@ -17,17 +17,21 @@ from scorecard.issues import Issue, grouped
 from scorecard.money import format_fen
 from scorecard.record import MonthRecord, day_text, exact
 from scorecard.report.formats import fixed
+from scorecard.report.shown import visible
 
 
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
+    """One line per issue. The issue text is data (cells, headers, file names): it is printed as
+    plain text, never as markup or emoji codes, with control characters written out, so a value
+    can neither break the output nor forge a line of its own."""
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
-    for w in grouped(warnings):
-        console.print(Text(f"{t('warning', lang)}: ", style="yellow") + Text(w), highlight=False, soft_wrap=True)
-    for e in errors:
-        console.print(f"[red]{t('error', lang)}[/]: {e}", markup=True, highlight=False, soft_wrap=True)
+    lines = [("warning", "yellow", w) for w in grouped(warnings)] + [("error", "red", str(e)) for e in errors]
+    for label, style, text in lines:
+        line = Text.assemble((t(label, lang), style), ": ", visible(text))
+        console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
-        console.print(f"[red]{len(errors)} {t('errors_found', lang)}[/]", highlight=False)
+        console.print(Text(f"{len(errors)} {t('errors_found', lang)}", style="red"), highlight=False)
 
 
 def money(fen: int) -> str:

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecard.money import MoneyError, fen_times, format_fen, parse_yuan, round_half_up
+from scorecard.inputs.parse import parse_column
+from scorecard.inputs.schema import TABLES
+from scorecard.money import MoneyError, fen_times, format_fen, parse_hundredths, parse_yuan, round_half_up
+
+GROSS = TABLES["settlement"].column("gross_amount")
 
 
 @pytest.mark.parametrize(
@@ -34,6 +39,16 @@ def test_fen_times_rounds_once_half_up() -> None:
     assert fen_times(10, Fraction(5, 100)) == 1  # 0.5 -> 1, not 0
 
 
+@given(st.lists(st.integers(min_value=0, max_value=10**13), min_size=1, max_size=20))
+def test_format_parse_roundtrip_through_the_loader(fens: list[int]) -> None:
+    """What the loader does with a money cell: every formatted amount reads back to its fen."""
+    texts = pl.Series("v", [format_fen(f) for f in fens], dtype=pl.String)
+    assert parse_hundredths(texts).to_list() == fens
+    parsed = parse_column(texts, GROSS, choices=(), timezone="Asia/Shanghai")
+    assert parsed.values.to_list() == fens
+    assert not any(f.mask.any() for f in parsed.failures)
+
+
 @given(st.integers(min_value=0, max_value=10**13))
-def test_format_parse_roundtrip(fen: int) -> None:
+def test_scalar_parse_agrees(fen: int) -> None:
     assert parse_yuan(format_fen(fen)) == fen

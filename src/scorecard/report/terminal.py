@@ -7,6 +7,7 @@ from typing import get_args
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scorecard.assess import PartnerResult
@@ -20,10 +21,13 @@ from scorecard.report.formats import fixed
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
+    # escaped: a key path such as rules[c-on-time] would be taken as markup
     for w in warnings:
-        console.print(f"[yellow]{t('warning', lang)}[/]: {w}", markup=True, highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]{t('warning', lang)}[/]: {escape(str(w))}", markup=True, highlight=False, soft_wrap=True
+        )
     for e in errors:
-        console.print(f"[red]{t('error', lang)}[/]: {e}", markup=True, highlight=False, soft_wrap=True)
+        console.print(f"[red]{t('error', lang)}[/]: {escape(str(e))}", markup=True, highlight=False, soft_wrap=True)
     if errors:
         console.print(f"[red]{len(errors)} {t('errors_found', lang)}[/]", highlight=False)
 

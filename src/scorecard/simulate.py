@@ -133,6 +133,20 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
 def simulate(
     ws: Workspace, period: Period, rules_file: Path | None = None, sets: list[str] | None = None
 ) -> Simulation:
+    if rules_file is None and not sets:
+        raise InputError(
+            [
+                Issue(
+                    "simulate",
+                    None,
+                    None,
+                    "no change to simulate: give the rules to try",
+                    "--rules FILE (a rule set) or --set path=value, "
+                    "e.g. --set rules.c-complaint-rate.threshold=4 (repeatable)",
+                )
+            ],
+            "nothing to simulate",
+        )
     config = load_config(ws.config)
     alt_config = alternative(config, period, rules_file, sets or [])
     ledger = open_ledger(ws)

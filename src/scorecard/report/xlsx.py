@@ -9,6 +9,7 @@ when it begins like a formula), money as numbers from integer fen with a
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 import unicodedata
@@ -31,6 +32,13 @@ WORKBOOK_OPTIONS = {
     "in_memory": True,
 }
 MONEY_FORMAT = "#,##0.00"
+# Printable width of A4 in Excel column units (characters of the default 11 pt
+# font) at 100 %, with 0.4 in side margins.
+PAGE_WIDTH = {"portrait": 100, "landscape": 148}
+# Below this scale the type (11 pt, so 6.6 pt) gets too small to read; wider sheets go over pages across.
+MIN_PRINT_SCALE = 0.6
+DEFAULT_WIDTH = 8.43
+KEY_COLUMNS = 2  # partner id and name: repeated on every page across
 EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a day count, not an instant
 MAX_WIDTH = 60
 
@@ -129,19 +137,19 @@ class Sheet:
         self.ws: Worksheet = book.wb.add_worksheet(name)
         self.widths: dict[int, int] = {}
         self.fixed: set[int] = set()
+        self.last_row, self.last_col = 0, 0  # the print area
         self.fixed.add(0)  # the heading does not widen the first column
         self.text(0, 0, heading, bold=True, font_size=14)
         if book.mark:
             self.text(1, 0, book.mark, bold=True, font_color="#B42318")
         self.fixed.discard(0)
         self.row = 3 if book.mark else 2  # next free row, after one blank
-        self.ws.set_landscape()
         self.ws.set_paper(9)  # A4
-        self.ws.fit_to_pages(1, 0)
         self.ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        left = header_escape(book.title)
+        # every printed page says which sheet it is, and the footer which workbook
         centre = f'&C&"-,Bold"&KB42318{header_escape(book.mark)}' if book.mark else ""
-        self.ws.set_header(f"&L{left}{centre}&R&P / &N")
+        self.ws.set_header(f"&L{header_escape(heading)}{centre}&R&P / &N")
+        self.ws.set_footer(f"&L{header_escape(book.title)}")
 
     # --- cells ---------------------------------------------------------------
 
@@ -152,6 +160,7 @@ class Sheet:
         if value.startswith(FORMULA_PREFIXES):
             props = {**props, "quote_prefix": True}
         self.ws.write_string(row, col, value, self.book.fmt(**props) if props else None)
+        self._used(row, col)
         self._fit(col, value)
 
     def value(self, row: int, col: int, kind: Kind, value: Any, **props: Any) -> None:
@@ -174,7 +183,15 @@ class Sheet:
             number = float(value)
             shown = f"{number:,.4f}"
         self.ws.write_number(row, col, number, fmt)
+        self._used(row, col)
         self._fit(col, shown)
+
+    def _used(self, row: int, col: int) -> None:
+        self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
+
+    def reserve(self, row: int, col: int) -> None:
+        """Print up to this cell too (a chart over the cells is not a written cell)."""
+        self._used(row, col)
 
     def _fit(self, col: int, shown: str) -> None:
         if col not in self.fixed:
@@ -212,7 +229,11 @@ class Sheet:
         header = self.row
         hfmt = {"bold": True, "bg_color": "#E8EEF5", "bottom": 1, "text_wrap": True, "valign": "top"}
         for c, col in enumerate(cols):
+            # a header wraps: it widens its column only to its longest word
+            self.fixed.add(c)
             self.text(header, c, col.label, **hfmt)
+            self.fixed.discard(c)
+            self._fit(c, max(col.label.split(), key=display_width, default=""))
             if col.width is not None:
                 self.widths[c] = col.width
                 self.fixed.add(c)
@@ -228,6 +249,7 @@ class Sheet:
                 r += 1
         else:
             r = self._bulk(r, kinds, rows)
+            self._used(r - 1, len(cols) - 1)
         last = r - 1
         if main:
             self.ws.freeze_panes(header + 1, 0)
@@ -262,6 +284,28 @@ class Sheet:
     def finish(self) -> None:
         for col, width in self.widths.items():
             self.ws.set_column(col, col, width)
+        self._page_setup()
+
+    def _page_setup(self) -> None:
+        """A4 with a readable type size: portrait when the columns fit it, else landscape;
+        fitted to the page width, or, when that would shrink the type below ``MIN_PRINT_SCALE``,
+        spread over enough pages across with the key columns (id, name) repeated on each."""
+        ws = self.ws
+        total = sum(self.widths.get(c, DEFAULT_WIDTH) for c in range(self.last_col + 1))
+        ws.print_area(0, 0, self.last_row, self.last_col)
+        if total <= PAGE_WIDTH["portrait"]:
+            ws.set_portrait()
+        else:
+            ws.set_landscape()
+        page = PAGE_WIDTH["portrait" if total <= PAGE_WIDTH["portrait"] else "landscape"]
+        if total * MIN_PRINT_SCALE <= page:
+            ws.fit_to_pages(1, 0)
+            return
+        keys = sum(self.widths.get(c, DEFAULT_WIDTH) for c in range(min(KEY_COLUMNS, self.last_col)))
+        across = math.ceil((total - keys) / (page - keys))
+        ws.repeat_columns(0, KEY_COLUMNS - 1)
+        ws.print_across()  # the parts of one row band print one after the other
+        ws.fit_to_pages(across, 0)
 
 
 def _umask() -> int:

@@ -39,6 +39,7 @@ PAGE_WIDTH = {"portrait": 100, "landscape": 148}
 MIN_PRINT_SCALE = 0.6
 DEFAULT_WIDTH = 8.43
 KEY_COLUMNS = 2  # partner id and name: repeated on every page across
+LINE_HEIGHT = 15  # points per line of 11 pt text
 EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a day count, not an instant
 MAX_WIDTH = 60
 
@@ -67,6 +68,19 @@ def display_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` wide."""
+    room = max(int(width) - 1, 1)
+    lines, used = 1, 0
+    for word in text.split():
+        w = display_width(word)
+        if used and used + 1 + w > room:
+            lines, used = lines + 1, w
+        else:
+            used += w + (1 if used else 0)
+    return lines
 
 
 def header_escape(text: str) -> str:
@@ -138,6 +152,7 @@ class Sheet:
         self.widths: dict[int, int] = {}
         self.fixed: set[int] = set()
         self.last_row, self.last_col = 0, 0  # the print area
+        self.headers: list[tuple[int, list[str]]] = []  # table header rows: their height is set at the end
         self.fixed.add(0)  # the heading does not widen the first column
         self.text(0, 0, heading, bold=True, font_size=14)
         if book.mark:
@@ -227,6 +242,7 @@ class Sheet:
         Returns (first data row, last data row) in 0-based rows.
         """
         header = self.row
+        self.headers.append((header, [c.label for c in cols]))
         hfmt = {"bold": True, "bg_color": "#E8EEF5", "bottom": 1, "text_wrap": True, "valign": "top"}
         for c, col in enumerate(cols):
             # a header wraps: it widens its column only to its longest word
@@ -284,6 +300,11 @@ class Sheet:
     def finish(self) -> None:
         for col, width in self.widths.items():
             self.ws.set_column(col, col, width)
+        for row, labels in self.headers:
+            # wrapped headers need their height: not every spreadsheet fits it on opening
+            lines = max(wrapped_lines(label, self.widths.get(c, DEFAULT_WIDTH)) for c, label in enumerate(labels))
+            if lines > 1:
+                self.ws.set_row(row, LINE_HEIGHT * lines)
         self._page_setup()
 
     def _page_setup(self) -> None:

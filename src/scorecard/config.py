@@ -77,7 +77,7 @@ class Window(Strict):
         m = _WINDOW_RE.match(text.strip())
         if not m:
             raise ValueError(f"not a window: {text!r} (expected e.g. '24h' or '2wd')")
-        return cls(amount=int(m.group(1)), unit=m.group(2))  # type: ignore[arg-type]
+        return cls(amount=int(m.group(1)), unit=m.group(2))
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -99,7 +99,8 @@ class Windows(Strict):
         return data
 
     def for_category(self, category: str) -> Window:
-        return getattr(self, category)
+        window: Window = getattr(self, category)
+        return window
 
 
 class WindowsConfig(Strict):
@@ -221,7 +222,7 @@ class RuleSet(Strict):
 
 
 class Config(Strict):
-    general: General = General()
+    general: General = General.model_validate({})
     columns: dict[
         Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]
     ] = {}

@@ -55,7 +55,8 @@ class PartnerMetrics:
     service_cost: int  # fen: valid_complaints × unit_cost
 
     def value(self, name: str) -> Fraction | Decimal | int | None:
-        return getattr(self, name)
+        value: Fraction | Decimal | int | None = getattr(self, name)
+        return value
 
 
 def cutoff(period: Period, config: Config) -> date:

@@ -139,7 +139,8 @@ class Ledger:
 
     def period_record(self, period: Period) -> sqlite3.Row | None:
         """The period's row as stored (with the tool version), for audit sheets."""
-        return self.conn.execute("SELECT * FROM periods WHERE period = ?", (str(period),)).fetchone()
+        row: sqlite3.Row | None = self.conn.execute("SELECT * FROM periods WHERE period = ?", (str(period),)).fetchone()
+        return row
 
     def last_closed(self) -> Period | None:
         closed = [p.period for p in self.periods() if p.status == "closed"]

@@ -119,10 +119,15 @@ def gather(
     refunds = _grouped(ledger.refunds(period, only))
     through = ledger.hold_month_rules(period)
     trend: dict[str, list[tuple[Period, Any, Any, Any]]] = defaultdict(list)
-    for r in ledger.trend(period, TREND_MONTHS):
-        if only is None or r["partner_id"] == only:
-            trend[r["partner_id"]].append(
-                (Period.parse(r["period"]), r["complaint_rate_per_10k"], r["valid_complaints"], r["on_time_rate"])
+    for row in ledger.trend(period, TREND_MONTHS):
+        if only is None or row["partner_id"] == only:
+            trend[row["partner_id"]].append(
+                (
+                    Period.parse(row["period"]),
+                    row["complaint_rate_per_10k"],
+                    row["valid_complaints"],
+                    row["on_time_rate"],
+                )
             )
     events: dict[str, list[tuple[date, str, str | None]]] = defaultdict(list)
     frame = conduct if only is None else conduct.filter(pl.col("partner_id") == only)

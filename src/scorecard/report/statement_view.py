@@ -280,7 +280,7 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
 
 
 def _score(r: dict[str, Any], lang: str) -> Table:
-    rows = []
+    rows: list[list[Any]] = []
     for p in json.loads(r["sub_scores"]):
         sub, weight = Fraction(p["sub_score"]), Fraction(p["weight"])
         value = Cell(metric_kind(p["metric"]), _exact(p["value"]))

@@ -47,7 +47,7 @@ def metric_text(metric: str, value: object) -> str:
     if metric in COUNT_METRICS or isinstance(value, int):
         return str(value)
     if metric in RATE_METRICS:
-        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator, arg-type]
+        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator]
     return fixed(value, 4) if metric == "complaint_rate_per_10k" else fixed(value, 2)  # type: ignore[arg-type]
 
 
@@ -211,8 +211,8 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, object]]
             str(r["score"]),
             str(r["breached_rules"]).replace(";", ", "),
             t(str(r["status"]), lang),
-            money(int(r["held_out"])),
-            money(int(r["receivable_out"])),
+            money(int(r["held_out"])),  # type: ignore[call-overload]
+            money(int(r["receivable_out"])),  # type: ignore[call-overload]
             money(int(r["payout"])),  # type: ignore[call-overload]
         )
     console.print(table)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -103,12 +103,22 @@ class Col:
     width: int | None = None  # None: fitted to the content
 
 
-def columns(lang: str, *specs: str | tuple[str, Kind] | tuple[str, Kind, int | None]) -> list[Col]:
+def as_kind(kind: str) -> Kind:
+    """A column kind from text, checked (specs are written as plain tuples)."""
+    if kind != "text" and kind not in NUMBER_FORMATS:
+        raise ValueError(f"not a column kind: {kind!r}")
+    return cast(Kind, kind)
+
+
+def columns(lang: str, *specs: str | tuple[str, str] | tuple[str, str, int | None]) -> list[Col]:
     """Columns labelled in ``lang``: "key", ("key", kind) or ("key", kind, width)."""
     out = []
     for spec in specs:
-        key, kind, width = (spec, "text", None) if isinstance(spec, str) else (*spec, None)[:3]
-        out.append(Col(t(key, lang), kind, width))  # type: ignore[arg-type]
+        if isinstance(spec, str):
+            out.append(Col(t(spec, lang)))
+        else:
+            width = spec[2] if len(spec) == 3 else None
+            out.append(Col(t(spec[0], lang), as_kind(spec[1]), width))
     return out
 
 
@@ -218,11 +228,11 @@ class Sheet:
         self.text(self.row, 0, text, bold=True, font_size=12)
         self.row += 1
 
-    def pairs(self, rows: Iterable[tuple[str, Kind, Any]]) -> None:
+    def pairs(self, rows: Iterable[tuple[str, str, Any]]) -> None:
         """Label / value lines (a summary block)."""
         for label, kind, value in rows:
             self.text(self.row, 0, label)
-            self.value(self.row, 1, kind, value)
+            self.value(self.row, 1, as_kind(kind), value)
             self.row += 1
         self.row += 1
 

@@ -24,10 +24,6 @@ MAX_WHOLE_DIGITS = 16
 EXCEL_FEN_TOLERANCE = 1e-6
 
 
-class MoneyError(ValueError):
-    """A text that is not a money amount."""
-
-
 def parse_hundredths(texts: pl.Series) -> pl.Series:
     """Text cells -> whole hundredths (money in fen, scores in hundredths of a point), Int64.
 
@@ -52,14 +48,6 @@ def parse_hundredths(texts: pl.Series) -> pl.Series:
     return frame.select(
         pl.when(pl.col("ok")).then(pl.when(pl.col("negative")).then(-amount).otherwise(amount)).alias("v")
     ).to_series()
-
-
-def parse_yuan(text: str) -> int:
-    """'1234.5' -> 123450 fen, through :func:`parse_hundredths`. Raises MoneyError for anything not strict."""
-    fen = parse_hundredths(pl.Series([text.strip()], dtype=pl.String))[0]
-    if fen is None or fen < 0:
-        raise MoneyError(f"not an amount in yuan with at most 2 decimals: {text!r}")
-    return int(fen)
 
 
 def round_half_up(value: Fraction | Decimal | int) -> int:

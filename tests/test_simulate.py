@@ -170,3 +170,20 @@ def test_simulate_with_a_rules_file(ws: Workspace, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "SI-0021" in result.output
     assert "1 / 40 partners change" in result.output
+
+
+def test_simulate_refuses_a_rate_threshold_out_of_range_and_a_misspelt_key(ws: Workspace) -> None:
+    from scorecard.issues import InputError
+
+    with pytest.raises(InputError) as exc:
+        simulate(ws, Period(2026, 5), sets=["rules.c-on-time.threshold=75"])
+    assert [str(i) for i in exc.value.issues] == [
+        "--set: rulesets[0].rules[c-on-time].threshold: rule c-on-time: threshold 75 is outside the range of "
+        "on_time_rate; did you mean 0.75? (expected a threshold between 0 and 1 (a share: 0.75 for 75 %))"
+    ]
+    with pytest.raises(InputError) as exc:
+        simulate(ws, Period(2026, 5), sets=["rules.c-on-time.thresold=0.8"])
+    assert any(
+        "rulesets[0].rules[c-on-time].thresold: unknown key 'thresold'; did you mean 'threshold'?" in str(i)
+        for i in exc.value.issues
+    )

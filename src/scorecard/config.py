@@ -363,7 +363,7 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
-def _schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, int]) -> Issue:
+def schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, int]) -> Issue:
     loc = [p for p in err["loc"] if p != "[key]"]  # a bad dict key is reported at the key itself
     where = key_text(loc, data) or None
     line = line_of(lines, loc)
@@ -393,7 +393,7 @@ def parse_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        issues = [_schema_issue(err, data, source, lines or {}) for err in exc.errors()]
+        issues = [schema_issue(err, data, source, lines or {}) for err in exc.errors()]
         raise InputError(issues, "configuration errors") from None
     return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode(), lines)
 

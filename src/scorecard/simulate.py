@@ -9,14 +9,15 @@ The ledger is opened read-only and never written.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from scorecard.assess import PartnerResult
-from scorecard.config import Config, LoadedConfig, RuleSet, load_config
+from scorecard.checks import errors_for_run
+from scorecard.config import Config, LoadedConfig, load_config, schema_issue
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.pipeline import Assessment, assess_inputs, open_ledger, validate
@@ -120,14 +121,16 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
     data["rulesets"] = [ruleset]
     for assignment in sets:
         apply_set(data, assignment)
+    source = str(rules_file) if rules_file else "--set"
     try:
-        RuleSet.model_validate(data["rulesets"][0])
-        return LoadedConfig(Config.model_validate(data), None, repr(data).encode())
+        alt = LoadedConfig(Config.model_validate(data), rules_file, repr(data).encode())
     except ValidationError as exc:
-        source = str(rules_file) if rules_file else "--set"
-        raise InputError(
-            [Issue(source, None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()], "bad rule set"
-        ) from None
+        raise InputError([schema_issue(e, data, source, {}) for e in exc.errors()], "bad rule set") from None
+    # the checks a run makes: a threshold of 75 on a rate is refused here too, not simulated
+    defects = errors_for_run(alt, period)
+    if defects:
+        raise InputError([replace(i, source=source) for i in defects], "bad rule set")
+    return alt
 
 
 def simulate(

@@ -266,3 +266,21 @@ def test_column_mapping_to_an_unknown_column_is_refused() -> None:
     with pytest.raises(InputError) as exc:
         parse_config(d, "scorecard.toml")
     assert "'受理时间' maps to 'received', which is not a column of complaints" in str(next(iter(exc.value.issues)))
+
+
+def test_run_refuses_a_rate_threshold_out_of_range_and_writes_nothing(tmp_path: Path) -> None:
+    from conftest import new_workspace
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+
+    ws = new_workspace(tmp_path / "ws", ["2026-01"])
+    text = ws.config.read_text(encoding="utf-8").replace("threshold = 0.75", "threshold = 75", 1)
+    ws.config.write_text(text, encoding="utf-8")
+    line = text[: text.index("threshold = 75")].count("\n") + 1
+    result = CliRunner().invoke(app, ["--lang", "en", "-w", str(ws.root), "run", "2026-01"], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert f"scorecard.toml:{line}: rulesets[0].rules[c-on-time].threshold: rule c-on-time: threshold 75" in (
+        result.output
+    )
+    assert not ws.db.exists() and not (ws.out / "2026-01").exists()

@@ -130,7 +130,7 @@ def check_agreement(product: Path, reference: Path) -> int:
     """Every partner's count and rates (4 decimals, half up) equal in scorecard.csv and the reference."""
 
     def read(path: Path) -> dict[str, tuple[str, ...]]:
-        with path.open(encoding="utf-8", newline="") as f:
+        with path.open(encoding="utf-8-sig", newline="") as f:
             return {r["partner_id"]: tuple(r[c] for c in CHECKED) for r in csv.DictReader(f)}
 
     ours, theirs = read(product), read(reference)

@@ -241,7 +241,7 @@ def test_draft_is_marked_on_every_sheet_and_closed_is_not(scenario: Workspace) -
     for ws in draft.worksheets:
         assert ws["A2"].value == "DRAFT: period not closed, amounts may change", ws.title
         assert "DRAFT" in (ws.oddHeader.center.text or ""), ws.title
-        assert "DRAFT" in (ws.oddHeader.left.text or "")
+        assert "DRAFT" in (ws.oddFooter.left.text or "")  # the workbook's title: "… — draft"
     closed = openpyxl.load_workbook(workbook_path(scenario, FEB))
     for ws in closed.worksheets:
         assert "DRAFT" not in str(ws["A1"].value) and ws["A2"].value is None
@@ -254,11 +254,50 @@ def test_layout_frozen_filtered_printable(scenario: Workspace) -> None:
         ws = wb[name]
         assert ws.freeze_panes is not None and ws.auto_filter.ref, name
         assert ws.print_title_rows, name
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToHeight == 0, name
+        assert ws.page_setup.fitToHeight == 0, name
         assert ws.page_setup.fitToWidth in (None, 1), name  # 1 is Excel's default, left out of the file
         assert ws.sheet_properties.pageSetUpPr.fitToPage, name
     widths = {k: v.width for k, v in wb["Adjustments"].column_dimensions.items()}
     assert widths["D"] > widths["E"] > 5  # the basis is wide, the rule id narrower
+
+
+def test_page_setup_per_sheet(scenario: Workspace) -> None:
+    """Each sheet's own title in its page header, the workbook's in the footer; portrait where
+    narrow, landscape where wide; the print area is exactly the used cells."""
+    wb = openpyxl.load_workbook(workbook_path(scenario, JAN))
+    headers = {ws.title: ws.oddHeader.left.text for ws in wb.worksheets}
+    assert headers == {
+        "Summary": "Settlement 2026-01",
+        "Partners": "Partners 2026-01",
+        "Adjustments": "Adjustments 2026-01",
+        "Holds and releases": "Holds and releases 2026-01",
+        "Refunds": "Refunds 2026-01",
+        "Notices": "Notices 2026-01",
+        "Versions and inputs": "Versions and inputs 2026-01",
+    }
+    assert {ws.oddFooter.left.text for ws in wb.worksheets} == {"Settlement 2026-01"}
+    assert wb["Summary"].page_setup.orientation == "portrait"
+    assert wb["Partners"].page_setup.orientation == "landscape"
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        last = f"{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}"
+        assert ws.print_area == f"'{ws.title}'!$A$1:${last[: -len(str(ws.max_row))]}${ws.max_row}", ws.title
+
+
+def test_a_sheet_too_wide_for_one_page_goes_across_with_the_key_columns_repeated(tmp_path: Path) -> None:
+    from scorecard.report.xlsx import Book, Col
+
+    book = Book("wide")
+    sheet = book.sheet("wide", "A wide sheet")
+    cols = [Col("Partner ID"), Col("Partner name"), *(Col(f"Amount {i}", "money") for i in range(30))]
+    sheet.table(cols, [["P1", "Alpha", *(123_456_789 for _ in range(30))]])
+    sheet.finish()
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    ws = openpyxl.load_workbook(path)["wide"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 4  # 30 columns of 14 and the repeated 2 key columns at ≥ 60 %
+    assert ws.print_title_cols == "$A:$B"
 
 
 def test_holds_say_what_lifts_them(scenario: Workspace) -> None:

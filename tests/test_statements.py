@@ -171,7 +171,7 @@ def test_demo_statements_are_isolated(demo_ws: Workspace) -> None:
         assert show(results[w.partner_id]["payout"], "money") in page_text
     files = {n for w in outcome.written for n in (w.html, w.xlsx)}
     assert {p.name for p in outcome.folder.iterdir()} == files  # only the partners' own files
-    index = (outcome.folder.parent / "statements-index.csv").read_text(encoding="utf-8").splitlines()
+    index = (outcome.folder.parent / "statements-index.csv").read_text(encoding="utf-8-sig").splitlines()
     assert index[0] == "partner_id,partner_name,html,xlsx" and len(index) == 42
 
 

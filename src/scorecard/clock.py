@@ -25,7 +25,7 @@ A pause still open pushes the deadline out of reach (null).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -146,7 +146,7 @@ class ClockSettings:
     business_minutes: tuple[int, int]  # opening and closing, minutes after midnight
 
 
-def _clocks(units: set[str], calendar: Callable[[], Calendar], settings: ClockSettings) -> dict[str, _Clock]:
+def _clocks(units: Collection[str], calendar: Callable[[], Calendar], settings: ClockSettings) -> dict[str, _Clock]:
     out: dict[str, _Clock] = {}
     for unit in units:
         if unit == "h":

@@ -9,13 +9,16 @@ deductions and completion/reply windows, and one or more *rule sets*
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 import tomllib
+import types
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -27,10 +30,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
+from scorecard.tomlkeys import key_lines, line_of
 
 MetricName = Literal[
     "valid_complaints",
@@ -108,7 +113,7 @@ class Window(Strict):
         m = _WINDOW_RE.match(text.strip())
         if not m:
             raise ValueError(f"not a window: {text!r} (expected e.g. '24h', '2wd' or '8bh')")
-        return cls(amount=int(m.group(1)), unit=m.group(2))  # type: ignore[arg-type]
+        return cls(amount=int(m.group(1)), unit=m.group(2))
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -132,7 +137,8 @@ class Windows(Strict):
         return data
 
     def for_category(self, category: str) -> Window:
-        return getattr(self, category)
+        window: Window = getattr(self, category)
+        return window
 
 
 class Stage(Strict):
@@ -324,7 +330,7 @@ class RuleSet(Strict):
 
 
 class Config(Strict):
-    general: General = General()
+    general: General = General.model_validate({})
     # before columns: a column mapping may name a stage's timestamp column
     windows: WindowsConfig = WindowsConfig()
     columns: dict[
@@ -399,13 +405,22 @@ class Config(Strict):
 
 
 class LoadedConfig:
-    """A validated configuration with where it came from and its hash."""
+    """A validated configuration with where it came from, its hash and the line of each key."""
 
-    def __init__(self, config: Config, path: Path | None, raw: bytes) -> None:
+    def __init__(self, config: Config, path: Path | None, raw: bytes, lines: dict[Any, int] | None = None) -> None:
         self.config = config
         self.path = path
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.text = raw.decode("utf-8-sig", errors="replace")  # kept in each month's record
+        self.lines: dict[Any, int] = lines or {}
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "configuration"
+
+    def line(self, loc: Sequence[str | int]) -> int | None:
+        """The line of a key path in the file (or of its nearest enclosing key)."""
+        return line_of(self.lines, loc)
 
     def ruleset_hash(self, period: Period) -> str:
         """Hash of everything that decides a month's assessment: the rule set, the shared settings
@@ -421,26 +436,98 @@ class LoadedConfig:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
+def key_text(loc: Sequence[str | int], data: object) -> str:
+    """A key path as a person reads it: ``rulesets[0].rules[c-on-time].threshold``.
+
+    A list item that has an ``id`` (a rule) is named by it rather than by its
+    index, which shifts whenever a rule is added above it.
+    """
     out = ""
+    node: object = data
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
+            item = node[part] if isinstance(node, Sequence) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+            out += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part}]"
+            node = item
         else:
             out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, Mapping) else getattr(node, part, None)
     return out
 
 
-def parse_config(data: dict[str, object], source: str, raw: bytes = b"", path: Path | None = None) -> LoadedConfig:
+def _unwrap(tp: Any) -> Any:
+    """``Annotated[X, …]`` -> X; ``X | None`` -> X."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else tp
+            if len(rest) != 1:
+                return tp
+        else:
+            return tp
+
+
+def model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The configuration model that a key path leads to (``rulesets[0].rules[1]`` -> Rule)."""
+    tp: Any = Config
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if not isinstance(part, str) or part not in tp.model_fields:
+                return None
+            tp = tp.model_fields[part].annotation
+        elif get_origin(tp) in (list, tuple):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, int]) -> Issue:
+    loc = [p for p in err["loc"] if p != "[key]"]  # a bad dict key is reported at the key itself
+    where = key_text(loc, data) or None
+    line = line_of(lines, loc)
+    message = err["msg"].removeprefix("Value error, ")
+    expected = None
+    if err["type"] == "extra_forbidden" and loc:
+        model = model_at(loc[:-1])
+        fields = list(model.model_fields) if model else []
+        guess = did_you_mean(str(loc[-1]), fields)
+        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {guess!r}?" if guess else "")
+        expected = "one of: " + ", ".join(fields) if fields else None
+    elif err["type"] in ("literal_error", "enum") and isinstance(err.get("input"), str):
+        choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        guess = did_you_mean(err["input"], choices)
+        message = f"{err['input']!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "")
+        expected = "one of: " + ", ".join(choices) if choices else None
+    return Issue(source, line, where, message, expected)
+
+
+def parse_config(
+    data: dict[str, object],
+    source: str,
+    raw: bytes = b"",
+    path: Path | None = None,
+    lines: dict[Any, int] | None = None,
+) -> LoadedConfig:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        issues = [
-            Issue(source, None, _loc(err["loc"]) or None, err["msg"].removeprefix("Value error, "))
-            for err in exc.errors()
-        ]
+        issues = [schema_issue(err, data, source, lines or {}) for err in exc.errors()]
         raise InputError(issues, "configuration errors") from None
-    return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode())
+    return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode(), lines)
 
 
 def parse_config_text(text: str, source: str) -> LoadedConfig:
@@ -460,14 +547,15 @@ def load_config(path: Path) -> LoadedConfig:
     except FileNotFoundError:
         raise InputError([Issue(source, None, None, "configuration file not found")]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise InputError([Issue(source, None, None, "not UTF-8 text", "a UTF-8 TOML file")]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         line = int(m.group(1)) if m else None
         raise InputError([Issue(source, line, None, f"not valid TOML: {exc}")]) from None
-    return parse_config(data, source, raw, path)
+    return parse_config(data, source, raw, path, key_lines(text))
 
 
 def default_config_path() -> Path:

@@ -69,7 +69,8 @@ class PartnerMetrics:
     def value(self, name: str) -> Fraction | Decimal | int | None:
         if name.startswith(STAGE_METRIC_PREFIX):
             return self.stage_on_time_rate(name.removeprefix(STAGE_METRIC_PREFIX))
-        return getattr(self, name)
+        value: Fraction | Decimal | int | None = getattr(self, name)
+        return value
 
     def stage_on_time_rate(self, stage: str) -> Fraction | None:
         """Like on_time_rate, for one stage: empty when the stage was not measured or nothing was assessable."""

@@ -109,6 +109,7 @@ def read_table_file(
     if scan.size == 0:
         return [Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")]
     suffix = path.suffix.lower()
+    read: RawTable | Issue | list[Issue]
     try:
         if suffix == ".csv":
             read = _read_csv(path, scan)

@@ -88,13 +88,13 @@ def sheet_ref(name: str) -> str:
 
 def _elements(zf: zipfile.ZipFile, member: str, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Element]]:
     """The member's elements as they are parsed, a chunk at a time (never the whole part in memory)."""
-    parser = XMLPullParser(events=events)
+    parser: XMLPullParser[Element] = XMLPullParser(events=events)  # type: ignore[arg-type]
     with zf.open(member) as fh:
         while chunk := fh.read(_CHUNK):
             parser.feed(chunk)
-            yield from parser.read_events()
+            yield from parser.read_events()  # type: ignore[misc]
     parser.close()
-    yield from parser.read_events()
+    yield from parser.read_events()  # type: ignore[misc]
 
 
 def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = True) -> list[Issue]:
@@ -303,18 +303,18 @@ def _check_cells_fast(
             data = fh.read(_FAST_CHUNK)
             buf += data
             if pat is None:
-                start = _SHEET_DATA.search(buf)
-                if start is None and data:
+                opening = _SHEET_DATA.search(buf)
+                if opening is None and data:
                     if len(buf) > _MAX_PENDING:
                         return None
                     continue
-                dimension = _DIMENSION.search(buf, 0, start.start() if start else len(buf))
+                dimension = _DIMENSION.search(buf, 0, opening.start() if opening else len(buf))
                 declared = dimension and _too_large(dimension.group(1).decode("ascii", "replace"), max_cells)
                 if declared:
                     return [
                         Issue(where, None, None, f"the sheet declares {declared}", f"at most {max_cells:,} ({_LIMIT})")
                     ]
-                pat = _Patterns((start.group(1) or b"") if start else b"")
+                pat = _Patterns((opening.group(1) or b"") if opening else b"")
             cut = buf.rfind(pat.row_end)
             cut = len(buf) if not data else cut + len(pat.row_end) if cut >= 0 else -1
             if cut < 0:

@@ -70,7 +70,8 @@ def stamp(folder: Path, info: PeriodInfo, files: dict[str, str]) -> None:
 def add_to_stamp(folder: Path, info: PeriodInfo, paths: list[Path]) -> None:
     """Record files written later (workbook, statements index) in the folder's stamp."""
     current = read_stamp(folder) or {}
-    files = dict(current.get("files", {})) if _same_run(current, info) else {}
+    listed = current.get("files")
+    files: dict[str, str] = dict(listed) if isinstance(listed, dict) and _same_run(current, info) else {}
     for p in paths:
         files[str(p.relative_to(folder))] = _sha(p.read_bytes())
     stamp(folder, info, files)

@@ -277,7 +277,7 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
 
 def _score(pack: PartnerPack, lang: str) -> Table:
     r = pack.result
-    rows = []
+    rows: list[list[Any]] = []
     for p in pack.sub_scores:
         sub, weight = Fraction(p["sub_score_num"], p["sub_score_den"]), Fraction(p["weight_num"], p["weight_den"])
         value = Cell(metric_kind(p["metric"]), exact(p["value_num"], p["value_den"]))

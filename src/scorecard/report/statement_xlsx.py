@@ -182,4 +182,5 @@ def _trend(book: Book, view: View) -> None:
                 chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
             chart.set_size({"width": 560, "height": 260})
             s.ws.insert_chart(anchor, chart)
+        s.reserve(33, 15)  # G20 + 260 px down, G + 560 px across: the charts print too
     s.finish()

@@ -48,10 +48,8 @@ def metric_text(metric: str, value: object) -> str:
         return money(int(value))  # type: ignore[call-overload]
     if metric in COUNT_METRICS or isinstance(value, int):
         return str(value)
-    if metric in MONEY_METRICS:
-        return money(int(value))  # type: ignore[call-overload]
     if metric in RATE_METRICS:
-        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator, arg-type]
+        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator]
     return fixed(value, 4) if metric == "complaint_rate_per_10k" else fixed(value, 2)  # type: ignore[arg-type]
 
 

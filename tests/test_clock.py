@@ -527,7 +527,7 @@ def test_stage_configuration_errors() -> None:
     rules[1]["metric"] = "on_time_rates"
     with pytest.raises(InputError) as exc:
         parse_config(data, "scorecard.toml")
-    assert "unknown metric 'on_time_rates'" in str(next(iter(exc.value.issues)))
+    assert "'on_time_rates' is not allowed here; did you mean 'on_time_rate'?" in str(next(iter(exc.value.issues)))
 
 
 def test_business_hours_setting_is_checked() -> None:
@@ -571,9 +571,7 @@ def test_config_check_wants_the_calendar_for_business_hours_and_stage_windows() 
     loaded = parse_config(base, "scorecard.toml")
     assert [str(i) for i in check(loaded, [Period(2026, 3)])] == []
     out = [str(i) for i in check(loaded, [Period(2031, 3)])]
-    assert any(
-        "windows.stages.forward.window: working-day windows need the official calendar of 2031" in f for f in out
-    )
+    assert any("windows.stages.forward.window: a 2wd window needs the official calendar of 2031" in f for f in out)
     base["windows"] = {"reply": {"urgent": "4bh", "normal": "12h", "difficult": "72h"}}
     out = [str(i) for i in check(parse_config(base, "scorecard.toml"), [Period(2031, 3)])]
-    assert any("windows.reply.urgent: working-day windows need the official calendar of 2031" in f for f in out)
+    assert any("windows.reply.urgent: a 4bh window needs the official calendar of 2031" in f for f in out)

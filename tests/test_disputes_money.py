@@ -184,3 +184,72 @@ def test_a_partner_terminated_before_keeps_its_correction_in_its_pending_balance
     run_and_close(oracle, JAN, FEB, MAR)
     pipeline.run(oracle, APR)
     assert cumulative(ws, APR) == cumulative(oracle, APR)
+
+
+DISPUTES_HEADER = "dispute_id,partner_id,period,record,record_id,decision,correction,filed_on,late,note\n"
+
+
+def test_the_disputes_table_checks_every_row_against_the_records(two_months: Path, tmp_path: Path) -> None:
+    import shutil
+
+    ws = Workspace.at(tmp_path / "ws")
+    shutil.copytree(two_months, ws.root)
+    feb = pipeline.record(ws, FEB)
+    tickets = feb["tickets"]
+    own = tickets.filter((tickets["partner_id"] == "SI-0017") & (tickets["state"] != "invalid"))["ticket_id"][0]
+    other = tickets.filter(tickets["partner_id"] == "SI-0001")["ticket_id"][0]
+    invalid = tickets.filter(tickets["state"] == "invalid")
+    path = ws.inputs / "2026-03" / "disputes.csv"
+    path.write_text(
+        DISPUTES_HEADER
+        + f"D1,SI-0017,2026-02,ticket,{own},accepted,,2026-03-05,,\n"  # fine
+        + "D2,SI-0017,2026-02,ticket,NO-SUCH,accepted,,,,\n"  # line 3: unknown record
+        + f"D3,SI-0017,2026-02,ticket,{other},accepted,,,,\n"  # line 4: another partner's
+        + f"D4,SI-0017,2026-05,ticket,{own},accepted,,,,\n"  # line 5: neither closed nor the open month
+        + f"D5,SI-0017,2026-03,refund,NO-REFUND,accepted,,,,\n"  # line 6: the open month's record, unknown
+        + f"D6,SI-0001,2026-02,ticket,{other},accepted,fixed it,,,\n"  # line 7: not a correction
+        + f"D7,{invalid['partner_id'][0]},2026-02,ticket,{invalid['ticket_id'][0]},accepted,,,,\n"  # 8: did not count
+        + f"D8,SI-0001,2026-02,ticket,{other},accepted,resolved_at=2026-01-01 00:00,,,\n"  # 9: before received
+        + f"D9,SI-0001,2026-02,ticket,{other},accepted,,2026-03-20,,\n",  # line 10: after the window
+        encoding="utf-8",
+    )
+    dump, out = ledger_dump(ws.db), tree_bytes(ws.out)
+    result = CliRunner().invoke(app, ["-w", str(ws.root), "--lang", "en", "run", "2026-03"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    text = result.output
+    for line, words in {
+        3: "no ticket 'NO-SUCH' in 2026-02",
+        4: "is partner 'SI-0001''s, not 'SI-0017''s",
+        5: "2026-05 is neither a closed month nor 2026-03",
+        6: "no refund 'NO-REFUND' in 2026-03",
+        7: "not a correction: 'fixed it'",
+        8: "did not count in 2026-02",
+        9: "is before the ticket's received_at",
+        10: "after the window for 2026-02 closed on 2026-03-10",
+    }.items():
+        assert f"disputes.csv:{line}:" in text and words in text, (line, words, text)
+    assert ledger_dump(ws.db) == dump and tree_bytes(ws.out) == out  # nothing written
+
+    # the good row alone, and a rejected one: applied as in a closed-month correction
+    path.write_text(
+        DISPUTES_HEADER
+        + f"D1,SI-0017,2026-02,ticket,{own},accepted,,2026-03-05,,\n"
+        + f"D2,SI-0001,2026-02,ticket,{other},rejected,invalid,,,\n",
+        encoding="utf-8",
+    )
+    outcome = pipeline.run(ws, MAR)
+    assert [c["dispute_id"] for c in outcome.record.rows("corrections")] == ["D1"]
+    assert outcome.record.rows("partner_results", "SI-0017")[0]["held_restated"] == -26_059_57
+    assert any(w.key == "D2" and "ignored" in w.message for w in outcome.warnings)
+    pipeline.run(ws, MAR)  # a re-run reads the table again: not a reuse of its ids
+    pipeline.close(ws, MAR)
+    # April: the correction stays applied (from March's record) and is not paid twice
+    april = pipeline.run(ws, APR).record
+    assert april.rows("partner_results", "SI-0017")[0]["adjustment"] == 0
+    assert april.rows("partner_results", "SI-0017")[0]["held_restated"] == 0
+    # and its id cannot be used again
+    (ws.inputs / "2026-04" / "disputes.csv").write_text(
+        DISPUTES_HEADER + f"D1,SI-0001,2026-02,ticket,{other},accepted,,,,\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["-w", str(ws.root), "--lang", "en", "run", "2026-04"])
+    assert result.exit_code == 1 and "disputes.csv:2: dispute_id: dispute id 'D1' is already used" in result.output

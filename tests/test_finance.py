@@ -18,9 +18,10 @@ from report_scenario import FEB, HOSTILE_TEXT, JAN, MAR, PARTNERS, PERIODS, buil
 from typer.testing import CliRunner
 
 from scorecard.cli import app
+from scorecard.i18n import t
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
-from scorecard.report.finance import TOTAL_FIELDS, export_finance, finance_book, read_finance, workbook_path
+from scorecard.report.finance import TOTAL_FIELDS, WHEN_USED, export_finance, finance_book, read_finance, workbook_path
 from scorecard.report.formats import FORMULA_PREFIXES
 from scorecard.report.xlsx import MONEY_FORMAT
 from scorecard.settle import RefundFact, settle
@@ -138,7 +139,10 @@ def test_totals_are_sums_of_lines_and_equal_the_ledger(scenario: Workspace, peri
 
     header, partners, ptotal = table(wb["Partners"], "Partner ID")
     assert ptotal is not None
-    for i, field in enumerate(TOTAL_FIELDS, start=7):
+    labels = {t(f, "en"): f for f in TOTAL_FIELDS}
+    shown = [(i, labels[h]) for i, h in enumerate(header) if h in labels]
+    assert [f for _, f in shown] == [f for f in TOTAL_FIELDS if f not in WHEN_USED or ledger[f]]  # none left out
+    for i, field in shown:
         assert sum(fen(r[i]) for r in partners) == fen(ptotal[i]) == ledger[field], field
 
     _, refunds, rtotal = table(wb["Refunds"], "Partner ID")
@@ -273,6 +277,8 @@ def test_page_setup_per_sheet(scenario: Workspace) -> None:
         "Holds and releases": "Holds and releases 2026-01",
         "Refunds": "Refunds 2026-01",
         "Notices": "Notices 2026-01",
+        "Disputes": "Disputes 2026-01",
+        "Balances carried": "Balances carried 2026-01",
         "Versions and inputs": "Versions and inputs 2026-01",
     }
     assert {ws.oddFooter.left.text for ws in wb.worksheets} == {"Settlement 2026-01"}

@@ -115,17 +115,19 @@ def test_finance_workbook_converts_to_pdf_with_each_sheet_titled(demo_ws: Worksp
     pdf = tmp_path / "settlement.pdf"
     pages = text_of(pdf)
     # one page per sheet, two for the 60 adjustment lines: every sheet fits the page width
-    assert len(pages) == 8, len(pages)
+    assert len(pages) == 10, len(pages)
     first_lines = [p.splitlines()[0] if p else "" for p in pages]
     assert first_lines == [
-        "Settlement 2026-06 1 / 8",
-        "Partners 2026-06 2 / 8",
-        "Adjustments 2026-06 3 / 8",
-        "Adjustments 2026-06 4 / 8",
-        "Holds and releases 2026-06 5 / 8",
-        "Refunds 2026-06 6 / 8",
-        "Notices 2026-06 7 / 8",
-        "Versions and inputs 2026-06 8 / 8",
+        "Settlement 2026-06 1 / 10",
+        "Partners 2026-06 2 / 10",
+        "Adjustments 2026-06 3 / 10",
+        "Adjustments 2026-06 4 / 10",
+        "Holds and releases 2026-06 5 / 10",
+        "Refunds 2026-06 6 / 10",
+        "Notices 2026-06 7 / 10",
+        "Disputes 2026-06 8 / 10",
+        "Balances carried 2026-06 9 / 10",
+        "Versions and inputs 2026-06 10 / 10",
     ]
     assert sizes(pdf)[0] == A4 and sizes(pdf)[1] == A4[::-1]  # summary portrait, partners landscape
     assert "Payout" in pages[1] and "3,548,010.86" in pages[1]  # the last column and its total

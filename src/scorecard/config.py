@@ -67,9 +67,10 @@ def _rule_metric(name: str) -> str:
         return name
     if name.startswith(STAGE_METRIC_PREFIX) and _NAME_RE.match(name.removeprefix(STAGE_METRIC_PREFIX)):
         return name
+    guess = did_you_mean(name, get_args(MetricName))
     raise ValueError(
-        f"unknown metric {name!r} (expected one of: {', '.join(get_args(MetricName))}, "
-        f"or {STAGE_METRIC_PREFIX}<stage> for a stage of [windows.stages])"
+        f"{name!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "") + " (expected one of: "
+        f"{', '.join(get_args(MetricName))}, or {STAGE_METRIC_PREFIX}<stage> for a stage of [windows.stages])"
     )
 
 
@@ -227,6 +228,11 @@ class General(Strict):
         return tuple(int(h) * 60 + int(m) for h, m in (t.split(":") for t in (start, end)))  # type: ignore[return-value]
 
 
+class DisputeSettings(Strict):
+    # calendar days after the disputed month's last day within which a dispute may be filed (a default)
+    window_days: int = Field(10, ge=0, le=366)
+
+
 class Response(Strict):
     """客服工作响应率: 100 minus the points of each conduct event, floored at 0."""
 
@@ -331,10 +337,13 @@ class RuleSet(Strict):
 
 class Config(Strict):
     general: General = General.model_validate({})
+    disputes: DisputeSettings = DisputeSettings()
     # before columns: a column mapping may name a stage's timestamp column
     windows: WindowsConfig = WindowsConfig()
     columns: dict[
-        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "pauses"],
+        Literal[
+            "partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "pauses", "disputes"
+        ],
         dict[str, str],
     ] = {}
     response: Response

@@ -294,16 +294,38 @@ def apply_to_inputs(frames: dict[str, pl.DataFrame], corrections: Sequence[Corre
 
 
 def accepted_corrections(ledger: Ledger, period: Period) -> list[Correction]:
-    """Every accepted dispute of the register, as a correction (docs/disputes.md)."""
-    has = ledger.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'disputes'").fetchone()
-    if not has:
-        return []
-    rows = ledger.conn.execute(
-        "SELECT dispute_id, partner_id, period, record, record_id, correction FROM disputes"
-        " WHERE status = 'accepted' AND period <= ? ORDER BY dispute_id",
-        (str(period),),
-    ).fetchall()
-    return [correction(*r) for r in rows]
+    """Every accepted dispute so far, as a correction (docs/disputes.md): those of the register, and
+    those the `disputes` tables of closed months brought (kept in those months' records)."""
+    found: dict[str, Correction] = {}
+    for row in ledger.conn.execute(
+        "SELECT c.dispute_id, c.partner_id, c.disputed_period, c.record, c.record_id, c.correction FROM corrections c"
+        " JOIN periods p USING (period) WHERE p.status = 'closed' ORDER BY c.dispute_id"
+    ):
+        found[row[0]] = correction(*row)
+    if _has_register(ledger):
+        for row in ledger.conn.execute(
+            "SELECT dispute_id, partner_id, period, record, record_id, correction FROM disputes"
+            " WHERE status = 'accepted' AND period <= ? ORDER BY dispute_id",
+            (str(period),),
+        ):
+            found[row[0]] = correction(*row)
+    return [found[k] for k in sorted(found)]
+
+
+def _has_register(ledger: Ledger) -> bool:
+    return bool(
+        ledger.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'disputes'").fetchone()
+    )
+
+
+def registered_ids(ledger: Ledger, period: Period) -> set[str]:
+    """Dispute ids the ledger already holds, which a row of ``period``'s table may not reuse: a
+    dispute still pending in the register may be decided by a row, and the ids the month's own
+    table brought to its draft are read again on a re-run."""
+    ids = {r[0] for r in ledger.conn.execute("SELECT dispute_id FROM corrections WHERE period != ?", (str(period),))}
+    if _has_register(ledger):
+        ids |= {r[0] for r in ledger.conn.execute("SELECT dispute_id FROM disputes WHERE status != 'pending'")}
+    return ids
 
 
 def correction(

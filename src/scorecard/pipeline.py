@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scorecard import __version__
+from scorecard import __version__, dispute_rows
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
@@ -28,6 +28,7 @@ from scorecard.corrections import (
     apply_to_inputs,
     corrected_history,
     pending_balance,
+    registered_ids,
 )
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
@@ -136,6 +137,42 @@ def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) 
     if inputs.issues.has_errors:
         raise InputError(inputs.issues, f"{len(inputs.issues.errors)} input errors")
     return inputs
+
+
+def load_checked(ws: Workspace, period: Period, config: LoadedConfig, progress: Progress = _quiet) -> PeriodInputs:
+    """The month's inputs, loaded and checked, under a configuration checked for running it."""
+    defects = errors_for_run(config, period)
+    if defects:
+        raise InputError(defects, "configuration errors")
+    progress("loading and validating inputs")
+    return validate(ws, period, config)
+
+
+def table_corrections(
+    inputs: PeriodInputs, ledger: Ledger | None, config: LoadedConfig, known: Sequence[Correction]
+) -> list[Correction]:
+    """The accepted rows of the month's `disputes` table as corrections; any bad row stops the run
+    (file:line: column: …) before anything is written. Its warnings join the month's."""
+    table = inputs.tables["disputes"]
+    if table.frame.height == 0:
+        return []
+    taken = {c.dispute_id for c in known} | (registered_ids(ledger, inputs.period) if ledger else set())
+    own = dispute_rows.facts_of_inputs({n: t.frame for n, t in inputs.tables.items()}, inputs.left_out)
+    found, issues = dispute_rows.check(
+        table.frame,
+        table.source or "disputes",
+        inputs.period,
+        ledger,
+        own,
+        window_days=config.config.disputes.window_days,
+        taken=taken,
+        accepted_records=[(str(c.period), c.record, c.record_id) for c in known],
+    )
+    errors = [i for i in issues if i.is_error]
+    if errors:
+        raise InputError(errors, f"{len(errors)} input errors")
+    inputs.issues.extend(i for i in issues if not i.is_error)
+    return found
 
 
 def assess_period(
@@ -353,15 +390,19 @@ def run(
     with ws.lock():
         create = start_new_ledger(ws.db, ws.out, explicit=new_ledger)
         existing = open_ledger(ws)
+        inputs = load_checked(ws, period, config, progress)
         history = History()
         if existing:
             with existing:
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
-                found = tuple(accepted_corrections(existing, period)) if corrections is None else tuple(corrections)
+                found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
+                found += table_corrections(inputs, existing, config, found)
                 progress("computing the corrected history")
-                history = History(found, corrected_history(existing, period, found))
+                history = History(tuple(found), corrected_history(existing, period, found))
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
+            found = list(corrections or []) + table_corrections(inputs, None, config, [])
+            history = History(tuple(found))
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
             raise LedgerError(
@@ -369,7 +410,7 @@ def run(
                 f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
                 "run again with --allow-rule-change to re-assess it"
             )
-        a = assess_period(ws, period, config, plan.previous, progress, history)
+        a = assess_inputs(inputs, config, plan.previous, progress, history)
         progress("writing the ledger and outputs")
         record = build_record(a, plan.run_seq, user)
         moved = []

@@ -152,6 +152,28 @@ TABLES: dict[str, Table] = {
                 Column("score", "points", min_value=0, max_value=10000),
             ),
         ),
+        # disputes filed and decided in the operator's own system (docs/disputes.md#the-disputes-table);
+        # checked against the ledger's records, not against this month's partners
+        Table(
+            "disputes",
+            required=False,
+            key="dispute_id",
+            references_partner=False,
+            columns=(
+                Column("dispute_id", "str"),
+                Column("partner_id", "str"),
+                Column("period", "str"),
+                Column("record", "enum", choices=("ticket", "refund", "conduct")),
+                Column("record_id", "str"),
+                Column("decision", "enum", required=False, nullable=True, choices=("accepted", "rejected")),
+                Column("correction", "str", required=False, nullable=True),
+                Column("filed_on", "date", required=False, nullable=True),
+                Column("late", "bool", required=False, nullable=True, default=False),
+                Column("decided_by", "str", required=False, nullable=True),
+                Column("decided_on", "date", required=False, nullable=True),
+                Column("note", "str", required=False, nullable=True),
+            ),
+        ),
     )
 }
 

@@ -191,8 +191,15 @@ def _summary(book: Book, data: FinanceData, title: str, lang: str) -> None:
     s.finish()
 
 
+# Money columns a month without fines or disputes leaves at zero for everyone: the Partners sheet
+# shows them only in a month that has them, so it still prints on one page across.
+WHEN_USED = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
+
+
 def _partners(book: Book, data: FinanceData, lang: str) -> None:
     s = book.sheet(t("sheet_partners", lang), f"{t('sheet_partners', lang)} {data.period}")
+    tot = data.totals()
+    shown = [f for f in TOTAL_FIELDS if f not in WHEN_USED or any(r[f] for r in data.results)]
     cols = columns(
         lang,
         "partner_id",
@@ -202,7 +209,7 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
         ("score", "dec2"),
         ("band_pct", "pct"),
         "breached_rules",
-        *((f, "money") for f in TOTAL_FIELDS),
+        *((f, "money") for f in shown),
     )
     breached = data.record.breached_rules()
     rows = [
@@ -214,12 +221,11 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
             r["score"],
             r["band_pct"],
             ", ".join(breached.get(r["partner_id"], [])),
-            *(r[f] for f in TOTAL_FIELDS),
+            *(r[f] for f in shown),
         ]
         for r in data.results
     ]
-    tot = data.totals()
-    s.table(cols, rows, totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in TOTAL_FIELDS)])
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in shown)])
     s.finish()
 
 

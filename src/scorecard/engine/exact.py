@@ -71,7 +71,7 @@ def div_half_up(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     Int128 operands whose doubled magnitude is bounded below 2**127.
     """
     magnitude = (num.abs() * 2 + den) // (den * 2)
-    return pl.when(num < 0).then(-magnitude).otherwise(magnitude)
+    return pl.when(num < 0).then(0 - magnitude).otherwise(magnitude)  # Int128 has no unary minus in polars
 
 
 def lcm(values: list[int]) -> int:

@@ -21,6 +21,7 @@ refuses a month where that bound reaches 2**126 (:func:`score_frame`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -70,7 +71,7 @@ def _metric_score(ruleset: RuleSet, metric: str) -> MetricScore:
     x_scale = lcm([x.denominator for x, _ in exact])
     y_scale = lcm([y.denominator for _, y in exact])
     table = tuple((int(x * x_scale), int(y * y_scale)) for x, y in exact)
-    widths = [x1 - x0 for (x0, _), (x1, _) in zip(table, table[1:], strict=False) if x1 > x0]
+    widths = [x1 - x0 for (x0, _), (x1, _) in itertools.pairwise(table) if x1 > x0]
     width_lcm = lcm(widths)
     top = max(100, math.ceil(max(abs(y) for _, y in exact)))
     if (max(abs(y) for _, y in table) * width_lcm * 4).bit_length() + 62 > BIT_BUDGET:
@@ -87,7 +88,7 @@ def _sub_numerator(ms: MetricScore, a: pl.Expr, b: pl.Expr) -> pl.Expr:
     scaled_x = a * ms.x_scale
     (x0, y0) = ms.table[0]
     expr = pl.when(scaled_x <= b * x0).then(b * (y0 * ell))
-    for (xi, yi), (xj, yj) in zip(ms.table, ms.table[1:], strict=False):
+    for (xi, yi), (xj, yj) in itertools.pairwise(ms.table):
         if xj <= xi:
             continue  # a zero-width step is never reached: x ≤ xᵢ was caught before it
         step = (yj - yi) * (ell // (xj - xi))

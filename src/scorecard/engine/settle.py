@@ -95,4 +95,3 @@ def check_invariant(frame: pl.DataFrame) -> None:
     )
     if not bad.is_empty():
         raise InvariantError(f"settlement does not balance: {bad.row(0, named=True)}")
-

@@ -88,9 +88,7 @@ def metric_pairs() -> dict[str, tuple[pl.Expr, pl.Expr]]:
         "complaint_rate_per_10k": _pair(rate_num, rate_den, (base > 0) | (valid == 0)),
         "on_time_rate": _pair(c("on_time_tickets"), assessable, assessable > 0),
         "reply_on_time_rate": _pair(c("reply_on_time"), replies, replies.fill_null(0) > 0),
-        "avg_resolution_hours": _pair(
-            c("resolution_seconds"), c("resolved_tickets") * 3600, c("resolved_tickets") > 0
-        ),
+        "avg_resolution_hours": _pair(c("resolution_seconds"), c("resolved_tickets") * 3600, c("resolved_tickets") > 0),
         "p90_resolution_hours": _pair(
             c("p90_hours_num"), c("p90_hours_den"), c("p90_hours_num").is_not_null() & c("p90_hours_den").is_not_null()
         ),

@@ -1,0 +1,598 @@
+"""The columnar engine against the Fraction engine (the oracle), column by column.
+
+Random rule sets (thresholds, operators, comparisons between metrics, actions
+by exact and minimum streak, holds, terminations, weights, fallbacks, points
+tables, bands), random metrics built to sit exactly on every boundary (a rate
+at its threshold, on time exactly at the threshold share, a score exactly at a
+band edge, half a hundredth, half a fen, bases of 0, no assessable ticket, no
+survey) and random prior states, chained over several months so that streaks,
+holds, releases, receivables and terminations carry. Both engines must agree on
+every metric value, rule result, fired action, sub-score, score, band, money
+column and next state. Each rule set is run over one frame of many partners.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+import pytest
+from factories import default_config
+
+from scorecard.assess import PartnerResult, assess
+from scorecard.config import RuleSet
+from scorecard.engine.bridge import metrics_from_components, states_to_frames, to_index
+from scorecard.engine.columnar import Assessment, assess_columnar, empty_states
+from scorecard.engine.values import COMPONENTS
+from scorecard.periods import Period
+from scorecard.rules import notice_deadline
+from scorecard.score import Scorer
+from scorecard.state import PartnerState
+
+METRICS = [
+    "valid_complaints",
+    "repeat_complaints",
+    "major_complaints",
+    "complaint_rate_per_10k",
+    "on_time_rate",
+    "reply_on_time_rate",
+    "avg_resolution_hours",
+    "p90_resolution_hours",
+    "response_score",
+    "satisfaction",
+    "refund_total",
+    "service_cost",
+    "gross_amount",
+]
+# Thresholds worth sitting on, per metric (yuan for money).
+THRESHOLDS: dict[str, list[str]] = {
+    "valid_complaints": ["0", "1", "3", "5"],
+    "repeat_complaints": ["0", "1", "2"],
+    "major_complaints": ["1", "3"],
+    "complaint_rate_per_10k": ["0", "2.5", "5", "7.25", "10"],
+    "on_time_rate": ["0", "0.5", "0.75", "0.9", "1", "0.333"],
+    "reply_on_time_rate": ["0.5", "0.75", "0.8"],
+    "avg_resolution_hours": ["1", "12.5", "24"],
+    "p90_resolution_hours": ["2", "24", "36.5"],
+    "response_score": ["60", "90", "99.5", "100"],
+    "satisfaction": ["60", "80", "85.25", "100"],
+    "refund_total": ["0", "30", "1000.5"],
+    "service_cost": ["0", "90", "150"],
+    "gross_amount": ["0", "100", "5000.01"],
+}
+# Points-table x values per metric (fen for money: score tables take the value as the engine holds it).
+TABLE_X: dict[str, list[str]] = {
+    "valid_complaints": ["0", "2", "5", "10"],
+    "repeat_complaints": ["0", "1", "4"],
+    "major_complaints": ["0", "1", "3"],
+    "complaint_rate_per_10k": ["0", "2.5", "5", "7.25", "10"],
+    "on_time_rate": ["0", "0.5", "0.75", "0.9", "1"],
+    "reply_on_time_rate": ["0", "0.5", "0.75", "1"],
+    "avg_resolution_hours": ["0", "12", "24", "72"],
+    "p90_resolution_hours": ["0", "24", "48"],
+    "refund_total": ["0", "5000", "100000"],
+    "service_cost": ["0", "9000", "30000"],
+    "gross_amount": ["0", "100000", "10000000"],
+}
+SELF_SCORED = {"response_score", "satisfaction"}
+NULLABLE = {
+    "complaint_rate_per_10k",
+    "on_time_rate",
+    "reply_on_time_rate",
+    "avg_resolution_hours",
+    "p90_resolution_hours",
+    "satisfaction",
+}
+SHARES = ["0", "0.02", "0.05", "0.1", "0.125", "0.2", "0.333", "1"]
+FIRST = Period(2026, 1)
+
+
+def _pick(rnd: random.Random, values: list[str]) -> Decimal:
+    return Decimal(rnd.choice(values))
+
+
+def _action(rnd: random.Random) -> dict[str, Any]:
+    kind = rnd.choice(["notice", "hold_until_compliant", "hold_months", "terminate", "review", "sanction"])
+    action: dict[str, Any] = {"kind": kind}
+    if rnd.random() < 0.4:
+        action["streak"] = rnd.randint(1, 3)
+    elif rnd.random() < 0.5:
+        action["min_streak"] = rnd.randint(1, 3)
+    if kind == "hold_months":
+        action["months"] = rnd.randint(1, 3)
+    if kind == "notice" and rnd.random() < 0.7:
+        action["deadline_days"] = rnd.choice([7, 30])
+    if kind == "sanction" or rnd.random() < 0.3:
+        action["label"] = {"zh": f"标签{rnd.randint(1, 9)}", "en": f"label {rnd.randint(1, 9)}"}
+    return action
+
+
+def _points(rnd: random.Random, metric: str) -> list[list[Decimal]]:
+    xs = sorted(rnd.choice(TABLE_X[metric]) for _ in range(rnd.randint(1, 4)))
+    ys = [Decimal(rnd.randint(0, 10000)).scaleb(-2) for _ in xs]
+    if rnd.random() < 0.5:
+        ys.sort(reverse=True)
+    return [[Decimal(x), y] for x, y in zip(xs, ys, strict=True)]
+
+
+def random_ruleset_data(rnd: random.Random) -> dict[str, Any]:
+    rules = []
+    for i in range(rnd.randint(1, 6)):
+        metric = rnd.choice(METRICS)
+        rule: dict[str, Any] = {
+            "id": f"r{i}",
+            "modes": rnd.choice([["C"], ["EMP"], ["C", "EMP"]]),
+            "metric": metric,
+            "op": rnd.choice([">=", ">", "<=", "<", "=="]),
+            "description": {"zh": "规则", "en": "rule"},
+            "actions": [_action(rnd) for _ in range(rnd.randint(0, 4))],
+        }
+        if rnd.random() < 0.2:
+            rule["against"] = rnd.choice(METRICS)
+        else:
+            rule["threshold"] = _pick(rnd, THRESHOLDS[metric])
+        rules.append(rule)
+    if rnd.random() < 0.3:
+        weights = {
+            "C": {"complaint_rate_per_10k": "0.4", "on_time_rate": "0.3", "response_score": "0.3"},
+            "EMP": {"valid_complaints": "0.4", "satisfaction": "0.3", "response_score": "0.3"},
+        }
+    else:
+        weights = {
+            mode: {m: str(Decimal(rnd.randint(0, 100)).scaleb(-2)) for m in rnd.sample(METRICS, rnd.randint(1, 4))}
+            for mode in ("C", "EMP")
+        }
+    fallback = rnd.choice(
+        [
+            {},
+            {"satisfaction": "response_score"},
+            {"satisfaction": "response_score"},
+            {"on_time_rate": "response_score", "satisfaction": "response_score"},
+            {"complaint_rate_per_10k": "on_time_rate", "on_time_rate": "response_score"},
+            {"on_time_rate": "satisfaction", "satisfaction": "response_score"},
+            {"satisfaction": "on_time_rate", "reply_on_time_rate": "satisfaction"},
+        ]
+    )
+    return {
+        "version": "rnd",
+        "effective_from": "2020-01",
+        "zero_base": rnd.choice(["breach", "skip"]),
+        "rules": rules,
+        "score": {
+            "weights": weights,
+            "fallback": fallback,
+            "points": {m: _points(rnd, m) for m in TABLE_X},
+            "bands": [{"min_score": 0, "deduction": "0.2"}],
+        },
+    }
+
+
+def _tie(rnd: random.Random, ruleset: RuleSet, metric: str) -> Fraction | None:
+    """A threshold of the rule set on ``metric`` (or a usual one), to place a value exactly on it."""
+    mine = [Fraction(r.threshold) for r in ruleset.rules if r.metric == metric and r.threshold is not None]
+    if mine and rnd.random() < 0.7:
+        return rnd.choice(mine)
+    return Fraction(rnd.choice(THRESHOLDS[metric])) if rnd.random() < 0.5 else None
+
+
+def random_partner(rnd: random.Random, pid: str, ruleset: RuleSet) -> dict[str, Any]:
+    mode = rnd.choice(["C", "EMP"])
+    valid = rnd.choice([0, 0, 1, 2, 3, 4, 5, 6, 10, rnd.randint(0, 200)])
+    billed = rnd.choice([None, 0, 10_000, 20_000, rnd.randint(1, 500_000)])
+    group = rnd.choice([None, 0, 12, rnd.randint(1, 5000)])
+    rate = _tie(rnd, ruleset, "complaint_rate_per_10k")
+    if rate is not None and rate > 0 and rnd.random() < 0.6:
+        # valid × 10000 / base = p/q exactly: valid = p·k, base = 10000·q·k
+        k = rnd.randint(1, 3)
+        valid, base = rate.numerator * k, 10_000 * rate.denominator * k
+        if mode == "C":
+            billed = base
+        else:
+            group = base
+    on_time, late = rnd.randint(0, 40), rnd.choice([0, 0, rnd.randint(0, 20)])
+    share = _tie(rnd, ruleset, "on_time_rate")
+    if share is not None and 0 <= share <= 1 and rnd.random() < 0.6:
+        k = rnd.randint(1, 6)
+        on_time, late = share.numerator * k, (share.denominator - share.numerator) * k
+    if rnd.random() < 0.1:
+        on_time = late = 0  # no assessable ticket
+    reply_on_time = reply_late = None
+    if rnd.random() < 0.7:
+        reply_on_time, reply_late = rnd.randint(0, 30), rnd.randint(0, 10)
+        share = _tie(rnd, ruleset, "reply_on_time_rate")
+        if share is not None and 0 <= share <= 1 and rnd.random() < 0.5:
+            k = rnd.randint(1, 4)
+            reply_on_time, reply_late = share.numerator * k, (share.denominator - share.numerator) * k
+    resolved = rnd.choice([0, rnd.randint(1, 50)])
+    seconds = rnd.randint(0, 200 * 3600) * resolved
+    hours = _tie(rnd, ruleset, "avg_resolution_hours")
+    if hours is not None and resolved and rnd.random() < 0.5:
+        seconds = int(hours * 3600 * resolved)
+    p90: tuple[int, int] | None = None
+    if resolved:
+        p90_hours = _tie(rnd, ruleset, "p90_resolution_hours")
+        if p90_hours is None or rnd.random() < 0.4:
+            p90_hours = Fraction(rnd.randint(0, 720), rnd.choice([1, 2, 10, 3600]))
+        p90 = (p90_hours.numerator, p90_hours.denominator)
+    response = rnd.choice([10_000, 10_000, rnd.randint(0, 10_000), rnd.randint(0, 100) * 100])
+    tie = _tie(rnd, ruleset, "response_score")
+    if tie is not None and rnd.random() < 0.3:
+        response = int(tie * 100)
+    surveys = rnd.choice([0, 0, 1, 2, 3, rnd.randint(1, 20)])
+    total = sum(rnd.randint(0, 10_000) for _ in range(surveys))
+    tie = _tie(rnd, ruleset, "satisfaction")
+    if tie is not None and surveys and rnd.random() < 0.3:
+        total = int(tie * 100 * surveys)
+    unit_cost = rnd.choice([3000, 2500])
+    service_cost = valid * unit_cost
+    gross = rnd.choice([0, rnd.randint(0, 10_000_000), rnd.randint(0, 100) * 10, service_cost, 10**11 + 5])
+    refunds = rnd.choice([0, 0, rnd.randint(0, 200_000), gross, gross + rnd.randint(1, 5000)])
+    money = _tie(rnd, ruleset, "refund_total")
+    if money is not None and rnd.random() < 0.3:
+        refunds = int(money * 100)
+    return {
+        "partner_id": pid,
+        "mode": mode,
+        "billed_users": billed,
+        "group_customers": group,
+        "valid_complaints": valid,
+        "repeat_complaints": rnd.randint(0, valid),
+        "major_complaints": rnd.choice([0, 0, rnd.randint(0, min(valid, 5)), min(valid, 3)]),
+        "on_time_tickets": on_time,
+        "late_tickets": late,
+        "reply_on_time": reply_on_time,
+        "reply_late": reply_late,
+        "resolved_tickets": resolved,
+        "resolution_seconds": seconds,
+        "p90_hours_num": None if p90 is None else p90[0],
+        "p90_hours_den": None if p90 is None else p90[1],
+        "response_hundredths": response,
+        "survey_count": surveys,
+        "survey_total": total,
+        "refund_total": refunds,
+        "gross_amount": gross,
+        "service_cost": service_cost,
+    }
+
+
+def components(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={k: v[0] for k, v in COMPONENTS.items()})
+
+
+def with_band_edges(rnd: random.Random, data: dict[str, Any], comp: pl.DataFrame) -> RuleSet:
+    """Bands whose edges are scores partners really get, so some land exactly on an edge."""
+    draft = RuleSet.model_validate(data)
+    scorer = Scorer(draft)
+    sample = metrics_from_components(comp.sample(min(30, comp.height), seed=rnd.randint(0, 2**31)))
+    scores = sorted({scorer.score(m).score for m in sample})
+    scores = [s for s in scores if 0 <= s <= 100]
+    edges = set(rnd.sample(scores, min(len(scores), rnd.randint(1, 4))))
+    edges |= {Decimal(rnd.randint(0, 10_000)).scaleb(-2) for _ in range(rnd.randint(0, 2))}
+    edges.add(Decimal(0))
+    bands = [{"min_score": e, "deduction": Decimal(rnd.choice(SHARES))} for e in edges]
+    return RuleSet.model_validate({**data, "score": {**data["score"], "bands": bands}})
+
+
+def random_states(rnd: random.Random, ids: list[str], ruleset: RuleSet, period: Period) -> dict[str, PartnerState]:
+    rule_ids = [r.id for r in ruleset.rules] + ["retired-rule"]
+    states = {}
+    for pid in ids:
+        if rnd.random() < 0.2:
+            continue  # a new partner
+        streaks = {r: rnd.randint(1, 4) for r in rule_ids if rnd.random() < 0.3}
+        hold = rnd.choice([None, None, period.shift(rnd.randint(-3, 3))])
+        terminated = period.shift(-rnd.randint(1, 5)) if rnd.random() < 0.05 else None
+        states[pid] = PartnerState(
+            pid,
+            streaks,
+            hold,
+            rnd.choice([0, 0, rnd.randint(0, 5_000_000)]),
+            rnd.choice([0, 0, rnd.randint(0, 500_000)]),
+            terminated,
+            period.shift(-rnd.randint(1, 3)),
+        )
+    return states
+
+
+MONEY = [
+    "gross_amount",
+    "refund_deduction",
+    "score_deduction",
+    "receivable_in",
+    "receivable_out",
+    "held_in",
+    "held_out",
+    "released",
+    "payout",
+]
+
+
+def _pair(value: Fraction | Decimal | int | None) -> tuple[int | None, int | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, int):
+        return value, 1
+    return value.as_integer_ratio()
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pl.DataFrame:
+    """Rows as a frame; a column named ``x_num`` followed by ``x_den`` is an exact pair (Int128)."""
+    frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+    return frame.with_columns([pl.col(c).cast(pl.Int128) for c in columns if c.endswith(("_num", "_den"))])
+
+
+def differences(mine: pl.DataFrame, want: pl.DataFrame, keys: list[str], what: str) -> list[str]:
+    """Rows on one side only, or with any column different; pairs ``x_num``/``x_den`` compared as fractions."""
+    pairs = [c.removesuffix("_num") for c in want.columns if c.endswith("_num")]
+    in_pair = {f"{p}_{s}" for p in pairs for s in ("num", "den")}
+    exact = [c for c in want.columns if c not in keys and c not in in_pair]
+    mine = mine.select(want.columns).with_columns([pl.col(c).cast(pl.Int128) for c in in_pair])
+    # An empty side has no types of its own: give it the other side's.
+    want = want.with_columns([pl.col(c).cast(t) for c, t in mine.schema.items() if want.schema[c] == pl.Null])
+    joined = mine.with_columns(_mine=pl.lit(True)).join(
+        want.with_columns(_want=pl.lit(True)), on=keys, how="full", coalesce=True, suffix="_o", nulls_equal=True
+    )
+    bad = pl.col("_mine").is_null() | pl.col("_want").is_null()
+    for c in exact:
+        bad = bad | pl.col(c).cast(pl.String).ne_missing(pl.col(f"{c}_o").cast(pl.String))
+    for p in pairs:
+        a, b, c, d = pl.col(f"{p}_num"), pl.col(f"{p}_den"), pl.col(f"{p}_num_o"), pl.col(f"{p}_den_o")
+        bad = bad | (a.is_null() != c.is_null()) | (a.is_not_null() & (a * d != c * b)).fill_null(True)
+    rows = joined.filter(bad)
+    if rows.is_empty():
+        return []
+    return [f"{what}: {rows.height} rows differ", *(str(r) for r in rows.head(3).iter_rows(named=True))]
+
+
+def oracle_frames(period: Period, results: list[PartnerResult], with_values: bool) -> dict[str, pl.DataFrame]:
+    """The Fraction engine's results in the columnar engine's shapes (``values``: every metric, when asked)."""
+    values, rules, actions, parts, partners = [], [], [], [], []
+    for res in results:
+        pid, m = res.partner_id, res.metrics
+        if with_values:
+            values.append((pid, m.zero_base, *(x for name in METRICS for x in _pair(m.value(name)))))
+        rules += [(pid, r.rule_id, r.breached, r.streak, *_pair(r.value), *_pair(r.comparand)) for r in res.rules]
+        for seq, f in enumerate(res.notices):
+            through = period.shift(f.action.months - 1) if f.kind == "hold_months" and f.action.months else None
+            label = f.action.label
+            actions.append(
+                (pid, seq, f.rule_id, f.kind, f.streak, notice_deadline(period, f.action),
+                 label.zh if label else None, label.en if label else None, to_index(through))
+            )  # fmt: skip
+        parts += [(pid, p.metric, *_pair(p.value), *_pair(p.sub_score), *_pair(p.weight)) for p in res.score.parts]
+        s, sc = res.settlement, res.score
+        hold_rules = [h for h in res.holds if not h.startswith("through")]
+        exact = sum((p.sub_score * p.weight for p in sc.parts), Fraction(0))
+        partners.append(
+            (pid, res.status, bool(hold_rules) or res.hold_through is not None, to_index(res.hold_through),
+             res.status == "terminated", int(sc.score * 100), *_pair(exact), *_pair(sc.band_min),
+             *_pair(sc.band_pct), ",".join(hold_rules), *(getattr(s, k) for k in MONEY))
+        )  # fmt: skip
+    pair = lambda name: [f"{name}_num", f"{name}_den"]  # noqa: E731
+    frames = {
+        "rules": _frame(rules, ["partner_id", "rule_id", "breached", "streak", *pair("value"), *pair("comparand")]),
+        "actions": _frame(
+            actions,
+            ["partner_id", "sequence", "rule_id", "kind", "streak", "deadline", "label_zh", "label_en", "hold_through"],
+        ),
+        "parts": _frame(parts, ["partner_id", "metric", *pair("value"), *pair("sub"), *pair("weight")]),
+        "partners": _frame(
+            partners,
+            [
+                "partner_id",
+                "status",
+                "on_hold",
+                "hold_through",
+                "terminated",
+                "score",
+                *pair("score"),
+                *pair("band_min"),
+                *pair("band_share"),
+                "hold_rules",
+                *MONEY,
+            ],
+        ),
+    }
+    if with_values:
+        frames["values"] = _frame(values, ["partner_id", "zero_base", *(c for name in METRICS for c in pair(name))])
+    return frames
+
+
+def engine_frames(out: Assessment) -> dict[str, pl.DataFrame]:
+    hold_rules = (
+        out.actions.filter(pl.col("kind") == "hold_until_compliant")
+        .sort("partner_id", "sequence")
+        .group_by("partner_id", maintain_order=True)
+        .agg(pl.col("rule_id").str.join(",").alias("hold_rules"))
+    )
+    partners = out.partners.join(hold_rules, on="partner_id", how="left").with_columns(
+        pl.col("hold_rules").fill_null("")
+    )
+    return {
+        "values": out.values,
+        "rules": out.rules,
+        "actions": out.actions,
+        "parts": out.parts,
+        "partners": partners,
+    }
+
+
+KEYS = {
+    "values": ["partner_id"],
+    "rules": ["partner_id", "rule_id"],
+    "actions": ["partner_id", "sequence"],
+    "parts": ["partner_id", "metric"],
+    "partners": ["partner_id"],
+}
+
+
+def compare(
+    period: Period,
+    ruleset: RuleSet,
+    results: list[PartnerResult],
+    oracle_states: dict[str, PartnerState],
+    out: Assessment,
+    tally: Counter[str],
+    with_values: bool = True,
+) -> list[str]:
+    """Every difference between the two engines (empty when they agree), and a tally of the cases met."""
+    want = oracle_frames(period, results, with_values)
+    mine = engine_frames(out)
+    diffs = [d for name, keys in KEYS.items() if name in want for d in differences(mine[name], want[name], keys, name)]
+    want_states, want_streaks = states_to_frames(oracle_states)
+    diffs += differences(out.states, want_states, ["partner_id"], "states")
+    diffs += differences(out.streaks, want_streaks, ["partner_id", "rule_id"], "streaks")
+    if not diffs:
+        _tally(ruleset, out, tally)
+    return diffs
+
+
+def _tally(ruleset: RuleSet, out: Assessment, tally: Counter[str]) -> None:
+    c = pl.col
+    w = lambda e: e.cast(pl.Int128)  # noqa: E731
+    on_time_rules = [r.id for r in ruleset.rules if r.metric == "on_time_rate" and r.threshold is not None]
+    satisfaction_modes = [mode for mode, ws in ruleset.score.weights.items() if "satisfaction" in ws]
+    rules, p, v = out.rules, out.partners, out.values
+    at = w(c("value_num")) * w(c("comparand_den")) == w(c("comparand_num")) * w(c("value_den"))
+    counts = {
+        "partner-months": p.height,
+        "partner-rules": rules.height,
+        "fired actions": out.actions.height,
+        "value exactly at comparand": rules.filter(at).height,
+        "on-time exactly at threshold": rules.filter(at & c("rule_id").is_in(on_time_rules)).height,
+        "zero base": v.filter(c("zero_base")).height,
+        "zero base breached": rules.filter(c("value_num").is_null() & c("breached")).height,
+        "no assessable ticket": v.filter(c("on_time_rate_num").is_null()).height,
+        "no survey": v.filter(c("satisfaction_num").is_null() & c("mode").is_in(satisfaction_modes)).height,
+        "streak carried": rules.filter(c("streak") > 1).height,
+        "score half a hundredth": p.filter((c("score_num") * 200) % (c("score_den") * 2) == c("score_den")).height,
+        "score exactly at band edge": p.filter(c("score") * c("band_min_den") == c("band_min_num") * 100).height,
+        "deduction half a fen": p.filter(
+            (w(c("gross_amount")) * c("band_share_num") * 2) % (c("band_share_den") * 2) == c("band_share_den")
+        ).height,
+        "held released": p.filter(c("released") > 0).height,
+        "receivable carried in": p.filter(c("receivable_in") > 0).height,
+        **{f"status {s}": p.filter(c("status") == s).height for s in ("active", "on_hold", "terminated")},
+    }
+    tally.update(counts)
+
+
+def run_history(seed: int, partners: int, months: int, tally: Counter[str], ruleset: RuleSet | None = None) -> None:
+    rnd = random.Random(seed)
+    ids = [f"P{i:05d}" for i in range(partners)]
+    data = random_ruleset_data(rnd)
+    period = FIRST.shift(rnd.randint(0, 30))
+    first = components([random_partner(rnd, pid, RuleSet.model_validate(data)) for pid in ids])
+    if ruleset is None:
+        ruleset = with_band_edges(rnd, data, first)
+    states = random_states(rnd, [*ids, "GONE1", "GONE2"], ruleset, period)
+    comp = first
+    for month in range(months):
+        if month:
+            present = [pid for pid in ids if rnd.random() < 0.9]  # some partners miss a month
+            comp = components([random_partner(rnd, pid, ruleset) for pid in present])
+        frames = states_to_frames(states)
+        out = assess_columnar(period, comp, *frames, ruleset)
+        results, oracle_states = assess(period, metrics_from_components(comp), states, ruleset)
+        # The metric values are compared in full once per history; rules and parts compare theirs every month.
+        diffs = compare(period, ruleset, results, oracle_states, out, tally, with_values=month == 0)
+        assert not diffs, f"seed {seed}: {len(diffs)} differences, first: " + "\n".join(diffs[:5])
+        states, period = oracle_states, period.next()
+
+
+# 40 histories × 3 months × 1100 partners, less absences and terminations: over 100,000 partner-months.
+SEEDS = range(40)
+
+
+@pytest.fixture(scope="module")
+def histories() -> tuple[Counter[str], list[str]]:
+    tally: Counter[str] = Counter()
+    failures = []
+    for seed in SEEDS:
+        try:
+            run_history(seed, 1100, 3, tally)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    return tally, failures
+
+
+def test_engines_agree_on_random_histories(histories: tuple[Counter[str], list[str]]) -> None:
+    tally, failures = histories
+    assert not failures, f"{len(failures)} histories differ:\n" + "\n".join(failures[:3])
+    assert tally["partner-months"] >= 100_000
+
+
+def test_engines_agree_under_the_default_rules() -> None:
+    tally: Counter[str] = Counter()
+    ruleset = default_config().config.ruleset_for(FIRST)
+    for seed in range(3):
+        run_history(1000 + seed, 1000, 4, tally, ruleset)
+    assert tally["partner-months"] > 10_000
+
+
+def test_the_random_histories_reach_every_boundary(histories: tuple[Counter[str], list[str]]) -> None:
+    """The histories reach the cases they are meant to cover (the counts print with ``-s``)."""
+    tally, _ = histories
+    print("\ncolumnar vs Fraction engine:", dict(sorted(tally.items())))
+    for case in (
+        "value exactly at comparand",
+        "on-time exactly at threshold",
+        "zero base breached",
+        "no assessable ticket",
+        "score half a hundredth",
+        "score exactly at band edge",
+        "deduction half a fen",
+        "no survey",
+        "streak carried",
+        "held released",
+        "receivable carried in",
+        "status terminated",
+        "status on_hold",
+    ):
+        assert tally[case] >= 50, case
+
+
+def test_a_hand_worked_month() -> None:
+    """One C partner under the default rules, every number worked by hand."""
+    ruleset = default_config().config.ruleset_for(FIRST)
+    row = random_partner(random.Random(0), "P1", ruleset) | {
+        "mode": "C",
+        "billed_users": 20_000,
+        "valid_complaints": 10,  # 5 per 10k: breaches ">= 5", sub-score 60
+        "repeat_complaints": 0,
+        "major_complaints": 0,
+        "on_time_tickets": 3,
+        "late_tickets": 1,  # exactly 75 %: does not breach "< 0.75", sub-score 60
+        "response_hundredths": 9_995,  # 99.95
+        "gross_amount": 1_000_010,
+        "refund_total": 0,
+        "service_cost": 30_000,
+    }
+    out = assess_columnar(FIRST, components([row]), *empty_states(), ruleset)
+    p = out.partners.row(0, named=True)
+    # 0.4·60 + 0.3·60 + 0.3·99.95 = 71.985 -> 71.99 (half up), band ≥ 70: 5 %
+    assert Fraction(p["score_num"], p["score_den"]) == Fraction(71985, 1000)
+    assert p["score"] == 7199
+    assert (p["band_share_num"], p["band_share_den"]) == (1, 20)
+    assert p["score_deduction"] == 50_001  # 1,000,010 × 5 % = 50,000.5 -> 50,001
+    assert p["status"] == "on_hold"  # the complaint rate holds until compliant
+    assert (p["payout"], p["held_out"]) == (0, 1_000_010 - 50_001)
+    breached = dict(out.rules.select("rule_id", "breached").iter_rows())
+    assert breached == {
+        "c-complaint-rate": True,
+        "c-on-time": False,
+        "major-complaints": False,
+        "cost-over-revenue": False,
+    }
+    assert out.actions["kind"].to_list() == ["notice", "hold_until_compliant"]
+
+
+def test_refuses_values_beyond_its_exact_range() -> None:
+    ruleset = default_config().config.ruleset_for(FIRST)
+    row = random_partner(random.Random(0), "P1", ruleset) | {"gross_amount": 2**61}
+    with pytest.raises(ValueError, match="gross_amount"):
+        assess_columnar(FIRST, components([row]), *empty_states(), ruleset)

@@ -14,9 +14,12 @@ column and next state. Each rule set is run over one frame of many partners.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -596,3 +599,14 @@ def test_refuses_values_beyond_its_exact_range() -> None:
     row = random_partner(random.Random(0), "P1", ruleset) | {"gross_amount": 2**61}
     with pytest.raises(ValueError, match="gross_amount"):
         assess_columnar(FIRST, components([row]), *empty_states(), ruleset)
+
+
+def test_the_engine_benchmark_runs_and_the_engines_agree_in_it() -> None:
+    """bench/engine.py at a tiny size, so it cannot rot (no time is asserted)."""
+    script = Path(__file__).resolve().parents[1] / "bench" / "engine.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--partners", "300", "--repeat", "1"], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert "the engines agree" in run.stdout
+    assert "faster" in run.stdout

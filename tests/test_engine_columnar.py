@@ -610,3 +610,71 @@ def test_the_engine_benchmark_runs_and_the_engines_agree_in_it() -> None:
     assert run.returncode == 0, run.stderr
     assert "the engines agree" in run.stdout
     assert "faster" in run.stdout
+
+
+def huge_partner(rnd: random.Random, pid: str) -> dict[str, Any]:
+    """A partner near the top of the engine's exact range in every column."""
+    top = 2**40 - 1
+    count = lambda: rnd.choice([0, 1, top, rnd.randint(0, top)])  # noqa: E731
+    valid = count()
+    return {
+        "partner_id": pid,
+        "mode": rnd.choice(["C", "EMP"]),
+        "billed_users": count(),
+        "group_customers": count(),
+        "valid_complaints": valid,
+        "repeat_complaints": rnd.randint(0, valid),
+        "major_complaints": rnd.randint(0, valid),
+        "on_time_tickets": count(),
+        "late_tickets": count(),
+        "reply_on_time": count(),
+        "reply_late": count(),
+        "resolved_tickets": count(),
+        "resolution_seconds": rnd.randint(0, 2**62 - 1),
+        "p90_hours_num": rnd.randint(0, 2**62 - 1),
+        "p90_hours_den": rnd.randint(1, 2**62 - 1),
+        "response_hundredths": rnd.randint(0, 10_000),
+        "survey_count": count(),
+        "survey_total": rnd.randint(0, 2**62 - 1),
+        "refund_total": rnd.randint(0, 2**60 - 1),
+        "gross_amount": rnd.choice([2**60 - 1, rnd.randint(0, 2**60 - 1)]),
+        "service_cost": rnd.randint(0, 2**60 - 1),
+    }
+
+
+def test_engines_agree_at_the_top_of_the_exact_range() -> None:
+    """Int128 products at their largest: bases, tickets and amounts near their bounds."""
+    rnd = random.Random(7)
+    ruleset = default_config().config.ruleset_for(FIRST)
+    comp = components([huge_partner(rnd, f"P{i:04d}") for i in range(2000)])
+    big = 2**59
+    states = {
+        f"P{i:04d}": PartnerState(f"P{i:04d}", {}, None, rnd.randint(0, big), rnd.randint(0, big), None, None)
+        for i in range(0, 2000, 2)
+    }
+    out = assess_columnar(FIRST, comp, *states_to_frames(states), ruleset)
+    results, oracle_states = assess(FIRST, metrics_from_components(comp), states, ruleset)
+    tally: Counter[str] = Counter()
+    assert compare(FIRST, ruleset, results, oracle_states, out, tally) == []
+    assert tally["partner-months"] == 2000
+    assert out.partners["score_den"].max() > 2**80  # the common denominator really is beyond Int64
+
+
+def test_refuses_a_score_too_large_for_128_bits() -> None:
+    """Five rates on bases near 2**40 and beyond: the exact score would need over 126 bits."""
+    data = random_ruleset_data(random.Random(0))
+    rates = ["complaint_rate_per_10k", "on_time_rate", "reply_on_time_rate", "avg_resolution_hours"]
+    data["score"]["weights"] = {mode: {m: "0.2" for m in [*rates, "p90_resolution_hours"]} for mode in ("C", "EMP")}
+    ruleset = RuleSet.model_validate(data)
+    row = huge_partner(random.Random(1), "P1") | {
+        "mode": "C",
+        "billed_users": 2**40 - 1,
+        "on_time_tickets": 2**39,
+        "late_tickets": 2**39 - 1,
+        "reply_on_time": 2**39,
+        "reply_late": 2**39 - 1,
+        "resolved_tickets": 2**40 - 1,
+        "p90_hours_den": 2**62 - 1,
+    }
+    with pytest.raises(ValueError, match="bits"):
+        assess_columnar(FIRST, components([row]), *empty_states(), ruleset)

@@ -47,11 +47,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from scorecard.config import RuleSet
-from scorecard.engine.exact import FEN_LIMIT, check_bounds
+from scorecard.engine.exact import ENGINE, FEN_LIMIT, check_bounds
 from scorecard.engine.rules import action_definitions, fired_actions, month_index, rule_results
 from scorecard.engine.score import check_scores, parts_frame, score_frame
 from scorecard.engine.settle import check_invariant, effects, settlement
-from scorecard.engine.values import check_components, values_frame
+from scorecard.engine.values import COMPONENTS, check_components, values_frame
 from scorecard.periods import Period
 
 STATE_SCHEMA = {
@@ -114,6 +114,8 @@ def assess_columnar(
 ) -> Assessment:
     """Assess ``period`` for every partner in ``components`` under ``ruleset`` (see the module docstring)."""
     check_components(components)
+    # Every count as Int64 whatever integer type it came in: the products in values.py assume it.
+    components = components.with_columns([pl.col(k).cast(v[0]) for k, v in COMPONENTS.items()])
     states = states.select([pl.col(k).cast(v) for k, v in STATE_SCHEMA.items()])
     streaks = streaks.select([pl.col(k).cast(v) for k, v in STREAK_SCHEMA.items()])
     check_bounds(states, {"held": FEN_LIMIT, "receivable": FEN_LIMIT}, "states")
@@ -123,27 +125,29 @@ def assess_columnar(
     terminated = states.filter(pl.col("terminated_in").is_not_null()).select("partner_id")
     assessed = components.lazy().join(terminated.lazy(), on="partner_id", how="anti").sort("partner_id")
 
-    values = values_frame(assessed).collect()
-    rules = rule_results(ruleset, values.lazy(), streaks.lazy()).collect()
-    actions = fired_actions(rules.lazy(), action_definitions(ruleset, period), period).collect()
+    values = values_frame(assessed).collect(engine=ENGINE)
+    rules = rule_results(ruleset, values.lazy(), streaks.lazy()).collect(engine=ENGINE)
+    actions = fired_actions(rules.lazy(), action_definitions(ruleset, period), period).collect(engine=ENGINE)
 
     scored_lf, metrics = score_frame(ruleset, values.lazy())
     scored = scored_lf.join(
-        assessed.select("partner_id", "gross_amount", "refund_total"), on="partner_id", how="left"
-    ).collect()
+        assessed.select("partner_id", "gross_amount", "refund_total"),
+        on="partner_id",
+        how="left",
+        maintain_order="left",
+    ).collect(engine=ENGINE)
     check_scores(scored)
     parts = parts_frame(scored, metrics)
 
     partners = (
         settlement(scored.lazy(), effects(actions.lazy()), states.lazy(), month)
         .select(PARTNER_COLUMNS)
-        .sort("partner_id")
-        .collect()
+        .collect(engine=ENGINE)
     )
     check_invariant(partners)
 
     next_states, next_streaks = _next_states(partners, rules, states, streaks, month)
-    return Assessment(values, rules, actions, parts, partners, next_states, next_streaks)
+    return Assessment(values.drop("_row"), rules.drop("_row"), actions, parts, partners, next_states, next_streaks)
 
 
 def _next_states(
@@ -169,6 +173,7 @@ def _next_states(
         [
             pl.concat([new, carried.select(list(STATE_SCHEMA))]).sort("partner_id"),
             pl.concat([new_streaks, kept_streaks.select(list(STREAK_SCHEMA))]).sort("partner_id", "rule_id"),
-        ]
+        ],
+        engine=ENGINE,
     )
     return out_states, out_streaks

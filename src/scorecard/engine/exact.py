@@ -28,6 +28,9 @@ I128 = pl.Int128
 COUNT_LIMIT = 2**40
 FEN_LIMIT = 2**60
 TERM_LIMIT = 2**62
+# The engine's frames hold one row per partner (or partner × rule): at that size
+# polars' in-memory engine runs these plans faster than the streaming default.
+ENGINE = "in-memory"
 
 
 def rational(value: Decimal | int | Fraction) -> tuple[int, int]:

@@ -61,7 +61,7 @@ def month_index(period: Period) -> int:
 
 
 def rule_results(ruleset: RuleSet, values: pl.LazyFrame, prior_streaks: pl.LazyFrame) -> pl.LazyFrame:
-    """partner × rule: value, comparand, breached, streak (RULE_SCHEMA)."""
+    """partner × rule: value, comparand, breached, streak (RULE_SCHEMA, and the partner's ``_row``)."""
     frames = []
     for seq, rule in enumerate(ruleset.rules):
         value_num, value_den = pl.col(f"{rule.metric}_num"), pl.col(f"{rule.metric}_den")
@@ -84,6 +84,7 @@ def rule_results(ruleset: RuleSet, values: pl.LazyFrame, prior_streaks: pl.LazyF
         frames.append(
             values.filter(pl.col("mode").is_in(rule.modes)).select(
                 pl.col("partner_id"),
+                pl.col("_row"),
                 pl.lit(rule.id).alias("rule_id"),
                 pl.lit(seq, dtype=pl.Int64).alias("rule_seq"),
                 value_num.alias("value_num"),
@@ -94,16 +95,16 @@ def rule_results(ruleset: RuleSet, values: pl.LazyFrame, prior_streaks: pl.LazyF
             )
         )
     if not frames:
-        return pl.LazyFrame(schema=RULE_SCHEMA)
+        return pl.LazyFrame(schema={**RULE_SCHEMA, "_row": pl.UInt32()})
     prior = prior_streaks.select("partner_id", "rule_id", pl.col("streak").alias("_prior"))
     return (
         pl.concat(frames)
-        .join(prior, on=["partner_id", "rule_id"], how="left")
+        .join(prior, on=["partner_id", "rule_id"], how="left", maintain_order="left")
         .with_columns(
             streak=pl.when(pl.col("breached")).then(pl.col("_prior").fill_null(0) + 1).otherwise(0).cast(pl.Int64)
         )
         .drop("_prior")
-        .sort("partner_id", "rule_seq")
+        .sort("_row", "rule_seq")
     )
 
 
@@ -141,12 +142,12 @@ def fired_actions(rules: pl.LazyFrame, definitions: pl.DataFrame, period: Period
     fires = fires.otherwise(streak >= pl.col("min_streak"))
     return (
         rules.filter(streak >= 1)
-        .select("partner_id", "rule_id", "rule_seq", "streak")
+        .select("partner_id", "_row", "rule_id", "rule_seq", "streak")
         .join(definitions.lazy(), on="rule_id", how="inner")
         .filter(fires)
-        .sort("partner_id", "rule_seq", "action_seq")
+        .sort("_row", "rule_seq", "action_seq")
         .with_columns(
-            sequence=pl.int_range(pl.len(), dtype=pl.Int64).over("partner_id"),
+            sequence=pl.int_range(pl.len(), dtype=pl.Int64).over("_row"),
             hold_through=pl.when(pl.col("kind") == "hold_months")
             .then(pl.col("months") + (month_index(period) - 1))
             .otherwise(None)

@@ -29,7 +29,7 @@ from fractions import Fraction
 import polars as pl
 
 from scorecard.config import RuleSet
-from scorecard.engine.exact import I128, div_half_up, lcm, lit128, rational, wide
+from scorecard.engine.exact import ENGINE, I128, div_half_up, lcm, lit128, rational, wide
 from scorecard.engine.values import FIXED_DEN, NULLABLE
 
 SELF_SCORED = frozenset({"response_score", "satisfaction"})
@@ -230,13 +230,16 @@ def score_frame(ruleset: RuleSet, values: pl.LazyFrame) -> tuple[pl.LazyFrame, l
         [per_mode("score_num", I128), per_mode("score_den", I128), per_mode("score_bits", pl.Float64)]
         + [per_mode(f"weight_{m}_num", pl.Int64) for m in metrics]
         + [per_mode("weight_den", pl.Int64)]
-    ).with_columns(score=div_half_up(pl.col("score_num") * 100, pl.col("score_den")))
+    ).with_columns(
+        # The rounded score is small (|score| ≤ 100·S·Σ|w| hundredths); a strict cast refuses absurd tables.
+        score=div_half_up(pl.col("score_num") * 100, pl.col("score_den")).cast(pl.Int64, strict=True)
+    )
 
     # The rounded score (hundredths) picks the first band, highest first, whose minimum it reaches.
     bands = [(rational(b.min_score), rational(b.deduction)) for b in ruleset.score.bands]
     band: pl.Expr | pl.When | pl.Then = pl
     for i, ((p, q), _) in enumerate(bands):
-        band = band.when(pl.col("score") * q >= p * 100).then(pl.lit(i, dtype=pl.Int64))  # type: ignore[union-attr]
+        band = band.when(wide(pl.col("score")) * q >= p * 100).then(pl.lit(i, dtype=pl.Int64))  # type: ignore[union-attr]
     band_expr = band.otherwise(None) if bands else pl.lit(None, dtype=pl.Int64)  # type: ignore[union-attr]
     lookup = pl.DataFrame(
         {
@@ -250,7 +253,7 @@ def score_frame(ruleset: RuleSet, values: pl.LazyFrame) -> tuple[pl.LazyFrame, l
     )
     out = (
         scored.with_columns(band=band_expr.cast(pl.Int64))
-        .join(lookup.lazy(), on="band", how="left")
+        .join(lookup.lazy(), on="band", how="left", maintain_order="left")
         .drop([f"_b_{m}" for m in metrics])
     )
     return out, metrics
@@ -276,8 +279,12 @@ def check_scores(frame: pl.DataFrame) -> None:
 def parts_frame(scored: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
     """One row per partner × weighted metric: value, sub-score and weight as exact pairs."""
     frames = [
-        scored.filter(pl.col(f"weight_{m}_num").is_not_null()).select(
+        scored.lazy()
+        .filter(pl.col(f"weight_{m}_num").is_not_null())
+        .select(
             pl.col("partner_id"),
+            pl.col("_row"),
+            pl.lit(i, dtype=pl.UInt32).alias("_metric"),
             pl.lit(m).alias("metric"),
             pl.col(f"{m}_num").alias("value_num"),
             pl.col(f"{m}_den").alias("value_den"),
@@ -286,7 +293,7 @@ def parts_frame(scored: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
             pl.col(f"weight_{m}_num").alias("weight_num"),
             pl.col("weight_den"),
         )
-        for m in metrics
+        for i, m in enumerate(metrics)
     ]
     schema = {
         "partner_id": pl.String,
@@ -300,4 +307,4 @@ def parts_frame(scored: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
     }
     if not frames:
         return pl.DataFrame(schema=schema)
-    return pl.concat(frames).sort("partner_id", "metric")
+    return pl.concat(frames).sort("_row", "_metric").drop("_row", "_metric").collect(engine=ENGINE)

@@ -38,7 +38,7 @@ def settlement(scored: pl.LazyFrame, fx: pl.LazyFrame, prior: pl.LazyFrame, mont
     score_deduction = div_half_up(wide(gross) * c("band_share_num"), wide(c("band_share_den")))
     through = pl.max_horizontal(c("_prior_hold_through"), c("_hold_months_through"))
     frame = (
-        scored.join(fx, on="partner_id", how="left")
+        scored.join(fx, on="partner_id", how="left", maintain_order="left")
         .join(
             prior.select(
                 "partner_id",
@@ -48,6 +48,7 @@ def settlement(scored: pl.LazyFrame, fx: pl.LazyFrame, prior: pl.LazyFrame, mont
             ),
             on="partner_id",
             how="left",
+            maintain_order="left",
         )
         .with_columns(
             c("held_in").fill_null(0),

@@ -691,7 +691,9 @@ def test_narrow_integer_inputs_give_the_same_results() -> None:
     """Counts arriving as Int32 (as a loader may type them) are widened before any product."""
     rnd = random.Random(3)
     ruleset = default_config().config.ruleset_for(FIRST)
-    wide_frame = components([random_partner(rnd, f"P{i}", ruleset) for i in range(200)])
+    rows = [random_partner(rnd, f"P{i}", ruleset) for i in range(200)]
+    rows[0] |= {"mode": "C", "valid_complaints": 300_000, "billed_users": 600_000_000}  # 300,000 × 10,000 > 2**31
+    wide_frame = components(rows)
     narrow = wide_frame.with_columns(
         [pl.col(c).cast(pl.Int32) for c in ("valid_complaints", "billed_users", "on_time_tickets", "late_tickets")]
     )

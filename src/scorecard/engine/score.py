@@ -74,7 +74,10 @@ def _metric_score(ruleset: RuleSet, metric: str) -> MetricScore:
     widths = [x1 - x0 for (x0, _), (x1, _) in itertools.pairwise(table) if x1 > x0]
     width_lcm = lcm(widths)
     top = max(100, math.ceil(max(abs(y) for _, y in exact)))
-    if (max(abs(y) for _, y in table) * width_lcm * 4).bit_length() + 62 > BIT_BUDGET:
+    # b·Xᵢ and a·X must stay below 2**124 for values below 2**62; n below 2**126 (see the module docstring).
+    if max(x_scale, *(abs(x) for x, _ in table)).bit_length() > 62 or (
+        (max(abs(y) for _, y in table) * width_lcm * 4).bit_length() + 62 > BIT_BUDGET
+    ):
         raise ValueError(f"score: the points of {metric} have too many digits for exact 128-bit arithmetic")
     return MetricScore(metric, table, x_scale, y_scale, width_lcm, fixed, top)
 

@@ -25,6 +25,11 @@ from typing import Any
 import polars as pl
 import pytest
 from factories import default_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_assess_oracle import Month as OracleMonth
+from test_assess_oracle import Oracle
+from test_assess_oracle import month as oracle_month
 
 from scorecard.assess import PartnerResult, assess
 from scorecard.config import RuleSet
@@ -701,3 +706,54 @@ def test_narrow_integer_inputs_give_the_same_results() -> None:
     b = assess_columnar(FIRST, narrow, *empty_states(), ruleset)
     assert a.partners.equals(b.partners)
     assert a.rules.equals(b.rules)
+
+
+def _history_row(pid: str, m: Any) -> dict[str, Any]:
+    """The brute-force oracle's month as counts: 12 or 2 complaints on 20,000 users (6 or 1 per 10k),
+    on time 1 of 2 or 2 of 2, 3 major complaints or none."""
+    valid = 12 if m.rate_breach else 2
+    return {
+        **{k: 0 for k, v in COMPONENTS.items() if v[0] == pl.Int64() and not v[1]},
+        "partner_id": pid,
+        "mode": "C",
+        "billed_users": 20_000,
+        "group_customers": None,
+        "valid_complaints": valid,
+        "major_complaints": 3 if m.major_breach else 0,
+        "on_time_tickets": 1 if m.late_breach else 2,
+        "late_tickets": 1 if m.late_breach else 0,
+        "reply_on_time": None,
+        "reply_late": None,
+        "p90_hours_num": None,
+        "p90_hours_den": None,
+        "response_hundredths": 10_000,
+        "refund_total": m.refunds,
+        "gross_amount": m.gross,
+        "service_cost": valid * 3000,
+    }
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.lists(oracle_month, min_size=12, max_size=24), min_size=20, max_size=60))
+def test_columnar_engine_agrees_with_the_brute_force_history_oracle(histories: list[list[Any]]) -> None:
+    """The hand-written history oracle of tests/test_assess_oracle.py, month after month, all partners at once."""
+    ruleset = default_config().config.ruleset_for(FIRST)
+    oracles = {f"P{i:03d}": Oracle() for i in range(len(histories))}
+    log: dict[str, list[tuple[int, str, int, int, int, int]]] = {pid: [] for pid in oracles}
+    states, streaks = empty_states()
+    start = Period(2024, 1)
+    for t in range(max(len(h) for h in histories)):
+        rows = []
+        for (pid, oracle), h in zip(oracles.items(), histories, strict=True):
+            m = h[t] if t < len(h) else OracleMonth(False, False, False, False, 0, 0)
+            oracle.step(t, m)
+            if m.present:
+                rows.append(_history_row(pid, m))
+        out = assess_columnar(start.shift(t), components(rows), states, streaks, ruleset)
+        states, streaks = out.states, out.streaks
+        for r in out.partners.iter_rows(named=True):
+            log[r["partner_id"]].append(
+                (t, r["status"], r["payout"], r["held_out"], r["receivable_out"], r["score_deduction"])
+            )
+    for pid, oracle in oracles.items():
+        assert log[pid] == oracle.log, pid

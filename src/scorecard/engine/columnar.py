@@ -38,6 +38,14 @@ Output (:class:`Assessment`)
              released, payout (fen).
 ``states``/``streaks``  what every known partner carries into the next period,
              in the input's schemas, so months chain.
+
+Stages, one ``collect()`` each: values, rules, actions, score (with parts),
+settlement, next states. Rows come in partner order (rules by rule, actions
+in firing order). ``ValueError`` refuses, before anything wraps around: an
+input outside the bounds of :mod:`scorecard.engine.exact`, a mode without
+weights, a partner below every band, a score needing more than 126 bits.
+:mod:`scorecard.engine.bridge` converts to and from the Fraction engine's
+objects.
 """
 
 from __future__ import annotations

@@ -15,8 +15,14 @@ lcm of the weights' denominators, ``C`` the lcm of the metrics' constant
 denominators and ``P`` the product of the partner's variable ones (the rate
 denominators: base, assessable tickets, surveys …; 1 for an empty metric). It
 is rounded half up to hundredths once. All of this is Int128; the numerator is
-bounded by ``200·Σ|Wn|·S·C·P`` (``S`` the largest sub-score) and the call
-refuses a month where that bound reaches 2**126 (:func:`score_frame`).
+bounded by ``200·Σ|Wn|·S·C·P`` (``S`` the largest sub-score); that bound is
+kept per partner in bits (``score_bits``, from ``log2`` of each factor) and
+:func:`check_scores` refuses a month where it reaches 2**126 rather than let
+Int128 wrap. With the default weights ``P`` is base × assessable tickets, far
+below that; only several rates on bases near 2**40 at once reach it.
+
+Points tables take a metric as the engine holds it (money in fen), as the
+Fraction engine does.
 """
 
 from __future__ import annotations

@@ -179,20 +179,34 @@ def random_ruleset_data(rnd: random.Random) -> dict[str, Any]:
     }
 
 
-def _tie(rnd: random.Random, ruleset: RuleSet, metric: str) -> Fraction | None:
+USUAL = {metric: [Fraction(t) for t in values] for metric, values in THRESHOLDS.items()}
+
+
+def rule_thresholds(ruleset: RuleSet) -> dict[str, list[Fraction]]:
+    """Each metric's thresholds in the rule set (formed once per month, not per partner)."""
+    out: dict[str, list[Fraction]] = {m: [] for m in METRICS}
+    for r in ruleset.rules:
+        if r.threshold is not None:
+            out[r.metric].append(Fraction(r.threshold))
+    return out
+
+
+def _tie(rnd: random.Random, thresholds: dict[str, list[Fraction]], metric: str) -> Fraction | None:
     """A threshold of the rule set on ``metric`` (or a usual one), to place a value exactly on it."""
-    mine = [Fraction(r.threshold) for r in ruleset.rules if r.metric == metric and r.threshold is not None]
+    mine = thresholds[metric]
     if mine and rnd.random() < 0.7:
         return rnd.choice(mine)
-    return Fraction(rnd.choice(THRESHOLDS[metric])) if rnd.random() < 0.5 else None
+    return rnd.choice(USUAL[metric]) if rnd.random() < 0.5 else None
 
 
-def random_partner(rnd: random.Random, pid: str, ruleset: RuleSet) -> dict[str, Any]:
+def random_partner(rnd: random.Random, pid: str, ruleset: RuleSet | dict[str, list[Fraction]]) -> dict[str, Any]:
+    """One partner's month; ``ruleset`` (or its :func:`rule_thresholds`) gives the values to tie with."""
+    thresholds = ruleset if isinstance(ruleset, dict) else rule_thresholds(ruleset)
     mode = rnd.choice(["C", "EMP"])
     valid = rnd.choice([0, 0, 1, 2, 3, 4, 5, 6, 10, rnd.randint(0, 200)])
     billed = rnd.choice([None, 0, 10_000, 20_000, rnd.randint(1, 500_000)])
     group = rnd.choice([None, 0, 12, rnd.randint(1, 5000)])
-    rate = _tie(rnd, ruleset, "complaint_rate_per_10k")
+    rate = _tie(rnd, thresholds, "complaint_rate_per_10k")
     if rate is not None and rate > 0 and rnd.random() < 0.6:
         # valid × 10000 / base = p/q exactly: valid = p·k, base = 10000·q·k
         k = rnd.randint(1, 3)
@@ -202,7 +216,7 @@ def random_partner(rnd: random.Random, pid: str, ruleset: RuleSet) -> dict[str, 
         else:
             group = base
     on_time, late = rnd.randint(0, 40), rnd.choice([0, 0, rnd.randint(0, 20)])
-    share = _tie(rnd, ruleset, "on_time_rate")
+    share = _tie(rnd, thresholds, "on_time_rate")
     if share is not None and 0 <= share <= 1 and rnd.random() < 0.6:
         k = rnd.randint(1, 6)
         on_time, late = share.numerator * k, (share.denominator - share.numerator) * k
@@ -211,35 +225,35 @@ def random_partner(rnd: random.Random, pid: str, ruleset: RuleSet) -> dict[str, 
     reply_on_time = reply_late = None
     if rnd.random() < 0.7:
         reply_on_time, reply_late = rnd.randint(0, 30), rnd.randint(0, 10)
-        share = _tie(rnd, ruleset, "reply_on_time_rate")
+        share = _tie(rnd, thresholds, "reply_on_time_rate")
         if share is not None and 0 <= share <= 1 and rnd.random() < 0.5:
             k = rnd.randint(1, 4)
             reply_on_time, reply_late = share.numerator * k, (share.denominator - share.numerator) * k
     resolved = rnd.choice([0, rnd.randint(1, 50)])
     seconds = rnd.randint(0, 200 * 3600) * resolved
-    hours = _tie(rnd, ruleset, "avg_resolution_hours")
+    hours = _tie(rnd, thresholds, "avg_resolution_hours")
     if hours is not None and resolved and rnd.random() < 0.5:
         seconds = int(hours * 3600 * resolved)
     p90: tuple[int, int] | None = None
     if resolved:
-        p90_hours = _tie(rnd, ruleset, "p90_resolution_hours")
+        p90_hours = _tie(rnd, thresholds, "p90_resolution_hours")
         if p90_hours is None or rnd.random() < 0.4:
             p90_hours = Fraction(rnd.randint(0, 720), rnd.choice([1, 2, 10, 3600]))
         p90 = (p90_hours.numerator, p90_hours.denominator)
     response = rnd.choice([10_000, 10_000, rnd.randint(0, 10_000), rnd.randint(0, 100) * 100])
-    tie = _tie(rnd, ruleset, "response_score")
+    tie = _tie(rnd, thresholds, "response_score")
     if tie is not None and rnd.random() < 0.3:
         response = int(tie * 100)
     surveys = rnd.choice([0, 0, 1, 2, 3, rnd.randint(1, 20)])
     total = sum(rnd.randint(0, 10_000) for _ in range(surveys))
-    tie = _tie(rnd, ruleset, "satisfaction")
+    tie = _tie(rnd, thresholds, "satisfaction")
     if tie is not None and surveys and rnd.random() < 0.3:
         total = int(tie * 100 * surveys)
     unit_cost = rnd.choice([3000, 2500])
     service_cost = valid * unit_cost
     gross = rnd.choice([0, rnd.randint(0, 10_000_000), rnd.randint(0, 100) * 10, service_cost, 10**11 + 5])
     refunds = rnd.choice([0, 0, rnd.randint(0, 200_000), gross, gross + rnd.randint(1, 5000)])
-    money = _tie(rnd, ruleset, "refund_total")
+    money = _tie(rnd, thresholds, "refund_total")
     if money is not None and rnd.random() < 0.3:
         refunds = int(money * 100)
     return {
@@ -494,7 +508,8 @@ def run_history(seed: int, partners: int, months: int, tally: Counter[str], rule
     ids = [f"P{i:05d}" for i in range(partners)]
     data = random_ruleset_data(rnd)
     period = FIRST.shift(rnd.randint(0, 30))
-    first = components([random_partner(rnd, pid, RuleSet.model_validate(data)) for pid in ids])
+    draft = rule_thresholds(RuleSet.model_validate(data))
+    first = components([random_partner(rnd, pid, draft) for pid in ids])
     if ruleset is None:
         ruleset = with_band_edges(rnd, data, first)
     states = random_states(rnd, [*ids, "GONE1", "GONE2"], ruleset, period)
@@ -504,9 +519,10 @@ def run_history(seed: int, partners: int, months: int, tally: Counter[str], rule
             # Some partners miss a month; half of the others repeat last month's figures, so breaches recur.
             last = {r["partner_id"]: r for r in comp.iter_rows(named=True)}
             present = [pid for pid in ids if rnd.random() < 0.9]
+            thresholds = rule_thresholds(ruleset)
             comp = components(
                 [
-                    last[pid] if pid in last and rnd.random() < 0.5 else random_partner(rnd, pid, ruleset)
+                    last[pid] if pid in last and rnd.random() < 0.5 else random_partner(rnd, pid, thresholds)
                     for pid in present
                 ]
             )

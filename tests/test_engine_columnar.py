@@ -33,7 +33,7 @@ from test_assess_oracle import month as oracle_month
 
 from scorecard.assess import PartnerResult, assess
 from scorecard.config import RuleSet
-from scorecard.engine.bridge import metrics_from_components, states_to_frames, to_index
+from scorecard.engine.bridge import components_from_metrics, metrics_from_components, states_to_frames, to_index
 from scorecard.engine.columnar import Assessment, assess_columnar, empty_states
 from scorecard.engine.values import COMPONENTS
 from scorecard.periods import Period
@@ -773,3 +773,18 @@ def test_columnar_engine_agrees_with_the_brute_force_history_oracle(histories: l
             )
     for pid, oracle in oracles.items():
         assert log[pid] == oracle.log, pid
+
+
+def test_components_from_formed_metrics_assess_the_same() -> None:
+    """bridge.components_from_metrics: the engine's input rebuilt from PartnerMetrics gives the same month."""
+    rnd = random.Random(11)
+    ruleset = with_band_edges(rnd, random_ruleset_data(rnd), components([]))
+    rows = components([random_partner(rnd, f"P{i:04d}", ruleset) for i in range(1500)])
+    rebuilt = components_from_metrics(metrics_from_components(rows))
+    states = states_to_frames(random_states(rnd, list(rows["partner_id"]), ruleset, FIRST))
+    a = assess_columnar(FIRST, rows, *states, ruleset)
+    b = assess_columnar(FIRST, rebuilt, *states, ruleset)
+    assert differences(b.partners, a.partners, ["partner_id"], "partners") == []
+    assert differences(b.rules, a.rules, ["partner_id", "rule_id"], "rules") == []
+    assert differences(b.parts, a.parts, ["partner_id", "metric"], "parts") == []
+    assert a.states.equals(b.states)

@@ -353,6 +353,8 @@ def differences(mine: pl.DataFrame, want: pl.DataFrame, keys: list[str], what: s
     in_pair = {f"{p}_{s}" for p in pairs for s in ("num", "den")}
     exact = [c for c in want.columns if c not in keys and c not in in_pair]
     mine = mine.select(want.columns).with_columns([pl.col(c).cast(pl.Int128) for c in in_pair])
+    lists = [c for c, t in want.schema.items() if isinstance(t, pl.List)]
+    mine, want = (f.with_columns([pl.col(c).list.join(",") for c in lists]) for f in (mine, want))
     # An empty side has no types of its own: give it the other side's.
     want = want.with_columns([pl.col(c).cast(t) for c, t in mine.schema.items() if want.schema[c] == pl.Null])
     joined = mine.with_columns(_mine=pl.lit(True)).join(
@@ -425,15 +427,7 @@ def oracle_frames(period: Period, results: list[PartnerResult], with_values: boo
 
 
 def engine_frames(out: Assessment) -> dict[str, pl.DataFrame]:
-    hold_rules = (
-        out.actions.filter(pl.col("kind") == "hold_until_compliant")
-        .sort("partner_id", "sequence")
-        .group_by("partner_id", maintain_order=True)
-        .agg(pl.col("rule_id").str.join(",").alias("hold_rules"))
-    )
-    partners = out.partners.join(hold_rules, on="partner_id", how="left").with_columns(
-        pl.col("hold_rules").fill_null("")
-    )
+    partners = out.partners.with_columns(pl.col("hold_rules").list.join(","))
     return {
         "values": out.values,
         "rules": out.rules,

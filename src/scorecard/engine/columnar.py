@@ -31,7 +31,8 @@ Output (:class:`Assessment`)
 ``rules``    partner × rule: value and comparand pairs, breached, streak.
 ``actions``  each fired action: rule, kind, streak, sequence, hold_through, deadline, label.
 ``parts``    partner × weighted metric: value, sub-score (Int128 pair) and weight pair.
-``partners`` per partner: status, on_hold, hold_until_compliant, hold_through, terminated,
+``partners`` per partner: status, on_hold, hold_until_compliant (and hold_rules: which rules),
+             hold_through, terminated,
              score (hundredths), score_num/score_den (the unrounded score, Int128),
              band, band_min_num/_den, band_share_num/_den, and gross_amount,
              refund_deduction, score_deduction, receivable_in/_out, held_in/_out,
@@ -78,6 +79,7 @@ PARTNER_COLUMNS = (
     "status",
     "on_hold",
     "hold_until_compliant",
+    "hold_rules",
     "hold_through",
     "terminated",
     "score",

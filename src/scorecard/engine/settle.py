@@ -26,6 +26,8 @@ def effects(actions: pl.LazyFrame) -> pl.LazyFrame:
     kind = pl.col("kind")
     return actions.group_by("partner_id").agg(
         (kind == "hold_until_compliant").any().alias("_hold_until_compliant"),
+        # the rules holding until compliant, in firing order (the actions come sorted)
+        pl.col("rule_id").filter(kind == "hold_until_compliant").alias("hold_rules"),
         pl.col("hold_through").max().alias("_hold_months_through"),
         (kind == "terminate").any().alias("terminated"),
     )
@@ -55,6 +57,7 @@ def settlement(scored: pl.LazyFrame, fx: pl.LazyFrame, prior: pl.LazyFrame, mont
             c("receivable_in").fill_null(0),
             c("terminated").fill_null(False),
             c("_hold_until_compliant").fill_null(False),
+            c("hold_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             hold_through=pl.when(through >= month).then(through).otherwise(None).cast(pl.Int64),
             refund_deduction=c("refund_total"),
             # F ≤ |G| as the share is at most 1, so the strict cast back to Int64 cannot fail.

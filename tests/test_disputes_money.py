@@ -206,7 +206,7 @@ def test_the_disputes_table_checks_every_row_against_the_records(two_months: Pat
         + "D2,SI-0017,2026-02,ticket,NO-SUCH,accepted,,,,\n"  # line 3: unknown record
         + f"D3,SI-0017,2026-02,ticket,{other},accepted,,,,\n"  # line 4: another partner's
         + f"D4,SI-0017,2026-05,ticket,{own},accepted,,,,\n"  # line 5: neither closed nor the open month
-        + f"D5,SI-0017,2026-03,refund,NO-REFUND,accepted,,,,\n"  # line 6: the open month's record, unknown
+        + "D5,SI-0017,2026-03,refund,NO-REFUND,accepted,,,,\n"  # line 6: the open month's record, unknown
         + f"D6,SI-0001,2026-02,ticket,{other},accepted,fixed it,,,\n"  # line 7: not a correction
         + f"D7,{invalid['partner_id'][0]},2026-02,ticket,{invalid['ticket_id'][0]},accepted,,,,\n"  # 8: did not count
         + f"D8,SI-0001,2026-02,ticket,{other},accepted,resolved_at=2026-01-01 00:00,,,\n"  # 9: before received

@@ -1,4 +1,4 @@
-"""Scale benchmark of SPEC §10: a province's month, 10,000 partners, millions of tickets.
+"""Scale benchmark of the README's Performance section: a province's month, 10,000 partners, millions of tickets.
 
     python bench/run.py --tickets 1M,3M,10M [--format parquet,csv] [--repeat 3]
 

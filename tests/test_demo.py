@@ -110,7 +110,7 @@ def test_every_default_rule_fires_somewhere_and_not_for_most(
 def test_demo_ends_with_statements_and_the_finance_workbook(
     demo_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
-    """SPEC §9: the demo runs the months in order, "ending with statements and the finance workbook"."""
+    """The demo runs the months in order, "ending with statements and the finance workbook"."""
     root, proc = demo_run
     assert proc.returncode == 0, proc.stderr
     last = root / "out" / MONTHS[-1]

@@ -1,4 +1,4 @@
-"""Rule versions and `simulate` (SPEC §5 "Rule versions")."""
+"""Rule versions and `simulate` (docs/metrics-and-rules.md#rules)."""
 
 from __future__ import annotations
 

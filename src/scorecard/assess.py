@@ -52,6 +52,11 @@ class PartnerResult:
         return sorted(r.rule_id for r in self.rules if r.breached)
 
     @property
+    def hold_through(self) -> Period | None:
+        """The last month the running holds of n months cover."""
+        return max((h.ends for h in self.holds if h.kind == "months" and h.ends), default=None)
+
+    @property
     def notices(self) -> tuple[Fired, ...]:
         return tuple(a.fired for a in self.actions)
 

@@ -37,7 +37,7 @@ class Period:
     @property
     def start(self) -> datetime:
         """First instant of the month, naive local time."""
-        return datetime(self.year, self.month, 1)  # noqa: DTZ001 - naive local time by design (SPEC §2)
+        return datetime(self.year, self.month, 1)  # noqa: DTZ001 - naive local time by design (docs/metrics-and-rules.md#periods)
 
     @property
     def end(self) -> datetime:

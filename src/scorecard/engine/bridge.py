@@ -15,7 +15,7 @@ from scorecard.engine.columnar import STATE_SCHEMA, STREAK_SCHEMA
 from scorecard.engine.values import COMPONENTS
 from scorecard.metrics import TEN_THOUSAND, PartnerMetrics
 from scorecard.periods import Period
-from scorecard.state import PartnerState
+from scorecard.state import Hold, PartnerState
 
 
 def to_period(index: int | None) -> Period | None:
@@ -138,6 +138,12 @@ def states_to_frames(states: dict[str, PartnerState]) -> tuple[pl.DataFrame, pl.
     return pl.DataFrame(rows, schema=STATE_SCHEMA), pl.DataFrame(streaks, schema=STREAK_SCHEMA)
 
 
+def _month_holds(through: Period | None, last: Period | None) -> tuple[Hold, ...]:
+    if through is None:
+        return ()
+    return (Hold("hold_months", "months", min(last or through, through), through),)
+
+
 def states_from_frames(states: pl.DataFrame, streaks: pl.DataFrame) -> dict[str, PartnerState]:
     by_partner: dict[str, dict[str, int]] = {}
     for pid, rule, n in streaks.iter_rows():
@@ -146,7 +152,8 @@ def states_from_frames(states: pl.DataFrame, streaks: pl.DataFrame) -> dict[str,
         r["partner_id"]: PartnerState(
             partner_id=r["partner_id"],
             streaks=by_partner.get(r["partner_id"], {}),
-            hold_through=to_period(r["hold_through"]),
+            # the columnar state keeps the end of the running holds of n months, not their rules
+            month_holds=_month_holds(to_period(r["hold_through"]), to_period(r["last_assessed"])),
             held=r["held"],
             receivable=r["receivable"],
             terminated_in=to_period(r["terminated_in"]),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 import polars as pl
 
@@ -30,7 +31,7 @@ FEN_LIMIT = 2**60
 TERM_LIMIT = 2**62
 # The engine's frames hold one row per partner (or partner × rule): at that size
 # polars' in-memory engine runs these plans faster than the streaming default.
-ENGINE = "in-memory"
+ENGINE: Final = "in-memory"
 
 
 def rational(value: Decimal | int | Fraction) -> tuple[int, int]:

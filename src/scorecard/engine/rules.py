@@ -138,8 +138,11 @@ def fired_actions(rules: pl.LazyFrame, definitions: pl.DataFrame, period: Period
     the last month (month index) a ``hold_months`` action withholds.
     """
     streak = pl.col("streak")
-    fires = pl.when(pl.col("exact_streak").is_not_null()).then(streak == pl.col("exact_streak"))
-    fires = fires.otherwise(streak >= pl.col("min_streak"))
+    fires = (
+        pl.when(pl.col("exact_streak").is_not_null())
+        .then(streak == pl.col("exact_streak"))
+        .otherwise(streak >= pl.col("min_streak"))
+    )
     return (
         rules.filter(streak >= 1)
         .select("partner_id", "_row", "rule_id", "rule_seq", "streak")

@@ -31,6 +31,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import polars as pl
 
@@ -68,7 +69,7 @@ def _metric_score(ruleset: RuleSet, metric: str) -> MetricScore:
     fixed = FIXED_DEN.get(metric)
     if metric in SELF_SCORED:
         return MetricScore(metric, (), 1, 1, 1, fixed, 100)
-    points = ruleset.score.points.get(metric)
+    points = {str(k): v for k, v in ruleset.score.points.items()}.get(metric)
     if not points:
         raise ValueError(f"score: {metric} has a weight but no points table")
     exact = sorted((Fraction(x), Fraction(y)) for x, y in points)
@@ -96,13 +97,14 @@ def _sub_numerator(ms: MetricScore, a: pl.Expr, b: pl.Expr) -> pl.Expr:
     ell = ms.width_lcm
     scaled_x = a * ms.x_scale
     (x0, y0) = ms.table[0]
-    expr = pl.when(scaled_x <= b * x0).then(b * (y0 * ell))
+    expr: Any = pl.when(scaled_x <= b * x0).then(b * (y0 * ell))  # When/Then chains: polars' own types
     for (xi, yi), (xj, yj) in itertools.pairwise(ms.table):
         if xj <= xi:
             continue  # a zero-width step is never reached: x ≤ xᵢ was caught before it
         step = (yj - yi) * (ell // (xj - xi))
         expr = expr.when(scaled_x <= b * xj).then(b * (yi * ell) + (scaled_x - b * xi) * step)
-    return expr.otherwise(b * (ms.table[-1][1] * ell))
+    out: pl.Expr = expr.otherwise(b * (ms.table[-1][1] * ell))
+    return out
 
 
 @dataclass(frozen=True)
@@ -226,14 +228,15 @@ def score_frame(ruleset: RuleSet, values: pl.LazyFrame) -> tuple[pl.LazyFrame, l
             )
         )
 
-    def per_mode(name: str, dtype: pl.DataType) -> pl.Expr:
-        expr: pl.Expr | pl.When | pl.Then = pl
+    def per_mode(name: str, dtype: Any) -> pl.Expr:
+        expr: Any = pl  # pl, then a When/Then chain
         for mode, exprs in by_mode:
             if name in exprs:
-                expr = expr.when(pl.col("mode") == mode).then(exprs[name])  # type: ignore[union-attr]
+                expr = expr.when(pl.col("mode") == mode).then(exprs[name])
         if expr is pl:
             return pl.lit(None, dtype=dtype).alias(name)
-        return expr.otherwise(None).cast(dtype).alias(name)  # type: ignore[union-attr]
+        out: pl.Expr = expr.otherwise(None).cast(dtype).alias(name)
+        return out
 
     scored = staged.with_columns(
         [per_mode("score_num", I128), per_mode("score_den", I128), per_mode("score_bits", pl.Float64)]
@@ -246,10 +249,10 @@ def score_frame(ruleset: RuleSet, values: pl.LazyFrame) -> tuple[pl.LazyFrame, l
 
     # The rounded score (hundredths) picks the first band, highest first, whose minimum it reaches.
     bands = [(rational(b.min_score), rational(b.deduction)) for b in ruleset.score.bands]
-    band: pl.Expr | pl.When | pl.Then = pl
+    band: Any = pl  # pl, then a When/Then chain
     for i, ((p, q), _) in enumerate(bands):
-        band = band.when(wide(pl.col("score")) * q >= p * 100).then(pl.lit(i, dtype=pl.Int64))  # type: ignore[union-attr]
-    band_expr = band.otherwise(None) if bands else pl.lit(None, dtype=pl.Int64)  # type: ignore[union-attr]
+        band = band.when(wide(pl.col("score")) * q >= p * 100).then(pl.lit(i, dtype=pl.Int64))
+    band_expr = band.otherwise(None) if bands else pl.lit(None, dtype=pl.Int64)
     lookup = pl.DataFrame(
         {
             "band": list(range(len(bands))),

@@ -138,7 +138,7 @@ class _Scan:
 def _scan(path: Path) -> _Scan:
     """One streaming pass: hash, magic bytes, NUL bytes and strict UTF-8 validity.
 
-    Streaming keeps memory flat for the 10-million-row files of SPEC §10.
+    Streaming keeps memory flat for the 10-million-row files of the README's Performance section.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")

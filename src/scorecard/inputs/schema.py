@@ -1,4 +1,4 @@
-"""The input tables of SPEC §3: their columns, kinds, defaults and keys.
+"""The input tables of docs/inputs.md: their columns, kinds, defaults and keys.
 
 This is the contract between loading and the engine. After loading, every
 table is a polars frame with exactly the canonical column names below, typed

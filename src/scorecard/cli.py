@@ -358,5 +358,33 @@ def config_schema() -> None:
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
+# Options of the whole program that take a value; they may be given before or after the command.
+GLOBAL_OPTIONS = frozenset({"--workspace", "-w", "--config", "--inputs", "--out", "--db", "--lang", "--user"})
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """``history X --lang en`` as ``--lang en history X``: the global options moved before the command
+    (click reads them only there). Nothing after a ``--`` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            taken = 1 if "=" in arg else 2
+            front += argv[i : i + taken]
+            i += taken
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main() -> None:
-    app()
+    import sys
+
+    app(args=hoist_global_options(sys.argv[1:]), prog_name="scorecard")

@@ -94,7 +94,9 @@ def main_options(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."),
+        typer.Option(
+            help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."
+        ),
     ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
@@ -329,6 +331,130 @@ def config_check(
 def config_schema() -> None:
     """Print the configuration's JSON Schema (for editor completion)."""
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
+
+
+# --- disputes (docs/disputes.md) ------------------------------------------------------------------
+
+dispute_app = typer.Typer(help="File, decide and list disputes of single records (申诉).", no_args_is_help=True)
+app.add_typer(dispute_app, name="dispute")
+
+
+@dispute_app.command("add")
+def dispute_add(
+    ctx: typer.Context,
+    period: Annotated[Period, typer.Option(parser=_period, metavar="YYYY-MM", help="The disputed record's month.")],
+    reason: Annotated[str, typer.Option(help="Why the record is disputed.")],
+    ticket: Annotated[str | None, typer.Option(help="A ticket_id.")] = None,
+    refund: Annotated[str | None, typer.Option(help="A refund_id.")] = None,
+    conduct: Annotated[str | None, typer.Option(help="A conduct event's event_id.")] = None,
+    correction: Annotated[
+        str | None, typer.Option(help="tickets: invalid (default) or resolved_at=DATETIME; others: void.")
+    ] = None,
+    late: Annotated[bool, typer.Option(help="Accept the filing after the window.")] = False,
+) -> None:
+    """File a dispute of one ticket, refund or conduct event of a closed month or the open draft."""
+    from datetime import UTC, datetime
+
+    from scorecard.disputes.service import file_in
+
+    opts: Options = ctx.obj
+    given = [(k, v) for k, v in (("ticket", ticket), ("refund", refund), ("conduct", conduct)) if v is not None]
+    with reported(opts):
+        if len(given) != 1:
+            raise InputError([Issue("dispute add", None, None, "give exactly one of --ticket, --refund, --conduct")])
+        kind, record_id = given[0]
+        did = file_in(
+            opts.workspace,
+            period,
+            kind,
+            record_id,
+            reason,
+            pipeline.current_user(opts.user),
+            datetime.now(UTC),
+            late=late,
+            correction=correction,
+        )
+    out.print(f"{did}: {t('dispute_filed', opts.language())} ({kind} {record_id}, {period})")
+
+
+@dispute_app.command("decide")
+def dispute_decide(
+    ctx: typer.Context,
+    dispute_id: Annotated[str, typer.Argument(help="The dispute's id.")],
+    note: Annotated[str, typer.Option(help="Why (recorded with the decision).")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the dispute.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject the dispute.")] = False,
+) -> None:
+    """Accept or reject a pending dispute; it takes effect at the next run of the open month."""
+    from datetime import UTC, datetime
+
+    from scorecard.disputes.service import decide_in
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if accept == reject:
+            raise InputError([Issue("dispute decide", None, None, "give exactly one of --accept, --reject")])
+        d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
+    out.print(f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})")
+
+
+@dispute_app.command("list")
+def dispute_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="pending, accepted or rejected.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's disputes.")] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The dispute register: every dispute with its record, status, who filed and decided it."""
+    from scorecard.disputes.service import list_in, render_list
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if format_ not in ("table", "csv", "json"):
+            raise InputError(
+                [Issue("dispute list", None, "--format", f"not a format: {format_!r}", "table, csv or json")]
+            )
+        rows = list_in(opts.workspace, status, partner)
+    if format_ == "table":
+        terminal_disputes(rows, opts.language())
+    else:
+        print(render_list(rows, format_), end="")
+
+
+def terminal_disputes(rows: list, lang: str) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    if not rows:
+        out.print(t("no_disputes", lang))
+        return
+    table = Table(show_edge=False)
+    for key in (
+        "dispute_id",
+        "partner_id",
+        "period",
+        "dispute_record",
+        "record_id",
+        "correction",
+        "dispute_status",
+        "filed_by",
+        "decided_by",
+        "note",
+    ):
+        table.add_column(t(key, lang))
+    for d in rows:
+        table.add_row(
+            d.dispute_id,
+            d.partner_id,
+            str(d.period),
+            t("record_" + d.record, lang),
+            d.record_id,
+            d.correction,
+            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
+            d.filed_by,
+            d.decided_by or "",
+            d.note or "",
+        )
+    out.print(table)
 
 
 def main() -> None:

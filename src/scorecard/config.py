@@ -215,6 +215,12 @@ class RuleSet(Strict):
         return v
 
 
+class Disputes(Strict):
+    """How long a partner may dispute a month's record (docs/disputes.md#window)."""
+
+    window_days: int = Field(10, ge=0, le=366)  # default: calendar days after the month's last day
+
+
 class Config(Strict):
     general: General = General()
     columns: dict[
@@ -223,6 +229,7 @@ class Config(Strict):
     response: Response
     windows: WindowsConfig = WindowsConfig()
     rulesets: list[RuleSet] = Field(min_length=1)
+    disputes: Disputes = Disputes()
 
     @field_validator("columns")
     @classmethod

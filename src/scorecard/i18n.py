@@ -283,6 +283,26 @@ LABELS |= {
     "adjustment": ("以前期间调整", "Adjustment"),
     "held_restated": ("暂扣余额重述", "Held restated"),
     "receivable_restated": ("待扣款重述", "Receivable restated"),
+    # --- disputes register and partner portal (docs/disputes.md, docs/portal.md) ---
+    "dispute_id": ("申诉编号", "Dispute"),
+    "dispute_record": ("申诉对象", "Record"),
+    "record_id": ("记录编号", "Record ID"),
+    "record_ticket": ("工单", "ticket"),
+    "record_refund": ("退费", "refund"),
+    "record_conduct": ("违规记录", "conduct event"),
+    "correction": ("更正", "Correction"),
+    "dispute_status": ("状态", "Status"),
+    "dispute_pending": ("待处理", "pending"),
+    "dispute_accepted": ("已受理", "accepted"),
+    "dispute_rejected": ("已驳回", "rejected"),
+    "dispute_late": ("逾期申诉", "late"),
+    "dispute_filed": ("申诉已登记", "dispute filed"),
+    "filed_by": ("申诉人", "Filed by"),
+    "filed_on": ("申诉日期", "Filed on"),
+    "decided_by": ("决定人", "Decided by"),
+    "decided_on": ("决定时间", "Decided on"),
+    "reason": ("理由", "Reason"),
+    "no_disputes": ("无申诉", "No disputes"),
 }
 
 

@@ -445,10 +445,52 @@ def _m2_record(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# The dispute register (docs/disputes.md). A dispute outlives the close of the month it disputes,
+# so it is not guarded by its period; a decided dispute is final instead: the database refuses to
+# change or delete it (a row a month's bulk ``disputes`` table brought belongs to that month's
+# draft and goes with it). At most one accepted dispute per record. Conduct events get their
+# optional ``event_id`` (the id a dispute names).
+_M4 = """
+ALTER TABLE conduct ADD COLUMN event_id TEXT;
+CREATE TABLE disputes (
+    dispute_id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    record TEXT NOT NULL CHECK (record IN ('ticket', 'refund', 'conduct')),
+    record_id TEXT NOT NULL,
+    correction TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    source TEXT NOT NULL,
+    filed_by TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    filed_on TEXT,
+    late INTEGER NOT NULL DEFAULT 0,
+    decided_by TEXT,
+    decided_on TEXT,
+    note TEXT,
+    CHECK ((status = 'pending') = (decided_by IS NULL))
+);
+CREATE INDEX disputes_partner ON disputes (partner_id, period);
+CREATE UNIQUE INDEX disputes_one_accepted ON disputes (period, record, record_id) WHERE status = 'accepted';
+CREATE TRIGGER disputes_decided_update BEFORE UPDATE ON disputes
+WHEN OLD.status <> 'pending' AND OLD.source NOT LIKE 'table:%'
+BEGIN SELECT RAISE(ABORT, 'a decided dispute cannot be changed'); END;
+CREATE TRIGGER disputes_filed_update BEFORE UPDATE ON disputes
+WHEN NEW.dispute_id IS NOT OLD.dispute_id OR NEW.partner_id IS NOT OLD.partner_id
+    OR NEW.period IS NOT OLD.period OR NEW.record IS NOT OLD.record OR NEW.record_id IS NOT OLD.record_id
+    OR NEW.filed_by IS NOT OLD.filed_by OR NEW.filed_at IS NOT OLD.filed_at OR NEW.reason IS NOT OLD.reason
+BEGIN SELECT RAISE(ABORT, 'what a dispute disputes cannot be changed once filed'); END;
+CREATE TRIGGER disputes_decided_delete BEFORE DELETE ON disputes
+WHEN OLD.status <> 'pending' AND OLD.source NOT LIKE 'table:%'
+BEGIN SELECT RAISE(ABORT, 'a decided dispute cannot be deleted'); END;
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
+    (4, "the dispute register; conduct events' event_id", _M4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -457,5 +457,86 @@ def terminal_disputes(rows: list, lang: str) -> None:  # type: ignore[type-arg]
     out.print(table)
 
 
+# --- partner portal (docs/portal.md) ---------------------------------------------------------------
+
+portal_app = typer.Typer(help="The partner portal's accounts.", no_args_is_help=True)
+portal_user_app = typer.Typer(help="Add, disable and list portal accounts.", no_args_is_help=True)
+portal_app.add_typer(portal_user_app, name="user")
+app.add_typer(portal_app, name="portal")
+
+
+@portal_user_app.command("add")
+def portal_user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The account's login name.")],
+    partner: Annotated[str | None, typer.Option(help="A partner account for this partner_id.")] = None,
+    manager: Annotated[bool, typer.Option("--manager", help="A manager account.")] = False,
+) -> None:
+    """Add an account; prints its one-time password once (it must be changed at the first login)."""
+    from scorecard.portal.service import add_user
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if (partner is None) == (not manager):
+            raise InputError([Issue("portal user add", None, None, "give exactly one of --partner PID, --manager")])
+        password = add_user(opts.workspace, name, partner, pipeline.current_user(opts.user))
+    role = f"partner {partner}" if partner else "manager"
+    out.print(
+        f"{name} ({role}): one-time password {password}  (shown once; it must be changed at the first login)",
+        soft_wrap=True,
+    )
+
+
+@portal_user_app.command("disable")
+def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Disable an account: it can no longer log in, and its sessions end at once."""
+    from scorecard.portal.service import disable_user
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
+    out.print(f"{name}: disabled ({revoked} sessions ended)")
+
+
+@portal_user_app.command("list")
+def portal_user_list(ctx: typer.Context) -> None:
+    """Every portal account: role, partner, whether it must change its password, disabled, locked."""
+    from rich.table import Table
+
+    from scorecard.portal.service import list_users
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        users = list_users(opts.workspace)
+    table = Table(show_edge=False)
+    for col in ("name", "role", "partner", "must change password", "disabled", "locked until", "created"):
+        table.add_column(col)
+    for a in users:
+        table.add_row(
+            a.name,
+            a.role,
+            a.partner_id or "",
+            "yes" if a.must_change else "",
+            a.disabled_at or "",
+            a.locked_until or "",
+            f"{a.created_by} {a.created_at}",
+        )
+    out.print(table)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the partner portal over the workspace's ledger (partners and managers log in)."""
+    from scorecard.portal.app import serve as run_server
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        run_server(opts.workspace, host, port)
+
+
 def main() -> None:
     app()

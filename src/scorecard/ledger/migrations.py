@@ -486,11 +486,65 @@ WHEN OLD.status <> 'pending' AND OLD.source NOT LIKE 'table:%'
 BEGIN SELECT RAISE(ABORT, 'a decided dispute cannot be deleted'); END;
 """
 
+# The partner portal (docs/portal.md): accounts (argon2 hashes only), server-side sessions (the
+# cookie's token is stored only as its SHA-256, so the file does not hand out sessions), and
+# rectification reports. A re-checked report is final.
+_M5 = """
+CREATE TABLE portal_accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('partner', 'manager')),
+    partner_id TEXT,
+    password_hash TEXT NOT NULL,
+    must_change INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    disabled_at TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    CHECK ((role = 'partner') = (partner_id IS NOT NULL))
+);
+CREATE TABLE portal_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account TEXT REFERENCES portal_accounts(name),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX portal_sessions_account ON portal_sessions (account);
+CREATE TABLE portal_reports (
+    report_id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    notice_seq INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    file_name TEXT,
+    file_type TEXT,
+    file_size INTEGER,
+    file_sha256 TEXT,
+    original_name TEXT,
+    filed_by TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    recheck TEXT CHECK (recheck IN ('passed', 'failed')),
+    rechecked_by TEXT,
+    rechecked_at TEXT,
+    recheck_note TEXT
+);
+CREATE INDEX portal_reports_partner ON portal_reports (partner_id, period, notice_seq);
+CREATE TRIGGER portal_reports_final BEFORE UPDATE ON portal_reports
+WHEN OLD.recheck IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a re-checked report cannot be changed'); END;
+CREATE TRIGGER portal_reports_delete BEFORE DELETE ON portal_reports
+BEGIN SELECT RAISE(ABORT, 'a rectification report cannot be deleted'); END;
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
     (4, "the dispute register; conduct events' event_id", _M4),
+    (5, "the partner portal: accounts, sessions, rectification reports", _M5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

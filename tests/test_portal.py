@@ -449,3 +449,57 @@ def test_partner_and_manager_in_headless_chromium(portal: Portal, tmp_path: Path
     for name in ("portal-partner.png", "portal-manager.png"):
         data = (shots / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_a_partner_files_only_its_own_records_within_the_window(portal: Portal, partner_a: dict[str, object]) -> None:
+    c = partner_a["client"]
+    page = c.get("/months/2026-07")
+    token = csrf_of(page.text)
+    with Ledger(portal.ws.db) as ledger:
+        tickets = ledger.record(JUL).rows("tickets")
+    others = next(x["ticket_id"] for x in tickets if x["partner_id"] != A and x["state"] == "late")
+    own = [x["ticket_id"] for x in tickets if x["partner_id"] == A and x["state"] in ("on_time", "late")]
+    before = portal.rows("SELECT * FROM disputes")
+    # another partner's ticket named in the form: answered as a record that does not exist
+    r = c.post("/months/2026-07/disputes", data={"csrf": token, "record": "ticket", "record_id": others, "reason": "x"})
+    assert r.status_code == 404
+    # after the window (a new day, so a new login: sessions last 8 hours): the register's message
+    portal.clock.now = datetime(2026, 8, 11, 2, 0, tzinfo=UTC)
+    try:
+        assert c.get("/months").headers.get("location") == "/login"
+        c, r = log_in(portal, "a-user", str(partner_a["password"]))
+        token = csrf_of(c.get("/months").text)
+        r = c.post(
+            "/months/2026-07/disputes", data={"csrf": token, "record": "ticket", "record_id": own[-1], "reason": "x"}
+        )
+        assert r.status_code == 303 and "error=" in r.headers["location"]
+        c.get("/months?lang=en")  # remembered in a cookie
+        shown = c.get(r.headers["location"]).text
+        assert "the filing window for 2026-07 ended on 2026-08-10" in shown
+        assert "The filing window ended on" in shown and 'name="record_id"' not in shown  # no forms any more
+    finally:
+        portal.clock.now = Clock().now
+    assert portal.rows("SELECT * FROM disputes") == before
+    # the statement: A's own, with a policy that allows exactly its inline styles
+    r = c.get("/months/2026-07/statement")
+    assert r.status_code == 200 and A in r.text
+    policy = r.headers["content-security-policy"]
+    assert policy.startswith("default-src 'self'; style-src 'self' 'unsafe-hashes' 'sha256-")
+    assert "unsafe-inline" not in policy and "script" not in policy
+
+
+def test_the_one_time_password_must_be_changed_first(portal: Portal) -> None:
+    once = portal.account("fresh-user", A)
+    c, r = log_in(portal, "fresh-user", once)
+    assert r.headers["location"] == "/password"
+    token = csrf_of(c.get("/password").text)
+    for path in ("/months", "/months/2026-07", "/disputes"):
+        assert c.get(path).headers.get("location") == "/password"
+    before = portal.rows("SELECT count(*) FROM disputes")
+    r = c.post("/months/2026-07/disputes", data={"csrf": token, "record": "ticket", "record_id": "x", "reason": "x"})
+    assert r.headers.get("location") == "/password" and portal.rows("SELECT count(*) FROM disputes") == before
+    r = c.post("/password", data={"csrf": token, "current": once, "new": once, "repeat": once})
+    assert r.status_code == 400 and "must differ" in r.text
+    r = c.post("/password", data={"csrf": token, "current": once, "new": "short", "repeat": "short"})
+    assert r.status_code == 400 and "at least 10 characters" in r.text
+    assert portal.rows("SELECT must_change FROM portal_accounts WHERE name = 'fresh-user'") == [(1,)]

@@ -340,7 +340,10 @@ LABELS |= {
     "portal_day": ("日期", "Day"),
     "portal_event": ("类别", "Event"),
     "portal_no_event_id": ("无事件编号，不可申诉", "no event id: cannot be disputed"),
-    "portal_effect_next_run": ("决定在当前月份下次运行时生效。", "A decision takes effect at the next run of the open month."),
+    "portal_effect_next_run": (
+        "决定在当前月份下次运行时生效。",
+        "A decision takes effect at the next run of the open month.",
+    ),
     "portal_notice": ("通知", "Notice"),
     "portal_rule": ("规则", "Rule"),
     "portal_attachment": ("附件", "Attachment"),

@@ -197,9 +197,8 @@ def login(ledger: Ledger, name: str, password: str, address: str, now: datetime)
         if row is None:
             with contextlib.suppress(VerificationError):
                 _HASHER.verify(_DUMMY, password)
-            ledger.add_event(
-                c, "portal login failed", "", name[:64], "", json.dumps({"why": "unknown", "from": address})
-            )
+            # the name typed is not kept: a password typed into the name field must not reach the log
+            ledger.add_event(c, "portal login failed", "", "-", "", json.dumps({"why": "unknown", "from": address}))
             return Login(None, "wrong")
         account = _account(row)
         failed = row["failed_logins"]

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
@@ -152,7 +151,7 @@ def _zone(name: str) -> Any:
     return ZoneInfo(name)
 
 
-def month(c: Ctx) -> Response:
+def month(c: Ctx, error: str | None = None) -> Response:
     assert c.scope is not None
     period = _period(c.param("period"))
     record = c.scope.month(period)
@@ -172,7 +171,8 @@ def month(c: Ctx) -> Response:
         disputed=disputed,
         window_open=open_,
         window_end=last,
-        error=c.request.query_params.get("error"),
+        error=error,
+        status=400 if error else 200,
     )
 
 
@@ -208,7 +208,7 @@ def dispute_file(c: Ctx) -> Response:
     except DisputeError as exc:
         if exc.unknown:
             raise not_found() from None
-        return RedirectResponse(f"/months/{period}?error={quote(exc.message)}#disputes", 303)
+        return month(c, exc.message)
     log.info("dispute filed: account=%s dispute=%s", c.user, did)
     return RedirectResponse(f"/disputes/{did}", 303)
 
@@ -231,12 +231,12 @@ def notices(c: Ctx) -> Response:
     return c.page("notices.html", notices=c.scope.notices(c.lang), rectification=RECTIFICATION)
 
 
-def notice(c: Ctx) -> Response:
+def notice(c: Ctx, error: str | None = None) -> Response:
     assert c.scope is not None
     n = c.scope.notice(c.param("key"), c.lang)
     if n is None:
         raise not_found()
-    return c.page("notice.html", n=n, rectification=RECTIFICATION, error=c.request.query_params.get("error"))
+    return c.page("notice.html", 400 if error else 200, n=n, rectification=RECTIFICATION, error=error)
 
 
 def report_add(c: Ctx) -> Response:
@@ -248,7 +248,7 @@ def report_add(c: Ctx) -> Response:
         raise not_found()
     text = c.field("text").strip()
     if not text:
-        return RedirectResponse(f"/notices/{n.key}?error={quote(t('report_needs_text', c.lang))}", 303)
+        return notice(c, t("report_needs_text", c.lang))
     upload = c.form.get("file") if c.form is not None else None
     stored = None
     if isinstance(upload, UploadFile) and (upload.filename or upload.size):
@@ -256,7 +256,7 @@ def report_add(c: Ctx) -> Response:
         try:
             stored = uploads.store(c.portal.ws.root, data, upload.filename or "")
         except uploads.UploadError as exc:
-            return RedirectResponse(f"/notices/{n.key}?error={quote(str(exc))}", 303)
+            return notice(c, str(exc))
     report_id = c.scope.add_report(n, text, stored, c.user, c.now)
     log.info("rectification report: account=%s report=%s", c.user, report_id)
     return RedirectResponse(f"/notices/{n.key}", 303)
@@ -310,13 +310,14 @@ def _manager_month(c: Ctx, period: Period) -> Response:
     )
 
 
-def manager_disputes(c: Ctx) -> Response:
+def manager_disputes(c: Ctx, error: str | None = None) -> Response:
     every = register.list_disputes(c.ledger)
     return c.page(
         "manager_disputes.html",
+        400 if error else 200,
         pending=[d for d in every if d.status == "pending"],
         decided=[d for d in reversed(every) if d.status != "pending"],
-        error=c.request.query_params.get("error"),
+        error=error,
     )
 
 
@@ -326,18 +327,18 @@ def manager_decide(c: Ctx) -> Response:
         raise not_found()
     decision = c.field("decision")
     if decision not in ("accept", "reject"):
-        return RedirectResponse(f"/manager/disputes?error={quote('accept or reject')}", 303)
+        return manager_disputes(c, "accept or reject")
     try:
         register.decide(c.ledger, did, decision == "accept", c.field("note"), c.user, c.now)
     except DisputeError as exc:
-        return RedirectResponse(f"/manager/disputes?error={quote(exc.message)}", 303)
+        return manager_disputes(c, exc.message)
     log.info("dispute decided: account=%s dispute=%s decision=%s", c.user, did, decision)
     return RedirectResponse("/manager/disputes", 303)
 
 
-def manager_reports(c: Ctx) -> Response:
+def manager_reports(c: Ctx, error: str | None = None) -> Response:
     rows = [dict(r) for r in c.ledger.conn.execute("SELECT * FROM portal_reports ORDER BY filed_at DESC")]
-    return c.page("manager_reports.html", reports=rows, error=c.request.query_params.get("error"))
+    return c.page("manager_reports.html", 400 if error else 200, reports=rows, error=error)
 
 
 def manager_recheck(c: Ctx) -> Response:
@@ -347,9 +348,9 @@ def manager_recheck(c: Ctx) -> Response:
         raise not_found()
     outcome, note = c.field("outcome"), c.field("note").strip()
     if outcome not in ("passed", "failed") or not note:
-        return RedirectResponse(f"/manager/reports?error={quote(t('recheck_needs', c.lang))}", 303)
+        return manager_reports(c, t("recheck_needs", c.lang))
     if row["recheck"] is not None:
-        return RedirectResponse(f"/manager/reports?error={quote(t('recheck_done', c.lang))}", 303)
+        return manager_reports(c, t("recheck_done", c.lang))
     with c.ledger.write() as w:
         w.execute(
             "UPDATE portal_reports SET recheck = ?, rechecked_by = ?, rechecked_at = ?, recheck_note = ?"
@@ -419,7 +420,8 @@ async def login_post(request: Request) -> Response:
         address = request.client.host if request.client else "-"
         result = accounts.login(ledger, name, _text(form, "password"), address, now)
         if result.account is None:
-            log.warning("login refused: account=%s why=%s", name[:64], result.why)
+            known = accounts.get_account(ledger, name) is not None
+            log.warning("login refused: account=%s why=%s", name if known else "(unknown)", result.why)
             key = "portal_locked" if result.why == "locked" else "portal_login_failed"
             return portal.render("login.html", lang, s, 401 if result.why != "locked" else 429, error=t(key, lang))
         accounts.revoke(ledger, s, now, event=False)  # a new session id after login: no fixation
@@ -443,7 +445,9 @@ def _text(form: FormData, name: str) -> str:
 
 async def _form(request: Request) -> FormData:
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+    if length is None:  # a body of unknown length could be made as large as the disk
+        raise HTTPException(411)
+    if not length.isdigit() or int(length) > MAX_BODY:
         raise HTTPException(413)
     return await request.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
 
@@ -615,7 +619,7 @@ def create_app(ws: Workspace, *, clock: Clock = _now) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={404: _not_found, 405: _not_found, 413: _not_found},
+        exception_handlers={404: _not_found, 405: _not_found, 411: _not_found, 413: _not_found},
     )
     app.state.portal = Portal(ws, clock)
     return app

@@ -249,3 +249,29 @@ def test_cli_add_decide_list(demo_ws: Workspace) -> None:
     assert code == 0 and "No disputes" in text
     code, text = cli("dispute", "list", "--status", "maybe")
     assert code == 1 and "not a dispute status: 'maybe'" in text
+
+
+def test_a_ledger_of_the_earlier_layout_gains_the_register_and_keeps_closed_months(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scorecard.ledger import migrations
+
+    db = tmp_path / "scorecard.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+    migrations.migrate(conn)
+    conn.execute(
+        "INSERT INTO periods VALUES ('2026-01', 'closed', 1, 'v', 'h', 'h', 'h', 't', 'now', 'u', 'now', 'u', '',"
+        " '{}', 'c')"
+    )
+    conn.execute("DROP TRIGGER conduct_closed_insert")  # only to plant a closed month's row for the test
+    conn.execute("INSERT INTO conduct VALUES ('2026-01', 'SI-1', 0, 'delay', '2026-01-05', NULL, '5', 'counted', 2)")
+    conn.close()
+    monkeypatch.undo()
+    with Ledger(db) as ledger:
+        assert [r[0] for r in ledger.conn.execute("SELECT id FROM migrations ORDER BY id")] == [1, 2, 4, 5]
+        row = ledger.conn.execute("SELECT partner_id, event_id FROM conduct").fetchone()
+        assert tuple(row) == ("SI-1", None)
+        with pytest.raises(sqlite3.IntegrityError, match="a closed period cannot be changed"):
+            ledger.conn.execute("UPDATE conduct SET event_id = 'EV' WHERE period = '2026-01'")
+        assert register.list_disputes(ledger) == []

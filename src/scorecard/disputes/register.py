@@ -134,10 +134,13 @@ def parse_correction(kind: str, text: str | None) -> tuple[str, datetime | None]
 # --- the disputed record --------------------------------------------------------------------------
 
 
-def _owner(conn: sqlite3.Connection, period: Period, kind: str, record_id: str) -> str | None:
-    """The partner whose row of the stored month ``record_id`` is (None: no such row)."""
+def _owner(
+    conn: sqlite3.Connection, period: Period, kind: str, record_id: str, partner_id: str | None = None
+) -> str | None:
+    """The partner whose row of the stored month ``record_id`` is (None: no such row). With
+    ``partner_id`` only that partner's tickets are read (one stored chunk, not the month's)."""
     if kind == "ticket":
-        tickets = load_tickets(conn, period).filter(pl.col("ticket_id") == record_id)
+        tickets = load_tickets(conn, period, partner_id).filter(pl.col("ticket_id") == record_id)
         return tickets.get_column("partner_id")[0] if tickets.height else None
     table, column = ("refunds", "refund_id") if kind == "refund" else ("conduct", "event_id")
     row = conn.execute(
@@ -156,7 +159,7 @@ def check_record(
     info = ledger.period(period)
     if info is None:
         raise DisputeError(f"{period} has not been assessed: only a closed month or the open draft can be disputed")
-    owner = _owner(ledger.conn, period, kind, record_id)
+    owner = _owner(ledger.conn, period, kind, record_id, partner_id)
     what = f"{kind} {record_id!r} of {period}"
     if owner is None or (partner_id is not None and owner != partner_id):
         raise DisputeError(f"no {what} in the record", unknown=True)

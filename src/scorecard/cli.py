@@ -94,9 +94,7 @@ def main_options(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(
-            help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."
-        ),
+        typer.Option(help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."),
     ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
@@ -374,7 +372,7 @@ def dispute_add(
             late=late,
             correction=correction,
         )
-    out.print(f"{did}: {t('dispute_filed', opts.language())} ({kind} {record_id}, {period})")
+    out.print(f"{did}: {t('dispute_filed', opts.language())} ({kind} {record_id}, {period})", markup=False)
 
 
 @dispute_app.command("decide")
@@ -395,7 +393,9 @@ def dispute_decide(
         if accept == reject:
             raise InputError([Issue("dispute decide", None, None, "give exactly one of --accept, --reject")])
         d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
-    out.print(f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})")
+    out.print(
+        f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})", markup=False
+    )
 
 
 @dispute_app.command("list")
@@ -484,6 +484,7 @@ def portal_user_add(
     out.print(
         f"{name} ({role}): one-time password {password}  (shown once; it must be changed at the first login)",
         soft_wrap=True,
+        markup=False,
     )
 
 
@@ -495,7 +496,7 @@ def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(
     opts: Options = ctx.obj
     with reported(opts):
         revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
-    out.print(f"{name}: disabled ({revoked} sessions ended)")
+    out.print(f"{name}: disabled ({revoked} sessions ended)", markup=False)
 
 
 @portal_user_app.command("list")

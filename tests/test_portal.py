@@ -508,3 +508,43 @@ def test_the_one_time_password_must_be_changed_first(portal: Portal) -> None:
     r = c.post("/password", data={"csrf": token, "current": once, "new": "short", "repeat": "short"})
     assert r.status_code == 400 and "at least 10 characters" in r.text
     assert portal.rows("SELECT must_change FROM portal_accounts WHERE name = 'fresh-user'") == [(1,)]
+
+
+def test_portal_user_commands(demo_ws: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app as cli
+
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        r = runner.invoke(cli, ["-w", str(demo_ws.root), "--user", "admin", "portal", "user", *args])
+        return r.exit_code, r.output
+
+    code, text = run("add", "si9", "--partner", A)
+    m = re.match(r"si9 \(partner SI-0009\): one-time password (\S+)  \(shown once", text)
+    assert code == 0 and m, text
+    with Ledger(demo_ws.db) as ledger:
+        (hashed,) = ledger.conn.execute("SELECT password_hash FROM portal_accounts WHERE name = 'si9'").fetchone()
+        assert hashed.startswith("$argon2id$") and m.group(1) not in hashed
+        assert accounts.login(ledger, "si9", m.group(1), "test", datetime.now(UTC)).why == "ok"
+    code, text = run("add", "si9", "--partner", A)
+    assert code == 1 and "an account 'si9' exists already" in text
+    code, text = run("add", "ghost", "--partner", "SI-9999")
+    assert code == 1 and "SI-9999 was never assessed" in text
+    code, text = run("add", "both", "--partner", A, "--manager")
+    assert code == 1 and "exactly one of --partner PID, --manager" in text
+    assert run("add", "boss", "--manager")[0] == 0
+    code, text = run("disable", "si9")
+    assert (code, text) == (0, "si9: disabled (0 sessions ended)\n")
+    code, text = run("disable", "si9")
+    assert code == 1 and "si9 was disabled already" in text
+    code, text = run("list")
+    assert code == 0 and "si9" in text and "boss" in text and "manager" in text
+    with Ledger(demo_ws.db) as ledger:
+        assert [e["command"] for e in ledger.events()][-4:] == [
+            "portal user add",
+            "portal login",
+            "portal user add",
+            "portal user disable",
+        ]

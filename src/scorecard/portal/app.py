@@ -10,6 +10,7 @@ for outside it is answered 404, the same page as for a path that does not exist.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import json
@@ -633,4 +634,7 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080) -> None:
 
         raise LedgerError(f"no ledger at {ws.db}: run a month first")
     Ledger(ws.db).close()  # brings the ledger's tables up to date before the first request
-    uvicorn.run(create_app(ws), host=host, port=port, server_header=False, log_level="info")
+    # the portal's own lines (logins, disputes, decisions; never a secret) beside uvicorn's access log
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["scorecard.portal"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    uvicorn.run(create_app(ws), host=host, port=port, server_header=False, log_level="info", log_config=config)

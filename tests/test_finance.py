@@ -93,13 +93,14 @@ def test_totals_are_sums_of_lines_and_equal_the_ledger(scenario: Workspace, peri
     ledger = ledger_totals(scenario, period)
 
     header, lines, total = table(wb["Adjustments"], "Partner ID")
-    assert header == ["Partner ID", "Partner name", "Kind", "Basis", "Rule ID", "Amount"]
+    assert header == ["Partner ID", "Partner name", "Kind", "Basis", "Rule ID", "Amount", "Before the cap"]
     by_kind: dict[str, int] = defaultdict(int)
     by_partner: dict[str, int] = defaultdict(int)
-    for pid, _name, kind, _basis, _rule, amount in lines:
+    for pid, _name, kind, _basis, _rule, amount, _uncapped in lines:
         by_kind[KIND_LABELS[kind]] += fen(amount)
         by_partner[pid] += fen(amount)
-    assert total is not None and fen(total[-1]) == sum(by_kind.values()) == ledger["payout"]
+    assert total is not None and fen(total[5]) == sum(by_kind.values()) == ledger["payout"]
+    assert by_kind["fine"] == -ledger["fine_deduction"]
     assert by_kind["gross"] == ledger["gross_amount"]
     assert by_kind["refund"] == -ledger["refund_deduction"]
     assert by_kind["score"] == -ledger["score_deduction"]
@@ -301,7 +302,9 @@ def test_written_atomically_over_an_old_file(scenario: Workspace) -> None:
     path.write_bytes(b"old")
     export_finance(scenario, FEB, "en")
     assert zipfile.is_zipfile(path)
-    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"] == []  # no temporary file left
+    assert [
+        p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"
+    ] == []  # no temporary file left
 
 
 def test_workbook_is_as_readable_as_any_new_file(scenario: Workspace, tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ MONEY = (
     "held_out",
     "released",
     "payout",
+    "fine_deduction",
 )
 LOCK_MESSAGE = "another scorecard command is running on this workspace"
 
@@ -544,7 +545,7 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     # Same inputs: the re-run changes no number (only who ran it), and the reopening is on record.
     assert ledger_dump(demo_ws.db, skip=who) == dump_before
     after = tree_bytes(demo_ws.out)
-    run_files = ("scorecard.csv", "notices.csv", "manifest.json")
+    run_files = ("scorecard.csv", "notices.csv", "watch.csv", "manifest.json")
     assert {k: v for k, v in after.items() if k.endswith(run_files) and not k.startswith(".discarded/")} == {
         k: v for k, v in out_before.items() if k.endswith(run_files)
     }
@@ -674,6 +675,7 @@ def test_demo_settlement_invariant_and_carry_over(demo_template: Path) -> None:
                 + (m["held_out"] - m["held_in"])
                 + m["refund_deduction"]
                 + m["score_deduction"]
+                + m["fine_deduction"]
                 + m["receivable_in"]
             )
             assert lhs == m["gross_amount"] + m["receivable_out"], (month, r["partner_id"], m)

@@ -3,7 +3,8 @@
 Each finding names the file and the key path, like a schema error:
 overlapping or gapped bands, points tables that are not monotonic, weights
 that do not sum to 1, rules on metrics a mode does not have, actions that can
-never fire, working-day windows on a calendar that does not cover a period.
+never fire, fines without exactly one of amount or pct, caps and margins outside 0–1,
+working-day windows on a calendar that does not cover a period.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from scorecard.config import Config, LoadedConfig, RuleSet
+from scorecard.config import Action, Config, LoadedConfig, RuleSet
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
 from scorecard.score import SELF_SCORED
@@ -109,6 +110,7 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
             default=None,
         )
         for k, action in enumerate(rule.actions):
+            _fine(f"{key}.actions[{k}]", action, source, out)
             first = action.streak if action.streak is not None else action.min_streak
             if terminate_at is not None and action.kind != "terminate" and first > terminate_at:
                 out.error(
@@ -125,6 +127,38 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
                 and len(rule.actions) > 1
             ):
                 out.warning(source, None, f"{key}.actions[{k}]", "terminates at the first breach")
+
+
+def _fine(key: str, action: Action, source: str, out: Issues) -> None:
+    """A fine is a fixed amount in yuan or a share of the gross: exactly one of the two."""
+    if action.kind != "fine":
+        return
+    if action.amount is None and action.pct is None:
+        out.error(source, None, key, "a fine without 'amount' or 'pct'", "amount = yuan, or pct = share of the gross")
+    elif action.amount is not None and action.pct is not None:
+        out.error(
+            source, None, key, "a fine with both 'amount' and 'pct'", "one of amount (yuan) or pct (of the gross)"
+        )
+    elif action.amount is not None and action.amount * 100 != int(action.amount * 100):
+        out.error(source, None, f"{key}.amount", "more than 2 decimals", "yuan with at most 2 decimals")
+    elif action.pct is not None and not (0 <= action.pct <= 1):
+        out.error(source, None, f"{key}.pct", f"{action.pct} is outside 0–1", "a share of the gross between 0 and 1")
+
+
+def _shares(i: int, rs: RuleSet, source: str, out: Issues) -> None:
+    """The deduction cap and the watch margin are shares: 0–1."""
+    if rs.caps is not None and not (0 <= rs.caps.deduction_cap_pct <= 1):
+        out.error(
+            source,
+            None,
+            _rs_key(i, "caps.deduction_cap_pct"),
+            f"{rs.caps.deduction_cap_pct} is outside 0–1",
+            "a share of the gross between 0 and 1 (0.1 = 10 %)",
+        )
+    if not (0 <= rs.watch_margin <= 1):
+        out.error(
+            source, None, _rs_key(i, "watch_margin"), f"{rs.watch_margin} is outside 0–1", "a share of the threshold"
+        )
 
 
 def _calendar(config: Config, source: str, periods: list[Period], out: Issues) -> None:
@@ -162,6 +196,7 @@ def check(loaded: LoadedConfig, periods: list[Period] | None = None) -> Issues:
         _points(i, rs, source, out)
         _weights(i, rs, source, out)
         _rules(i, rs, source, out)
+        _shares(i, rs, source, out)
         if rs.unit_cost * 100 != int(rs.unit_cost * 100):
             out.error(source, None, _rs_key(i, "unit_cost"), "more than 2 decimals", "yuan with at most 2 decimals")
     _calendar(config, source, periods or sorted({rs.start for rs in config.rulesets}), out)

@@ -331,5 +331,18 @@ def config_schema() -> None:
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
+# --- fines, caps and the watch list (docs/metrics-and-rules.md#watch-list) ---
+
+
+@app.command("watch")
+def watch_list(ctx: typer.Context, period: PeriodArg) -> None:
+    """The watch list of a month, from its record: partners one breaching month away from a
+    stronger action, or within the watch margin of a threshold."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        rec = pipeline.record(opts.workspace, period)
+    terminal.watch(out, rec, opts.language())
+
+
 def main() -> None:
     app()

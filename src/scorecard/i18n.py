@@ -283,6 +283,39 @@ LABELS |= {
     "adjustment": ("以前期间调整", "Adjustment"),
     "held_restated": ("暂扣余额重述", "Held restated"),
     "receivable_restated": ("待扣款重述", "Receivable restated"),
+    # fines, caps and the watch list (docs/settlement.md#fines, docs/metrics-and-rules.md#watch-list)
+    "fine": ("违约金", "fine"),
+    "basis_fine": ("{rule} 违约金：{what}", "Fine under {rule}: {what}"),
+    "fine_amount": ("{amount} 元", "{amount} yuan"),
+    "fine_pct": ("应结算金额的 {pct}", "{pct} of the gross amount"),
+    "basis_capped": (
+        "（已按当月扣减上限封顶，封顶前 {uncapped}）",
+        " (capped by the month's deduction cap; before the cap {uncapped})",
+    ),
+    "uncapped": ("封顶前金额", "Before the cap"),
+    "watch_title": ("预警名单", "Watch list"),
+    "watch_none": ("本月无预警", "Nobody is on watch this month"),
+    "watch_reason": ("预警原因", "Why"),
+    "streak_trigger": ("连续超标", "streak"),
+    "margin_trigger": ("接近阈值", "near the threshold"),
+    "next_action": ("下次超标将", "Next breach"),
+    "target": ("下月目标", "Target"),
+    "watch_sentence_streak": (
+        "下月：请保持{keep}（当前 {at}）；再有一个月{breach}该值，{then}。",
+        "next month: keep {keep} (you are at {at}); one more month {breach} it {then}",
+    ),
+    "watch_sentence_margin": (
+        "下月：请保持{keep}（当前 {at}，已接近阈值）；一旦有一个月{breach}该值，{then}。",
+        "next month: keep {keep} (you are at {at}, close to it); a month {breach} it {then}",
+    ),
+    "watch_then_terminate": ("将中止合作", "ends the cooperation"),
+    "watch_then_hold_until_compliant": ("将暂停结算直至符合要求", "holds your settlement until you comply"),
+    "watch_then_hold_months": ("将暂停结算 {months} 个月", "holds your settlement for {months} month(s)"),
+    "watch_then_fine": ("将产生违约金 {what}", "brings a fine of {what}"),
+    "watch_then_sanction": ("将受到处分：{label}", "brings a sanction: {label}"),
+    "watch_then_notice": ("将收到限期整改通知", "brings a rectification notice"),
+    "watch_then_review": ("将提请评审", "puts your cooperation up for review"),
+    "watch_written": ("预警名单", "watch list"),
 }
 
 

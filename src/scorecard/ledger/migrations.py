@@ -445,12 +445,36 @@ def _m2_record(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Fines, caps and the watch list (docs/settlement.md#caps, docs/metrics-and-rules.md#watch-list):
+# a capped money line keeps its uncapped amount; the watch list is a record table, immutable
+# once its month is closed like every other.
+_M6_SQL = """
+ALTER TABLE money_lines ADD COLUMN uncapped INTEGER;
+CREATE TABLE watch (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('streak', 'margin')),
+    metric TEXT NOT NULL,
+    op TEXT NOT NULL,
+    value_num INTEGER NOT NULL, value_den INTEGER NOT NULL,
+    threshold_num INTEGER NOT NULL, threshold_den INTEGER NOT NULL,
+    streak INTEGER NOT NULL,
+    next_streak INTEGER NOT NULL,
+    next_action TEXT NOT NULL,
+    action_index INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, seq)
+);
+""" + _closed_guards("watch")
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
+    (6, "fines and caps: uncapped amounts of money lines; the watch list", _M6_SQL),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -37,6 +37,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "state_holds": ("partner_id", "rule_id", "started"),
     "warnings": ("seq",),
     "inputs": ("table_name",),
+    "watch": ("partner_id", "seq"),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -176,6 +177,8 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
 
 def delete_month(c: sqlite3.Connection, period: Period) -> None:
     """Remove a draft month's record (the triggers refuse it for a closed month)."""
-    for table in RECORD_TABLES:
+    # the record's first tables, then those later migrations added (every SCHEMAS table but tickets)
+    later = tuple(t for t in SCHEMAS if t not in RECORD_TABLES and t != "tickets")
+    for table in (*RECORD_TABLES, *later):
         c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
     c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

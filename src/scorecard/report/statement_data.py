@@ -72,6 +72,7 @@ class PartnerPack:
     notices: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     conduct: list[dict[str, Any]] = field(default_factory=list)
+    watch: list[dict[str, Any]] = field(default_factory=list)  # rules the partner is on watch for
     trend: dict[Period, dict[str, Charted]] = field(default_factory=dict)  # month -> metric -> result
     tickets: tuple[int, int] = (0, 0)  # offset and count in the ticket frame handed over with the pack
 
@@ -117,6 +118,7 @@ def gather(
     notices = _grouped(record.rows("actions"))
     refunds = _grouped(record.rows("refunds"))
     conduct = _grouped(r for r in record.rows("conduct") if r["state"] == "counted")
+    watch = _grouped(record.rows("watch"))
     packs = [
         PartnerPack(
             result=r,
@@ -126,6 +128,7 @@ def gather(
             notices=notices.get(r["partner_id"], []),
             refunds=refunds.get(r["partner_id"], []),
             conduct=conduct.get(r["partner_id"], []),
+            watch=watch.get(r["partner_id"], []),
             trend=trends.get(r["partner_id"], {}),
         )
         for r in record.rows("partner_results")

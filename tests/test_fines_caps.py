@@ -189,7 +189,9 @@ def test_demo_shows_a_fine_a_capped_fine_and_a_capped_score(demo_ws) -> None:  #
 
     from scorecard.cli import app
 
-    res = CliRunner().invoke(app, ["-w", str(demo_ws.root), "--lang", "en", "statements", "2026-06", "--partner", "SI-0013"])
+    res = CliRunner().invoke(
+        app, ["-w", str(demo_ws.root), "--lang", "en", "statements", "2026-06", "--partner", "SI-0013"]
+    )
     assert res.exit_code == 0, res.output
     page = next((demo_ws.out_for(Period(2026, 6)) / "statements").glob("*SI-0013*.html")).read_text("utf-8")
     assert "Fine under c-complaint-rate: 1000.00 yuan" in page and "before the cap 1000.00" in page
@@ -209,3 +211,15 @@ def test_migration_6_adds_the_watch_table_and_uncapped_amounts(tmp_path) -> None
     assert watch[:4] == ["period", "partner_id", "seq", "rule_id"]
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"watch_closed_insert", "watch_closed_update", "watch_closed_delete"} <= triggers
+
+
+def test_simulate_shows_fines_and_a_tighter_cap(demo_ws) -> None:  # type: ignore[no-untyped-def]
+    from scorecard.simulate import simulate
+
+    sim = simulate(demo_ws, Period(2026, 6), sets=["caps.deduction_cap_pct=0.05"])
+    change = next(c for c in sim.changes if c.partner_id == "SI-0013")
+    assert change.base is not None and change.alt is not None
+    assert change.base.money["fine_deduction"] == 719_87
+    # gross 35,993.55 at 5 %: cap 1,799.68, all taken by the score deduction, the fine capped to 0
+    assert (change.alt.money["score_deduction"], change.alt.money["fine_deduction"]) == (1_799_68, 0)
+    assert sim.totals("alt")["fine_deduction"] < sim.totals("base")["fine_deduction"]

@@ -156,3 +156,10 @@ def test_watch_csv_command_and_statement(demo_ws: Workspace) -> None:
     pages = list(Path(demo_ws.out_for(Period(2026, 2)) / "statements").glob("*.html"))
     html = "\n".join(p.read_text("utf-8") for p in pages)
     assert "one more month at or above it ends the cooperation" in html
+
+
+def test_a_breach_on_a_zero_base_warns_by_streak_with_words_for_the_value() -> None:
+    m = metrics(billed_users=0, valid_complaints=2, complaint_rate_per_10k=None, zero_base=True)
+    assert on_watch(m, {"c-complaint-rate": 1})["c-complaint-rate"] == ("streak", "terminate")
+    row = _row(value_num=None, value_den=None)
+    assert "(you are at complaints on 0 billed users)" in target_sentence(row, RS, "en")[0]

@@ -316,6 +316,37 @@ LABELS |= {
     "watch_then_notice": ("将收到限期整改通知", "brings a rectification notice"),
     "watch_then_review": ("将提请评审", "puts your cooperation up for review"),
     "watch_written": ("预警名单", "watch list"),
+    "watch_zero_base": ("计费用户为 0 却有投诉", "complaints on 0 billed users"),
+    # reports: the half-year bulletin and the service analysis (docs/reports.md)
+    "half_year_title": ("客户投诉情况通报", "Half-year complaint bulletin"),
+    "sheet_by_month": ("按月汇总", "By month"),
+    "hy_partners": ("按合作伙伴", "By partner"),
+    "sheet_partner_months": ("合作伙伴×月", "Partner months"),
+    "months_included": ("所含月份（已关账）", "Months (closed)"),
+    "months_left_out": ("未纳入的月份", "Months left out"),
+    "month_not_run": ("未考核", "not run"),
+    "month_draft": ("草稿，未关账", "draft, not closed"),
+    "months": ("月数", "Months"),
+    "breaches": ("违规次数", "Breaches"),
+    "sanctions": ("处分次数", "Sanctions"),
+    "hy_on_hold": ("暂停结算（户月）", "On hold (partner-months)"),
+    "hy_terminated": ("中止合作", "Terminations"),
+    "half_year_note": (
+        "数据取自各已关账月份的考核记录；合计为各月记录之和。金额单位：元。",
+        "Figures are read from the closed months' assessment records; totals are sums of the months' records. "
+        "Amounts in yuan.",
+    ),
+    "report_written": ("报告已写入", "report written to"),
+    "service_title": ("服务分析报告", "Service analysis report"),
+    "requests": ("服务请求", "Requests"),
+    "resolved_count": ("已办结", "Resolved"),
+    "resolution_rate": ("办结率", "Resolution rate"),
+    "first_time_rate": ("一次办结率", "First-time completion rate"),
+    "sent_back": ("回访不满意转回", "Sent back after revisit"),
+    "unfinished": ("未办结清单", "Unfinished"),
+    "complaint_list": ("投诉清单", "Complaint list"),
+    "sheet_service": ("服务分析", "Service analysis"),
+    "reopen_count": ("转回次数", "Sent back"),
 }
 
 

@@ -135,6 +135,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "reply_state": S,
         "resolution_seconds": I,
         "line": I,
+        "reopen_count": I,  # sent back after an unsatisfied revisit (0 when the column is not given)
     },
     "refunds": {
         "refund_id": S,

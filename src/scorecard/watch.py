@@ -8,6 +8,8 @@ A partner is on watch for a rule when
 - ``margin``: it complies, but its value is within ``watch_margin`` × |threshold| of the
   threshold (bound included) on the compliant side.
 
+A breach without a value (complaints on a base of 0) warns by streak like any breach.
+
 Derived from the rule's own actions, so any configured ladder warns the same way. Only
 rules with a numeric threshold have a margin; a rule against another metric warns by
 streak only. A terminated partner has no next month and is never on watch.
@@ -40,7 +42,7 @@ class WatchItem:
     reason: str  # streak / margin
     metric: str
     op: str
-    value: Fraction
+    value: Fraction | None  # None: breached on a base of 0 (zero_base = "breach")
     threshold: Fraction  # the comparand (fen for money metrics)
     streak: int  # this month's
     next_streak: int
@@ -72,10 +74,10 @@ def watch_items(results: list[RuleResult] | tuple[RuleResult, ...], ruleset: Rul
     out = []
     for rr in results:
         rule = rules[rr.rule_id]
-        if rr.value is None or rr.comparand is None:
+        if rr.comparand is None:
             continue
         nxt = rr.streak + 1
-        if rr.breached:
+        if rr.breached:  # a breach with no value (complaints on a base of 0) warns by streak too
             now = [a for a in rule.actions if a.fires_at(rr.streak)]
             new = [a for a in rule.actions if a.fires_at(nxt) and not any(a is b for b in now)]
             if new:
@@ -85,7 +87,11 @@ def watch_items(results: list[RuleResult] | tuple[RuleResult, ...], ruleset: Rul
                         rr.rule_id, "streak", rr.metric, rr.op, rr.value, rr.comparand, rr.streak, nxt, kind, index
                     )
                 )
-        elif rule.threshold is not None and within_margin(rr.op, rr.value, rr.comparand, ruleset.watch_margin):
+        elif (
+            rr.value is not None
+            and rule.threshold is not None
+            and within_margin(rr.op, rr.value, rr.comparand, ruleset.watch_margin)
+        ):
             firing = [a for a in rule.actions if a.fires_at(nxt)]
             if firing:
                 kind, index = _strongest(rule, firing)

@@ -458,7 +458,7 @@ CREATE TABLE watch (
     reason TEXT NOT NULL CHECK (reason IN ('streak', 'margin')),
     metric TEXT NOT NULL,
     op TEXT NOT NULL,
-    value_num INTEGER NOT NULL, value_den INTEGER NOT NULL,
+    value_num INTEGER, value_den INTEGER,
     threshold_num INTEGER NOT NULL, threshold_den INTEGER NOT NULL,
     streak INTEGER NOT NULL,
     next_streak INTEGER NOT NULL,

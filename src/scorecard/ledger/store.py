@@ -168,11 +168,20 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
     if partner_id is not None:
         sql += " AND first_partner <= ? AND last_partner >= ?"
         args += (partner_id, partner_id)
-    frames = [pl.read_parquet(io.BytesIO(r[0])) for r in conn.execute(sql + " ORDER BY chunk", args)]
+    frames = [
+        _with_every_column(pl.read_parquet(io.BytesIO(r[0]))) for r in conn.execute(sql + " ORDER BY chunk", args)
+    ]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMAS["tickets"])
     if partner_id is not None:
         frame = frame.filter(pl.col("partner_id") == partner_id)
     return frame
+
+
+def _with_every_column(chunk: pl.DataFrame) -> pl.DataFrame:
+    """A chunk stored before a ticket column was added reads with that column empty."""
+    schema = SCHEMAS["tickets"]
+    missing = [pl.lit(None, dtype=d).alias(c) for c, d in schema.items() if c not in chunk.columns]
+    return chunk.with_columns(missing).select(list(schema)) if missing else chunk
 
 
 def delete_month(c: sqlite3.Connection, period: Period) -> None:

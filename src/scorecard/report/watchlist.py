@@ -68,7 +68,7 @@ class WatchRow:
     reason: str  # streak / margin
     metric: str
     op: str
-    value: Fraction
+    value: Fraction | None
     threshold: Fraction
     streak: int
     next_streak: int
@@ -117,9 +117,9 @@ def target_sentence(row: dict[str, Any], ruleset: RuleSet, lang: str) -> tuple[s
     metric, op = row["metric"], row["op"]
     value = exact(row["value_num"], row["value_den"])
     threshold = exact(row["threshold_num"], row["threshold_den"])
-    assert value is not None and threshold is not None
+    assert threshold is not None
     th = number(metric, threshold)
-    at = number(metric, value, threshold)
+    at = t("watch_zero_base", lang) if value is None else number(metric, value, threshold)
     zh_en = 0 if lang == "zh" else 1
     phrase = METRIC_PHRASE.get(metric, ("{metric}{cmp} {th}", "{metric} {cmp} {th}"))[zh_en]
     keep = phrase.format(cmp=KEEP.get(op, ("", ""))[zh_en], th=th, metric=t(metric, lang))
@@ -146,7 +146,7 @@ def watch_rows(record: MonthRecord, lang: str) -> list[WatchRow]:
                 row["reason"],
                 row["metric"],
                 row["op"],
-                Fraction(row["value_num"], row["value_den"]),
+                exact(row["value_num"], row["value_den"]),
                 Fraction(row["threshold_num"], row["threshold_den"]),
                 row["streak"],
                 row["next_streak"],

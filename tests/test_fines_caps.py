@@ -223,3 +223,12 @@ def test_simulate_shows_fines_and_a_tighter_cap(demo_ws) -> None:  # type: ignor
     # gross 35,993.55 at 5 %: cap 1,799.68, all taken by the score deduction, the fine capped to 0
     assert (change.alt.money["score_deduction"], change.alt.money["fine_deduction"]) == (1_799_68, 0)
     assert sim.totals("alt")["fine_deduction"] < sim.totals("base")["fine_deduction"]
+
+
+def test_simulate_refuses_a_fine_config_check_refuses(demo_ws) -> None:  # type: ignore[no-untyped-def]
+    from scorecard.issues import InputError
+    from scorecard.simulate import simulate
+
+    with pytest.raises(InputError) as e:
+        simulate(demo_ws, Period(2026, 6), sets=["caps.deduction_cap_pct=1.5"])
+    assert any("caps.deduction_cap_pct: 1.5 is outside 0–1" in str(i) for i in e.value.issues)

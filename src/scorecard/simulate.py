@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scorecard.checks import errors_for_run
 from scorecard.config import Config, LoadedConfig, RuleSet, load_config
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
@@ -149,12 +150,17 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
         apply_set(data, assignment)
     try:
         RuleSet.model_validate(data["rulesets"][0])
-        return LoadedConfig(Config.model_validate(data), None, repr(data).encode())
+        loaded = LoadedConfig(Config.model_validate(data), None, repr(data).encode())
     except ValidationError as exc:
         source = str(rules_file) if rules_file else "--set"
         raise InputError(
             [Issue(source, None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()], "bad rule set"
         ) from None
+    # what `config check` refuses (a fine without an amount, a cap outside 0–1) is not simulated either
+    defects = errors_for_run(loaded, period)
+    if defects:
+        raise InputError(defects, "bad rule set")
+    return loaded
 
 
 def simulate(

@@ -232,3 +232,16 @@ def test_simulate_refuses_a_fine_config_check_refuses(demo_ws) -> None:  # type:
     with pytest.raises(InputError) as e:
         simulate(demo_ws, Period(2026, 6), sets=["caps.deduction_cap_pct=1.5"])
     assert any("caps.deduction_cap_pct: 1.5 is outside 0–1" in str(i) for i in e.value.issues)
+
+
+def test_explain_names_the_fine_and_its_uncapped_amount(demo_ws) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+
+    res = CliRunner().invoke(
+        app, ["-w", str(demo_ws.root), "--lang", "en", "explain", "SI-0013", "2026-06"], env={"COLUMNS": "250"}
+    )
+    assert res.exit_code == 0, res.output
+    assert "Fine c-complaint-rate (capped by the month's deduction cap; before the cap 1000.00)" in res.output
+    assert "-719.87" in res.output

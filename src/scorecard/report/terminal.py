@@ -238,6 +238,10 @@ def line_label(line: dict[str, Any], lang: str) -> str:
         label += f" {line['source_id']} ({money(line['base_amount'])} × {line['multiplier']})"
     elif line["kind"] == "score" and line["share"]:
         label += f" ({fixed(Decimal(line['share']) * 100, 2)} %)"
+    elif line["kind"] == "fine" and line["rule_id"]:
+        label += f" {line['rule_id']}"
+    if line.get("uncapped") is not None:
+        label += t("basis_capped", lang).format(uncapped=money(line["uncapped"]))
     return label
 
 

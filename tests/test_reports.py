@@ -129,3 +129,10 @@ def test_reopen_count_must_be_a_whole_number_not_below_zero(tmp_path: Path) -> N
     with pytest.raises(InputError) as e:
         pipeline.validate(ws, Period(2026, 1))
     assert any("complaints.csv:2" in str(i) and "reopen_count" in str(i) for i in e.value.issues)
+
+
+def test_demo_july_has_tickets_sent_back(demo_ws: Workspace) -> None:
+    rec = pipeline.record(demo_ws, Period(2026, 7), "SI-0001")
+    (p,) = service_figures(rec)
+    assert p.reopened == 2 and p.first_time == p.resolved - 2
+    assert p.first_time_rate is not None and p.first_time_rate < 1

@@ -307,7 +307,7 @@ def _cell(kind: Kind, value: object) -> str:
     if kind == "money":
         return format_fen(int(value))  # type: ignore[call-overload]
     if kind == "pct":
-        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator, arg-type]
+        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator]
     if kind == "dec2":
         return fixed(value, 2)  # type: ignore[arg-type]
     return str(value)

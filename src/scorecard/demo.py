@@ -118,5 +118,24 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     console.print("\n".join(summary_lines(export_finance(ws, periods[-1], lang), lang)))
     console.print(summary_line(statements(ws, periods[-1], lang), lang))
     _reports(ws, periods, lang, console)
+    _portal(ws, lang, console)
     console.print(f"workspace: {ws.root}  (scorecard -w {ws.root} explain PARTNER_ID {periods[-1]})")
     return ws
+
+
+# The demo's portal accounts: one partner and one manager, with their one-time passwords shown once.
+DEMO_ACCOUNTS = (("si-0009", "SI-0009"), ("checker", None))
+
+
+def _portal(ws: Workspace, lang: str, console: Console) -> None:
+    """The partner portal set up on the demo workspace: two accounts, and how to start it."""
+    from scorecard.portal.service import add_user
+
+    console.print(t("demo_portal_accounts", lang), markup=False)
+    for name, partner in DEMO_ACCOUNTS:
+        password = add_user(ws, name, partner, DEMO_USER)
+        who = f"{t('demo_portal_partner', lang)} {partner}" if partner else t("demo_portal_manager", lang)
+        console.print(f"  {name} ({who}): {password}", markup=False)
+    console.print(
+        f"  {t('demo_portal_start', lang)}: scorecard -w {ws.root} serve  → http://127.0.0.1:8080/", markup=False
+    )

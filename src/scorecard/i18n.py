@@ -450,6 +450,14 @@ LABELS |= {
     "complaint_list": ("投诉清单", "Complaint list"),
     "sheet_service": ("服务分析", "Service analysis"),
     "reopen_count": ("转回次数", "Sent back"),
+    # the demo's portal set-up
+    "demo_portal_accounts": (
+        "合作伙伴门户：一次性密码仅显示一次，首次登录时须修改",
+        "partner portal: one-time passwords, shown once, to be changed at the first login",
+    ),
+    "demo_portal_partner": ("合作伙伴", "partner"),
+    "demo_portal_manager": ("管理员", "manager"),
+    "demo_portal_start": ("启动", "start it"),
 }
 
 

@@ -228,3 +228,12 @@ def test_a_run_cut_between_commit_and_output_swap_is_put_right(feb_ws: Workspace
     for name, data in month_files(stored, "zh").items():
         assert (feb_ws.out / "2026-02" / name).read_bytes() == data
     assert (feb_ws.out / ".discarded" / "2026-02-1" / "scorecard.csv").exists()  # the stale folder, kept aside
+
+
+def test_a_terminated_partner_gets_no_deadline_to_rectify_by(demo_template: Path) -> None:
+    """SI-0003, terminated in March: its notices of that month carry no rectification deadline."""
+    march = pipeline.record(Workspace.at(demo_template), MAR, "SI-0003")
+    kinds = {a["kind"]: a["deadline"] for a in march.rows("actions")}
+    assert "terminate" in kinds and kinds.get("notice") is None
+    jan = pipeline.record(Workspace.at(demo_template), JAN, "SI-0003")
+    assert any(a["kind"] == "notice" and a["deadline"] is not None for a in jan.rows("actions"))

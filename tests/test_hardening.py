@@ -86,7 +86,7 @@ def test_print_issues_prints_data_as_plain_text() -> None:
     assert text.splitlines() == [
         f"warning: b.csv:3: :x:: {MARKUP}{BOLD}{EMOJI}\\nerror: forged\\x1b[2J\\x1b[31m",
         f"error: a.csv:2: [/]: {MARKUP}{BOLD}{EMOJI}\\nerror: forged\\x1b[2J\\x1b[31m",
-        "1 errors found; nothing was written",
+        "1 error found; nothing was written",
     ]
     assert "\x1b" not in text and "❌" not in text
 

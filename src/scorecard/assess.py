@@ -114,7 +114,8 @@ def assess_partner(
     actions = tuple(
         ActionRecord(
             f,
-            notice_deadline(period, f.action),
+            # a partner terminated this month gets its termination, not a deadline to rectify by
+            None if terminated else notice_deadline(period, f.action),
             period.shift(f.action.months - 1) if f.kind == "hold_months" and f.action.months else None,
         )
         for f in effects.notices

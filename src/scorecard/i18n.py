@@ -11,6 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "error": ("错误", "error"),
     "warning": ("警告", "warning"),
     "errors_found": ("个错误，未写入任何内容", "errors found; nothing was written"),
+    "error_found": ("个错误，未写入任何内容", "error found; nothing was written"),
     "run_summary": ("考核结果", "Assessment"),
     "partner_id": ("合作伙伴编号", "Partner ID"),
     "partner_name": ("合作伙伴名称", "Partner name"),

@@ -31,7 +31,8 @@ def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
         line = Text.assemble((t(label, lang), style), ": ", visible(text))
         console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
-        console.print(Text(f"{len(errors)} {t('errors_found', lang)}", style="red"), highlight=False)
+        key = "error_found" if len(errors) == 1 else "errors_found"
+        console.print(Text(f"{len(errors)} {t(key, lang)}", style="red"), highlight=False)
 
 
 def money(fen: int) -> str:

@@ -331,5 +331,48 @@ def config_schema() -> None:
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
+# --- sign-off, audit and payments (docs/sign-off-and-audit.md) -----------------------------------
+
+
+@app.command()
+def approve(ctx: typer.Context, period: PeriodArg) -> None:
+    """Approve a month's draft for closing (by someone other than the one who ran it)."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        ok = pipeline.approve(opts.workspace, period, user=opts.user)
+    out.print(f"{period} (run {ok.run_seq}): {t('approved', opts.language())} ({ok.approved_by}, {ok.approved_at})")
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    period: Annotated[
+        Period | None, typer.Option(parser=_period, metavar="YYYY-MM", help="Only this month's events.")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The event log: every change to the ledger, who made it, when and why, with its hash."""
+    if format_ not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format must be table, csv or json")
+    opts: Options = ctx.obj
+    with reported(opts):
+        events = pipeline.log(opts.workspace, period)
+    terminal.events(out, events, opts.language(), format_)
+
+
+@app.command()
+def verify(ctx: typer.Context) -> None:
+    """Recompute the event log's hash chain and every closed month's digest; exit 1 at a difference."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        found, (last, digest) = pipeline.verify(opts.workspace)
+    lang = opts.language()
+    for finding in found:
+        err.print(f"{t('error', lang)}: {finding}", markup=False, soft_wrap=True)
+    if found:
+        raise typer.Exit(1)
+    out.print(f"{t('verified', lang)}: {last} events, head {digest}")
+
+
 def main() -> None:
     app()

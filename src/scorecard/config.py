@@ -215,8 +215,15 @@ class RuleSet(Strict):
         return v
 
 
+class Approval(Strict):
+    """Maker–checker (docs/sign-off-and-audit.md): close needs another user's approval of the draft."""
+
+    required: bool = True
+
+
 class Config(Strict):
     general: General = General()
+    approval: Approval = Approval()
     columns: dict[
         Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]
     ] = {}

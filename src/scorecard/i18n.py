@@ -283,6 +283,21 @@ LABELS |= {
     "adjustment": ("以前期间调整", "Adjustment"),
     "held_restated": ("暂扣余额重述", "Held restated"),
     "receivable_restated": ("待扣款重述", "Receivable restated"),
+    # --- sign-off, audit and payments (docs/sign-off-and-audit.md) ---
+    "approved": ("已审核", "approved"),
+    "approved_by": ("审核人", "Approved by"),
+    "approved_at": ("审核时间", "Approved at"),
+    "prepared_by": ("编制人", "Prepared by"),
+    "verified": ("账本校验通过", "ledger verified"),
+    "event_id": ("序号", "#"),
+    "event_at": ("时间", "At"),
+    "user": ("用户", "User"),
+    "command": ("操作", "Command"),
+    "reason": ("原因", "Reason"),
+    "detail": ("详情", "Detail"),
+    "hash": ("哈希", "Hash"),
+    "event_log": ("事件日志", "Event log"),
+    "not_approved": ("未审核", "not approved"),
 }
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -31,6 +32,10 @@ from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
 from scorecard.report.outputs import holds_more_than_the_run, move_aside, render_month, write_month
 from scorecard.state import PartnerState
 from scorecard.workspace import Workspace, staged_dir
+
+if TYPE_CHECKING:
+    from scorecard.approval import Approval
+    from scorecard.ledger.audit import Finding
 
 Progress = Callable[[str], None]
 
@@ -270,6 +275,7 @@ def run(
         existing = open_ledger(ws)
         if existing:
             with existing:
+                cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
@@ -313,7 +319,7 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
             if changed:
                 raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
             render_month(ws, ledger.record(period), config.config.general.language)
-        return cycle.close(ledger, period, user)
+        return cycle.close(ledger, period, user, require_approval=config.config.approval.required)
 
 
 def changed_since_run(ws: Workspace, info: PeriodInfo, config: LoadedConfig) -> str | None:
@@ -363,3 +369,30 @@ def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dic
     if not rows:
         raise LedgerError(f"{partner_id} has no assessed month in the ledger")
     return rows
+
+
+# --- sign-off and audit (docs/sign-off-and-audit.md) ---------------------------------------------
+
+
+def approve(ws: Workspace, period: Period, *, user: str | None = None) -> Approval:
+    """Approve the month's current draft, as someone other than the one who ran it."""
+    from scorecard import approval
+
+    user = current_user(user)
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        return approval.approve(ledger, period, user)
+
+
+def log(ws: Workspace, period: Period | None = None) -> list[dict[str, object]]:
+    """The event log (every change to the ledger), oldest first."""
+    with _existing_ledger(ws) as ledger:
+        return [dict(e) for e in ledger.events(period)]
+
+
+def verify(ws: Workspace, *, quick: bool = False) -> tuple[list[Finding], tuple[int, str]]:
+    """Recompute the event chain and every closed month's digests: the first difference of each,
+    and the chain's head."""
+    from scorecard.ledger import audit
+
+    with _existing_ledger(ws) as ledger:
+        return audit.verify(ledger.conn, quick=quick), audit.head(ledger.conn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorecard import approval
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.record import PeriodInfo
@@ -24,6 +25,8 @@ class MonthStatus:
     terminated: int
     payout: int
     outputs: str | None  # why out/P does not match the record; None when it does
+    approved_by: str | None = None  # the approval of the month's current run (maker–checker)
+    approved_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,19 @@ def ledger_status(ws: Workspace) -> LedgerStatus:
                 " coalesce(sum(payout), 0) FROM partner_results WHERE period = ?",
                 (str(info.period),),
             ).fetchone()
-            months.append(MonthStatus(info, row[0], row[1], row[2], row[3], mismatch(ws.out_for(info.period), info)))
+            ok = approval.current(ledger, info)
+            months.append(
+                MonthStatus(
+                    info,
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    mismatch(ws.out_for(info.period), info),
+                    ok.approved_by if ok else None,
+                    ok.approved_at if ok else None,
+                )
+            )
         as_of = months[-1].info.period if months else None
         carried = balances(ledger, as_of) if as_of else []
     return LedgerStatus(months, as_of, carried)

@@ -276,6 +276,8 @@ def status(console: Console, st: Any, lang: str) -> None:
         "payout",
         "run_by",
         "run_at",
+        "approved_by",
+        "approved_at",
         "closed_by",
         "closed_at",
         "outputs_match",
@@ -293,6 +295,8 @@ def status(console: Console, st: Any, lang: str) -> None:
             money(m.payout),
             Text(i.run_by),
             i.run_at,
+            Text(m.approved_by or ""),
+            m.approved_at or "",
             Text(i.closed_by or ""),
             i.closed_at or "",
             t("yes", lang) if m.outputs is None else f"{t('no', lang)}: {m.outputs}",
@@ -358,3 +362,38 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
         totals.add_row(t(f, lang), money(base[f]), money(alt[f]), money(alt[f] - base[f]))
     console.print(totals)
     console.print(f"{shown} / {len(sim.changes)} {t('partners_changed', lang)}")
+
+
+def events(console: Console, rows: Sequence[dict[str, Any]], lang: str, fmt: str = "table") -> None:
+    """The event log (``scorecard log``): table, csv or json."""
+    import csv
+    import io
+    import json
+
+    keys = ("id", "at", "user", "command", "period", "reason", "detail", "hash")
+    if fmt == "json":
+        console.print_json(json.dumps([{k: r.get(k) for k in keys} for r in rows], ensure_ascii=False))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(keys)
+        writer.writerows([[r.get(k) for k in keys] for r in rows])
+        console.print(buf.getvalue(), end="", markup=False, highlight=False)
+        return
+    table = Table(title=t("event_log", lang))
+    for col in ("event_id", "event_at", "user", "command", "period", "reason", "detail", "hash"):
+        table.add_column(t(col, lang), justify="right" if col == "event_id" else "left", overflow="fold")
+    for r in rows:
+        detail = str(r.get("detail") or "")
+        table.add_row(
+            str(r["id"]),
+            r["at"],
+            Text(r["user"]),
+            r["command"],
+            r["period"],
+            Text(r.get("reason") or ""),
+            Text(detail if len(detail) <= 80 else detail[:77] + "..."),
+            (r.get("hash") or "")[:12],
+        )
+    console.print(table)

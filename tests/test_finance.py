@@ -35,9 +35,10 @@ SHEETS = {
         "Refunds",
         "Notices",
         "Balances carried",
+        "Payments",
         "Versions and inputs",
     ],
-    "zh": ["汇总", "结算明细", "调整明细", "暂停结算与释放", "退费", "通知与处分", "结转余额", "版本与输入"],
+    "zh": ["汇总", "结算明细", "调整明细", "暂停结算与释放", "退费", "通知与处分", "结转余额", "付款", "版本与输入"],
 }
 KIND_LABELS = {
     "Gross amount": "gross",

@@ -374,5 +374,19 @@ def verify(ctx: typer.Context) -> None:
     out.print(f"{t('verified', lang)}: {last} events, head {digest}")
 
 
+@export_app.command("payments")
+def export_payments(ctx: typer.Context, period: PeriodArg) -> None:
+    """Write the payment list of a closed month: out/YYYY-MM/payments-YYYY-MM.csv (one row per payee paid)."""
+    from scorecard.money import format_fen
+    from scorecard.payments import export_payments as export
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        lang = opts.language()
+        outcome = export(opts.workspace, period, lang)
+    out.print(f"{t('payments_written', lang)}: {outcome.path}")
+    out.print(f"{outcome.payments} {t('payments_count', lang)}, {t('total', lang)} {format_fen(outcome.total)}")
+
+
 def main() -> None:
     app()

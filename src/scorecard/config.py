@@ -225,7 +225,8 @@ class Config(Strict):
     general: General = General()
     approval: Approval = Approval()
     columns: dict[
-        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys"], dict[str, str]
+        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "payees"],
+        dict[str, str],
     ] = {}
     response: Response
     windows: WindowsConfig = WindowsConfig()

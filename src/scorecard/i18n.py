@@ -298,6 +298,20 @@ LABELS |= {
     "hash": ("哈希", "Hash"),
     "event_log": ("事件日志", "Event log"),
     "not_approved": ("未审核", "not approved"),
+    "sheet_payments": ("付款", "Payments"),
+    "sheet_changes": ("变更", "Changes"),
+    "payee_name": ("收款人", "Payee"),
+    "bank_name": ("开户银行", "Bank"),
+    "account_no": ("银行账号", "Account number"),
+    "reference": ("付款附言", "Reference"),
+    "from_run": ("原运行", "From run"),
+    "to_run": ("新运行", "To run"),
+    "payout_before": ("原实付金额", "Payout before"),
+    "payout_after": ("新实付金额", "Payout after"),
+    "difference": ("差额", "Difference"),
+    "why": ("原因", "Why"),
+    "payments_written": ("付款清单已写入", "payment list written"),
+    "payments_count": ("笔付款", "payments"),
 }
 
 

@@ -236,6 +236,7 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
         a.warnings,
         [(name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())],
         dict(config.config.response.deductions),
+        payees=a.inputs.tables["payees"].frame,
     )
     tables = {name: sort(name, frame) for name, frame in tables.items()}
     info = PeriodInfo(
@@ -295,10 +296,14 @@ def run(
             with Ledger(ws.db) as ledger, ledger.write() as c:
                 if plan.discards is not None:
                     cycle.discard(ledger, c, plan.discards, user, f"running {period}")
+                replaced: dict[str, object] = {}
                 if own is not None:
+                    from scorecard.payments import change_detail
+
+                    replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by}
+                    replaced.update(change_detail(ledger, own, record))
                     delete_month(c, period)
                 store_record(c, record)
-                replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by} if own else {}
                 ledger.add_event(c, "run", period, user, "", json.dumps({"run_seq": plan.run_seq, **replaced}))
             # the ledger has committed: from here on the outputs of the replaced drafts are moved aside
             if plan.discards is not None:

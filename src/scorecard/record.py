@@ -167,6 +167,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "state_holds": {"partner_id": S, "rule_id": S, "kind": S, "started": S, "ends": S},
     "warnings": {"seq": I, "file": S, "line": I, "column": S, "key": S, "message": S},
     "inputs": {"table_name": S, "file": S, "sha256": S, "rows": I},
+    # who is paid and where (docs/sign-off-and-audit.md#payees)
+    "payees": {"partner_id": S, "payee_name": S, "bank_name": S, "account_no": S, "line": I},
 }
 TABLES = tuple(SCHEMAS)
 
@@ -286,6 +288,7 @@ def build_tables(
     warnings: Sequence[Issue],
     inputs: Sequence[tuple[str, str | None, str | None, int]],
     deductions: dict[str, Decimal],
+    payees: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The record's tables from the engine's results and the month's facts."""
     results = sorted(results, key=lambda r: r.partner_id)
@@ -425,11 +428,19 @@ def build_tables(
             "warnings", ([seq, w.source, w.line, w.column, w.key, w.message] for seq, w in enumerate(warnings))
         ),
         "inputs": _frame("inputs", inputs),
+        "payees": _payees(payees),
     }
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:
             raise AssertionError(f"record table {name} has schema {frame.schema}, expected {SCHEMAS[name]}")
     return tables
+
+
+def _payees(frame: pl.DataFrame | None) -> pl.DataFrame:
+    if frame is None:
+        return _frame("payees", [])
+    cols = ("partner_id", "payee_name", "bank_name", "account_no", "_line")
+    return _frame("payees", frame.select(cols).sort("partner_id").iter_rows())
 
 
 def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: list[str]) -> pl.DataFrame:

@@ -139,6 +139,18 @@ TABLES: dict[str, Table] = {
                 Column("score", "points", min_value=0, max_value=10000),
             ),
         ),
+        # Who is paid, and where (docs/sign-off-and-audit.md#payees): one row per partner.
+        Table(
+            "payees",
+            required=False,
+            key="partner_id",
+            columns=(
+                Column("partner_id", "str"),
+                Column("payee_name", "str"),
+                Column("bank_name", "str"),
+                Column("account_no", "str"),
+            ),
+        ),
     )
 }
 

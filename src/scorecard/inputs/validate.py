@@ -31,6 +31,8 @@ def check_tables(tables: dict[str, StagedTable], sink: ErrorSink) -> None:
             mode_columns(partners, tables["billing"], sink)
     time_order(tables["complaints"], "resolved_at", sink)
     time_order(tables["complaints"], "first_reply_at", sink)
+    if "payees" in tables:
+        account_numbers(tables["payees"], sink)
 
 
 def duplicate_keys(staged: StagedTable, sink: ErrorSink) -> None:
@@ -105,3 +107,20 @@ def time_order(complaints: StagedTable, column: str, sink: ErrorSink) -> None:
     rows = complaints.frame.filter(later < received)
     message = pl.format("{} is before received_at {}", later.dt.to_string(_SHOWN), received.dt.to_string(_SHOWN))
     sink.add_rows(complaints.source or "", complaints.label(column), rows, message, f"{column} at or after received_at")
+
+
+# Letters and digits, optionally grouped by spaces or hyphens: a domestic account or an IBAN.
+ACCOUNT_PATTERN = r"^[0-9A-Za-z]([0-9A-Za-z -]*[0-9A-Za-z])?$"
+
+
+def account_numbers(payees: StagedTable, sink: ErrorSink) -> None:
+    """A payee's account number is what a bank accepts: 6 to 34 letters or digits (spaces and
+    hyphens between them are allowed), so nothing else reaches a payment file."""
+    if not payees.has("account_no"):
+        return
+    acc = pl.col("account_no")
+    digits = acc.str.replace_all(r"[ -]", "").str.len_chars()
+    wrong = ~acc.str.contains(ACCOUNT_PATTERN) | (digits < 6) | (digits > 34)
+    rows = payees.frame.filter(acc.is_not_null() & payees.readable("account_no") & wrong)
+    message = pl.format("not a bank account number: '{}'", acc)
+    sink.add_rows(payees.source or "", payees.label("account_no"), rows, message, "6 to 34 letters or digits")

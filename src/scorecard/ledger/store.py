@@ -18,7 +18,7 @@ import polars as pl
 
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
-from scorecard.ledger.migrations import RECORD_TABLES
+from scorecard.ledger.migrations import RECORD_TABLES, RECORD_TABLES_3
 
 # The order rows are kept in, in the record and when read back (a view's order is the record's).
 ORDER: dict[str, tuple[str, ...]] = {
@@ -37,6 +37,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "state_holds": ("partner_id", "rule_id", "started"),
     "warnings": ("seq",),
     "inputs": ("table_name",),
+    "payees": ("partner_id",),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -176,6 +177,6 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
 
 def delete_month(c: sqlite3.Connection, period: Period) -> None:
     """Remove a draft month's record (the triggers refuse it for a closed month)."""
-    for table in RECORD_TABLES:
+    for table in (*RECORD_TABLES, *RECORD_TABLES_3):
         c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
     c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

@@ -7,7 +7,6 @@ against the ledger's own amounts before anything is written.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from scorecard.i18n import t
 from scorecard.issues import InputError
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.money import format_fen
+from scorecard.payments import Change, SignOff, changes, payments, sign_off
 from scorecard.periods import Period
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
@@ -50,6 +50,8 @@ class FinanceData:
     record: MonthRecord
     money: dict[str, PartnerMoney]
     balances: list[Balance]
+    signoff: SignOff | None = None  # who prepared, approved and closed the month (every sheet's header)
+    changes: list[Change] | None = None  # payouts changed by a re-run after approval or a reopening
 
     @property
     def period(self) -> Period:
@@ -83,7 +85,13 @@ class FinanceData:
 
 def read_finance(ledger: Ledger, period: Period) -> FinanceData:
     record = ledger.record(period)
-    data = FinanceData(record, partner_money(record), balances(ledger, period))
+    data = FinanceData(
+        record,
+        partner_money(record),
+        balances(ledger, period),
+        sign_off(ledger, record.info),
+        changes(ledger, period),
+    )
     check(data)
     return data
 
@@ -117,7 +125,8 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     if data.draft:
         title += f" — {t('draft_short', lang)}"
     created = datetime.strptime(data.info.run_at, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
-    book = Book(title, t("draft_mark", lang) if data.draft else None, created)
+    signoff = data.signoff.line(lang) if data.signoff else None
+    book = Book(title, t("draft_mark", lang) if data.draft else None, created, signoff)
     names = {r["partner_id"]: r["partner_name"] for r in data.results}
     _summary(book, data, title, lang)
     _partners(book, data, lang)
@@ -127,8 +136,48 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     rule_text = {rule.id: rule.description.get(lang) for rule in data.record.ruleset.rules}
     _notices(book, data, names, rule_text, lang)
     _balances(book, data, lang)
+    _payments(book, data, lang)
+    if data.changes is not None:
+        _changes(book, data, names, lang)
     _audit(book, data, lang)
     return book
+
+
+def _payments(book: Book, data: FinanceData, lang: str) -> None:
+    """The payment list (docs/sign-off-and-audit.md#payments): one row per partner paid; its total is the
+    month's payout. A partner without a payee shows empty payee cells here; ``export payments`` refuses it."""
+    s = book.sheet(t("sheet_payments", lang), f"{t('sheet_payments', lang)} {data.period}")
+    cols = columns(
+        lang, "partner_id", "partner_name", "payee_name", "bank_name", "account_no", ("amount", "money"), "reference"
+    )
+    rows = [
+        [p.partner_id, p.partner_name, p.payee_name, p.bank_name, p.account_no, p.amount, p.reference]
+        for p in payments(data.record)
+    ]
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", "", sum(r[5] for r in rows), ""])
+    s.finish()
+
+
+def _changes(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
+    """Per partner, the payout before and after each re-run that followed an approval or a reopening."""
+    s = book.sheet(t("sheet_changes", lang), f"{t('sheet_changes', lang)} {data.period}")
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        ("from_run", "int"),
+        ("to_run", "int"),
+        ("payout_before", "money"),
+        ("payout_after", "money"),
+        ("difference", "money"),
+        ("why", "text", 60),
+    )
+    rows = [
+        [c.partner_id, names.get(c.partner_id, ""), c.from_run, c.to_run, c.before, c.after, c.after - c.before, c.why]
+        for c in data.changes or []
+    ]
+    s.table(cols, rows)
+    s.finish()
 
 
 def _heading(data: FinanceData, lang: str) -> list[tuple[str, Any, Any]]:

@@ -388,5 +388,24 @@ def export_payments(ctx: typer.Context, period: PeriodArg) -> None:
     out.print(f"{outcome.payments} {t('payments_count', lang)}, {t('total', lang)} {format_fen(outcome.total)}")
 
 
+@app.command("final-settlement")
+def final_settlement(
+    ctx: typer.Context,
+    partner_id: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the ledger).")],
+    pay: Annotated[
+        bool, typer.Option("--pay", help="Pay the held balance, less the receivable, and the deposit left.")
+    ] = False,
+    forfeit: Annotated[bool, typer.Option("--forfeit", help="Keep the held balance (compensation claims).")] = False,
+) -> None:
+    """Settle a terminated partner's balances pending final settlement with the open month's run."""
+    if pay == forfeit:
+        raise typer.BadParameter("give exactly one of --pay or --forfeit")
+    opts: Options = ctx.obj
+    with reported(opts):
+        d = pipeline.settle_terminated(opts.workspace, partner_id, "pay" if pay else "forfeit", reason, user=opts.user)
+    out.print(f"{partner_id}: {t('final_settlement_recorded', opts.language())} {d.period} (scorecard run {d.period})")
+
+
 def main() -> None:
     app()

@@ -225,7 +225,9 @@ class Config(Strict):
     general: General = General()
     approval: Approval = Approval()
     columns: dict[
-        Literal["partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "payees"],
+        Literal[
+            "partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "payees", "deposits"
+        ],
         dict[str, str],
     ] = {}
     response: Response

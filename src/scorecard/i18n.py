@@ -312,6 +312,19 @@ LABELS |= {
     "why": ("原因", "Why"),
     "payments_written": ("付款清单已写入", "payment list written"),
     "payments_count": ("笔付款", "payments"),
+    "final_settlement_recorded": ("最终结算已记录，随该月运行生效", "final settlement recorded, applied by the run of"),
+    "sheet_final": ("最终结算", "Final settlements"),
+    "decision": ("决定", "Decision"),
+    "pay": ("支付", "pay"),
+    "forfeit": ("扣留", "forfeit"),
+    "set_off": ("抵扣待扣款", "Set off against receivable"),
+    "deposit": ("保证金", "Deposit"),
+    "deposit_used": ("保证金抵扣", "Deposit used"),
+    "deposit_returned": ("保证金退还", "Deposit returned"),
+    "forfeited": ("扣留金额", "Forfeited"),
+    "receivable_left": ("剩余待扣款", "Receivable left"),
+    "decided_by": ("决定人", "Decided by"),
+    "adj_final_settlement": ("最终结算", "Final settlement"),
 }
 
 

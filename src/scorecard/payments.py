@@ -60,7 +60,27 @@ def payments(record: MonthRecord) -> list[Payment]:
                 f"{record.period}/{pid}",
             )
         )
-    return out
+    # a terminated partner's final settlement is paid with the month though it is not assessed
+    for f in record.rows("final_settlements"):
+        if f["amount"] <= 0:
+            continue
+        p = payees.get(f["partner_id"], {})
+        pay = Payment(
+            f["partner_id"],
+            f["partner_name"],
+            p.get("payee_name"),
+            p.get("bank_name"),
+            p.get("account_no"),
+            f["amount"],
+            f"{record.period}/{f['partner_id']}",
+        )
+        out.append(pay)
+    return sorted(out, key=lambda x: x.partner_id)
+
+
+def month_total(record: MonthRecord) -> int:
+    """What the month pays: the partners' payouts and the final settlements."""
+    return record.totals()["payout"] + sum(f["amount"] for f in record.rows("final_settlements"))
 
 
 def unpaid_without_payee(record: MonthRecord, rows: list[Payment]) -> list[Issue]:
@@ -133,7 +153,7 @@ def export_payments(ws: Workspace, period: Period, lang: str) -> PaymentsOutcome
         if missing:
             raise InputError(missing, f"{len(missing)} partners without a payee")
         total = sum(p.amount for p in rows)
-        if total != record.totals()["payout"]:
+        if total != month_total(record):
             raise LedgerError(f"the payments ({total}) do not add up to the month's payout")
         render_month(ws, record, lang)
         path = payments_path(ws, period)

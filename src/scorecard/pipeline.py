@@ -6,6 +6,7 @@ beancount's ``loader.py``. Everything the CLI does is a function here.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import hashlib
 import json
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from scorecard import __version__
+from scorecard import __version__, final_settlement
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
@@ -278,8 +279,10 @@ def run(
             with existing:
                 cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
+                finals = final_settlement.carried(existing, period)
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
+            finals = final_settlement.carried(None, period)
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
             raise LedgerError(
@@ -288,8 +291,11 @@ def run(
                 "run again with --allow-rule-change to re-assess it"
             )
         a = assess_period(ws, period, config, plan.previous, progress)
+        # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
+        states, final_tables = final_settlement.apply(finals, a.states, a.inputs.tables["deposits"].frame)
+        a = dataclasses.replace(a, states=states)
         progress("writing the ledger and outputs")
-        record = build_record(a, plan.run_seq, user)
+        record = final_settlement.with_tables(build_record(a, plan.run_seq, user), final_tables)
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:
             write_month(tmp, record, lang)
@@ -323,6 +329,13 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
             changed = changed_since_run(ws, info, config)
             if changed:
                 raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+            waiting = final_settlement.unapplied(ledger, info)
+            if waiting:
+                who = ", ".join(d.partner_id for d in waiting)
+                raise LedgerError(
+                    f"cannot close {period}: the final settlement of {who} was recorded after its draft was run; "
+                    "re-run it first"
+                )
             render_month(ws, ledger.record(period), config.config.general.language)
         return cycle.close(ledger, period, user, require_approval=config.config.approval.required)
 
@@ -401,3 +414,14 @@ def verify(ws: Workspace, *, quick: bool = False) -> tuple[list[Finding], tuple[
 
     with _existing_ledger(ws) as ledger:
         return audit.verify(ledger.conn, quick=quick), audit.head(ledger.conn)
+
+
+def settle_terminated(
+    ws: Workspace, partner_id: str, decision: str, reason: str, *, user: str | None = None
+) -> final_settlement.Decision:
+    """Record the final settlement of a terminated partner; the open month's run applies it."""
+    user = current_user(user)
+    if decision not in ("pay", "forfeit"):
+        raise LedgerError("a final settlement is --pay or --forfeit")
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        return final_settlement.decide(ledger, partner_id, decision, reason, user)  # type: ignore[arg-type]

@@ -169,6 +169,33 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "inputs": {"table_name": S, "file": S, "sha256": S, "rows": I},
     # who is paid and where (docs/sign-off-and-audit.md#payees)
     "payees": {"partner_id": S, "payee_name": S, "bank_name": S, "account_no": S, "line": I},
+    # guarantee deposits and final settlements (docs/sign-off-and-audit.md#final-settlement)
+    "deposits": {
+        "partner_id": S,
+        "deposit_in": I,
+        "received": I,
+        "used": I,
+        "returned": I,
+        "deposit_out": I,
+    },
+    "final_settlements": {
+        "partner_id": S,
+        "partner_name": S,
+        "decision": S,
+        "terminated_in": S,
+        "held": I,
+        "receivable": I,
+        "deposit": I,
+        "set_off": I,
+        "deposit_used": I,
+        "deposit_returned": I,
+        "forfeited": I,
+        "amount": I,
+        "receivable_left": I,
+        "reason": S,
+        "decided_by": S,
+        "decided_at": S,
+    },
 }
 TABLES = tuple(SCHEMAS)
 
@@ -429,6 +456,8 @@ def build_tables(
         ),
         "inputs": _frame("inputs", inputs),
         "payees": _payees(payees),
+        "deposits": _frame("deposits", []),  # filled by the final settlement step of the run
+        "final_settlements": _frame("final_settlements", []),
     }
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:

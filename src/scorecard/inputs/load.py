@@ -48,7 +48,7 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
         name: _stage(folder, files, table, settings=settings, sink=sink, warnings=warnings)
         for name, table in TABLES.items()
     }
-    check_tables(staged, sink)
+    check_tables(staged, sink, frozenset(settings.excluded_partners))
     left: dict[str, pl.DataFrame] = {}
     staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
@@ -108,7 +108,7 @@ def _stage(
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
     frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
-    if "partner_id" in columns.raw:
+    if "partner_id" in columns.raw and not table.keeps_terminated:
         frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
         warnings += dropped
 

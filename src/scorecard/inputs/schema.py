@@ -44,6 +44,8 @@ class Table:
     columns: tuple[Column, ...]
     key: str | None = None  # unique key column
     references_partner: bool = True
+    # Rows of terminated partners are kept (not left out with a warning): a final settlement pays them.
+    keeps_terminated: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
@@ -144,11 +146,22 @@ TABLES: dict[str, Table] = {
             "payees",
             required=False,
             key="partner_id",
+            keeps_terminated=True,
             columns=(
                 Column("partner_id", "str"),
                 Column("payee_name", "str"),
                 Column("bank_name", "str"),
                 Column("account_no", "str"),
+            ),
+        ),
+        # Guarantee deposits (保证金) received this month (docs/sign-off-and-audit.md#deposits).
+        Table(
+            "deposits",
+            required=False,
+            key="partner_id",
+            columns=(
+                Column("partner_id", "str"),
+                Column("amount", "money", positive=True),
             ),
         ),
     )

@@ -16,15 +16,17 @@ from scorecard.inputs.problems import ErrorSink
 _SHOWN = "%Y-%m-%d %H:%M:%S"
 
 
-def check_tables(tables: dict[str, StagedTable], sink: ErrorSink) -> None:
+def check_tables(tables: dict[str, StagedTable], sink: ErrorSink, terminated: frozenset[str] = frozenset()) -> None:
     for staged in tables.values():
         duplicate_keys(staged, sink)
     partners = tables["partners"]
     if partners.has("partner_id"):
         known = partners.frame.get_column("partner_id").drop_nulls().unique()
+        also = pl.Series("partner_id", sorted(terminated), dtype=pl.String)
         for staged in tables.values():
             if staged.table.references_partner:
-                unknown_partners(staged, known, partners.source or "partners", sink)
+                ids = pl.concat([known, also]).unique() if staged.table.keeps_terminated else known
+                unknown_partners(staged, ids, partners.source or "partners", sink)
         for name in ("billing", "settlement"):
             partners_without_row(partners, tables[name], sink)
         if partners.has("mode"):

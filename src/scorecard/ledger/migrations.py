@@ -446,9 +446,10 @@ def _m2_record(conn: sqlite3.Connection) -> None:
 
 
 # Sign-off and audit (docs/sign-off-and-audit.md): approvals of a month's run, the payees the month
-# pays, and the per-table, per-row digests a close event authenticates. Closed months' rows of these
+# pays, guarantee deposits, final settlements of terminated partners (requested, then applied by
+# the month's run), and the per-table, per-row digests a close event authenticates. Closed months' rows of these
 # tables are immutable like the rest of the record.
-RECORD_TABLES_3 = ("payees",)
+RECORD_TABLES_3 = ("payees", "deposits", "final_settlements")
 _M3_SQL = (
     """
 CREATE TABLE approvals (
@@ -468,6 +469,49 @@ CREATE TABLE payees (
     line INTEGER,
     PRIMARY KEY (period, partner_id)
 );
+CREATE TABLE deposits (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    deposit_in INTEGER NOT NULL,
+    received INTEGER NOT NULL,
+    used INTEGER NOT NULL,
+    returned INTEGER NOT NULL,
+    deposit_out INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id),
+    CHECK (deposit_in + received = used + returned + deposit_out AND deposit_out >= 0)
+);
+CREATE TABLE final_settlements (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    partner_name TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('pay', 'forfeit')),
+    terminated_in TEXT,
+    held INTEGER NOT NULL,
+    receivable INTEGER NOT NULL,
+    deposit INTEGER NOT NULL,
+    set_off INTEGER NOT NULL,
+    deposit_used INTEGER NOT NULL,
+    deposit_returned INTEGER NOT NULL,
+    forfeited INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    receivable_left INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (period, partner_id),
+    CHECK (held + deposit = set_off + deposit_used + forfeited + amount AND amount >= 0),
+    CHECK (receivable = set_off + deposit_used + receivable_left AND receivable_left >= 0)
+);
+CREATE TABLE final_decisions (
+    period TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('pay', 'forfeit')),
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id)
+);
 CREATE TABLE record_digests (
     period TEXT NOT NULL,
     table_name TEXT NOT NULL,
@@ -477,7 +521,7 @@ CREATE TABLE record_digests (
     PRIMARY KEY (period, table_name)
 );
 """
-    + "".join(_closed_guards(t) for t in ("approvals", "payees", "record_digests"))
+    + "".join(_closed_guards(t) for t in ("approvals", "record_digests", "final_decisions", *RECORD_TABLES_3))
 )
 
 

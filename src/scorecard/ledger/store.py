@@ -38,6 +38,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "warnings": ("seq",),
     "inputs": ("table_name",),
     "payees": ("partner_id",),
+    "deposits": ("partner_id",),
+    "final_settlements": ("partner_id",),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)

@@ -137,6 +137,8 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     _notices(book, data, names, rule_text, lang)
     _balances(book, data, lang)
     _payments(book, data, lang)
+    if data.record["final_settlements"].height:
+        _final_settlements(book, data, lang)
     if data.changes is not None:
         _changes(book, data, names, lang)
     _audit(book, data, lang)
@@ -155,6 +157,41 @@ def _payments(book: Book, data: FinanceData, lang: str) -> None:
         for p in payments(data.record)
     ]
     s.table(cols, rows, totals=[t("total", lang), "", "", "", "", sum(r[5] for r in rows), ""])
+    s.finish()
+
+
+def _final_settlements(book: Book, data: FinanceData, lang: str) -> None:
+    """Terminated partners settled with the month: one money line of kind final_settlement each."""
+    s = book.sheet(t("sheet_final", lang), f"{t('sheet_final', lang)} {data.period}")
+    money = ("held", "receivable", "deposit", "set_off", "deposit_used", "deposit_returned", "forfeited")
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "kind",
+        "decision",
+        *((f, "money") for f in money),
+        ("amount", "money"),
+        ("receivable_left", "money"),
+        ("reason", "text", 40),
+        "decided_by",
+    )
+    rows = [
+        [
+            f["partner_id"],
+            f["partner_name"],
+            t("adj_final_settlement", lang),
+            t(f["decision"], lang),
+            *(f[m] for m in money),
+            f["amount"],
+            f["receivable_left"],
+            f["reason"],
+            f"{f['decided_by']} {f['decided_at']}",
+        ]
+        for f in data.record.rows("final_settlements")
+    ]
+    totals = [t("total", lang), "", "", "", *(sum(r[4 + i] for r in rows) for i in range(len(money) + 2)), "", ""]
+    s.table(cols, rows, totals=totals)
     s.finish()
 
 

@@ -170,3 +170,43 @@ def test_log_lists_every_change_with_who_and_why(feb_ws: Workspace) -> None:
     assert events[-1]["user"] == CHECKER and len(events[-1]["hash"]) == 64
     every = json.loads(cli("-w", str(feb_ws.root), "log", "--format", "json").output)
     assert [e["command"] for e in every] == ["run", "approve", "close", "run", "approve"]
+
+
+def test_verify_finds_the_last_events_removed_and_a_changed_periods_row(demo_ws: Workspace) -> None:
+    _tamper(
+        demo_ws.db,
+        "DELETE FROM events WHERE id = (SELECT max(id) FROM events)",
+        "UPDATE periods SET closed_by = 'nobody' WHERE period = '2026-06'",
+    )
+    text = _verify_fails(demo_ws, "the last were removed", '2026-06: periods row ["2026-06"]: was changed')
+    # the removed event was July's close: July now reads as closed without one
+    assert "2026-07: periods: the month is closed but no close event" in text
+
+
+def test_a_ledger_from_before_the_chain_is_chained_when_migrated(tmp_path: Path) -> None:
+    from scorecard.ledger import migrations
+
+    db = tmp_path / "scorecard.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    saved = list(migrations.MIGRATIONS)
+    try:
+        migrations.MIGRATIONS[:] = saved[:2]
+        migrations.migrate(conn)
+        for command in ("run", "discard"):
+            conn.execute(
+                "INSERT INTO events (at, user, command, period, reason, detail)"
+                " VALUES ('t', 'u', ?, '2026-01', '', '{}')",
+                (command,),
+            )
+    finally:
+        migrations.MIGRATIONS[:] = saved
+        conn.close()
+    with Ledger(db) as ledger:
+        events = ledger.events()
+        assert [e["prev_hash"] for e in events] == ["0" * 64, events[0]["hash"]]
+        with ledger.write() as c:
+            ledger.add_event(c, "run", "2026-02", "u")
+        from scorecard.ledger.audit import verify
+
+        assert verify(ledger.conn) == []
+        assert ledger.events()[-1]["prev_hash"] == events[-1]["hash"]

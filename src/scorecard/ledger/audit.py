@@ -76,8 +76,9 @@ def _parse(body: bytes) -> tuple[list[str], list[tuple[str, str]]]:
 def _columns(c: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]:
     """The table's columns (without period) and its key columns, in key order."""
     info = c.execute(f"PRAGMA table_info({table})").fetchall()
-    cols = [r[1] for r in info if r[1] != "period"]
-    key = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5] and r[1] != "period"]
+    own = table == "periods"  # its key is the month itself; every other table is keyed within the month
+    cols = [r[1] for r in info if own or r[1] != "period"]
+    key = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5] and (own or r[1] != "period")]
     return cols, key or cols
 
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from conftest import MONTHS, approve_and_close, new_workspace
 from test_finance import fen, table
+from test_pipeline import cli
 
 from scorecard import pipeline
 from scorecard.final_settlement import FinalAmounts, settle_final
@@ -69,7 +70,9 @@ def _state(ws: Workspace, period: Period, pid: str) -> dict[str, object]:
 def test_a_terminated_partners_held_balance_is_paid_once_and_only_once(terminated_ws: Workspace) -> None:
     ws = terminated_ws
     assert _state(ws, MAR, GONE)["held"] == HELD
-    assert any(b.partner_id == GONE and b.kind == "pending_final" for b in ledger_status(ws).balances)
+    before = ledger_status(ws)
+    assert any(b.partner_id == GONE and b.kind == "pending_final" for b in before.balances)
+    assert before.deposits == {GONE: 5000_00, "SI-0005": 2000_00}
     with pytest.raises(LedgerError, match="SI-0005 is not a terminated partner"):
         pipeline.settle_terminated(ws, "SI-0005", "pay", "no")
     with pytest.raises(LedgerError, match="needs a reason"):
@@ -95,7 +98,11 @@ def test_a_terminated_partners_held_balance_is_paid_once_and_only_once(terminate
         0,
     )
     assert deposits["SI-0005"]["deposit_out"] == 2000_00  # the ledger keeps the balance of an active partner
-    assert not any(b.partner_id == GONE for b in ledger_status(ws).balances)
+    after = ledger_status(ws)
+    assert not any(b.partner_id == GONE for b in after.balances)
+    assert after.deposits == {"SI-0005": 2000_00}
+    shown = cli("--lang", "en", "-w", str(ws.root), "status").output
+    assert "Guarantee deposits held" in shown and "2000.00" in shown
 
     approve_and_close(ws, APR)
     result = export_payments(ws, APR, "en")

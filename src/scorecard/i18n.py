@@ -325,6 +325,7 @@ LABELS |= {
     "receivable_left": ("剩余待扣款", "Receivable left"),
     "decided_by": ("决定人", "Decided by"),
     "adj_final_settlement": ("最终结算", "Final settlement"),
+    "deposits_held": ("保证金余额", "Guarantee deposits held"),
 }
 
 

@@ -6,7 +6,7 @@ the balances are the states carried out of the newest month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scorecard import approval
@@ -46,6 +46,7 @@ class LedgerStatus:
     months: list[MonthStatus]
     as_of: Period | None  # the newest month: balances are those carried out of it
     balances: list[Balance]
+    deposits: dict[str, int] = field(default_factory=dict)  # guarantee deposits held, per partner (fen)
 
 
 def balances(ledger: Ledger, period: Period) -> list[Balance]:
@@ -70,6 +71,13 @@ def balances(ledger: Ledger, period: Period) -> list[Balance]:
         )
         for r in rows
     ]
+
+
+def deposit_balances(ledger: Ledger, period: Period | None) -> dict[str, int]:
+    """Guarantee deposits carried out of ``period`` (docs/sign-off-and-audit.md#deposits)."""
+    from scorecard.final_settlement import deposit_balances as carried
+
+    return carried(ledger, period)
 
 
 def ledger_status(ws: Workspace) -> LedgerStatus:
@@ -98,7 +106,8 @@ def ledger_status(ws: Workspace) -> LedgerStatus:
             )
         as_of = months[-1].info.period if months else None
         carried = balances(ledger, as_of) if as_of else []
-    return LedgerStatus(months, as_of, carried)
+        deposits = deposit_balances(ledger, as_of)
+    return LedgerStatus(months, as_of, carried, deposits)
 
 
 def out_folder(ws: Workspace, period: Period) -> Path:

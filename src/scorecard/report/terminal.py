@@ -302,6 +302,14 @@ def status(console: Console, st: Any, lang: str) -> None:
             t("yes", lang) if m.outputs is None else f"{t('no', lang)}: {m.outputs}",
         )
     console.print(table)
+    if st.deposits:
+        dep = Table(title=f"{t('deposits_held', lang)} ({st.as_of})")
+        dep.add_column(t("partner_id", lang))
+        dep.add_column(t("deposit", lang), justify="right")
+        for pid, amount in sorted(st.deposits.items()):
+            dep.add_row(Text(pid), money(amount))
+        dep.add_row(t("total", lang), money(sum(st.deposits.values())), style="bold")
+        console.print(dep)
     if not st.balances:
         console.print(t("no_balances", lang))
         return

@@ -79,7 +79,8 @@ def require(ledger: Ledger, info: PeriodInfo) -> Approval:
     )
     raise LedgerError(
         f"cannot close {info.period}: its draft (run {info.run_seq}, run by {info.run_by} at {info.run_at}) "
-        f"is not approved{why}; approval is required ([approval] required = true); {who_may_approve(info)}"
+        f"is not approved{why}; the configuration requires an approval (approval.required = true); "
+        f"{who_may_approve(info)}"
     )
 
 

@@ -324,11 +324,16 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
     user = current_user(user)
     config = load_config(ws.config)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        cycle.refuse_broken_chain(ledger.conn, f"{period} was not closed")
         info = ledger.period(period)
         if info is not None and info.draft:
             changed = changed_since_run(ws, info, config)
             if changed:
                 raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+            if config.config.approval.required:  # before the folder is put right: a refusal changes nothing
+                from scorecard import approval
+
+                approval.require(ledger, info)
             waiting = final_settlement.unapplied(ledger, info)
             if waiting:
                 who = ", ".join(d.partner_id for d in waiting)

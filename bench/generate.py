@@ -1,4 +1,4 @@
-"""Generate a realistic month of scorecard inputs at scale (SPEC §3, §10).
+"""Generate a realistic month of scorecard inputs at scale (docs/inputs.md; the README's Performance section).
 
     python bench/generate.py --tickets 10M [--partners 10000] [--format parquet,csv] [--out bench/data]
 
@@ -20,7 +20,7 @@ the row number, uniform on [0, 1); normals come from Box–Muller. The same seed
 gives the same files with the same polars version.
 """
 
-# Timestamps in the inputs are naive local time (SPEC §2).
+# Timestamps in the inputs are naive local time (docs/metrics-and-rules.md#periods).
 # ruff: noqa: DTZ001
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Scale benchmark of SPEC §10: a province's month, 10,000 partners, millions of tickets.
+"""Scale benchmark of the README's Performance section: a province's month, 10,000 partners, millions of tickets.
 
     python bench/run.py --tickets 1M,3M,10M [--format parquet,csv] [--repeat 3]
 
@@ -130,7 +130,7 @@ def check_agreement(product: Path, reference: Path) -> int:
     """Every partner's count and rates (4 decimals, half up) equal in scorecard.csv and the reference."""
 
     def read(path: Path) -> dict[str, tuple[str, ...]]:
-        with path.open(encoding="utf-8", newline="") as f:
+        with path.open(encoding="utf-8-sig", newline="") as f:
             return {r["partner_id"]: tuple(r[c] for c in CHECKED) for r in csv.DictReader(f)}
 
     ours, theirs = read(product), read(reference)

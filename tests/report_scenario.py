@@ -245,9 +245,15 @@ def build(root: Path, *, close_last: bool = False) -> Workspace:
     ws = init_workspace(root)
     config = load_config(ws.config)
     no_surveys = pl.DataFrame(
-        schema={"partner_id": pl.String, "customer_id": pl.String, "score": pl.Int64, "state": pl.String, "_line": pl.Int64}
+        schema={
+            "partner_id": pl.String,
+            "customer_id": pl.String,
+            "score": pl.Int64,
+            "state": pl.String,
+            "_line": pl.Int64,
+        }
     )
-    with Ledger(ws.db) as ledger:
+    with Ledger(ws.db, create=True) as ledger:
         previous: dict = {}
         for period, month in months().items():
             ruleset = config.config.ruleset_for(period)

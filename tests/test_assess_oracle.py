@@ -1,4 +1,4 @@
-"""A brute-force oracle over random multi-month histories (SPEC §5–§6).
+"""A brute-force oracle over random multi-month histories (docs/metrics-and-rules.md#rules to docs/settlement.md).
 
 The oracle below is written from the specification alone, independently of
 the engine: it tracks streaks, holds, releases, terminations and balances by

@@ -1,6 +1,6 @@
 """The scale benchmark (bench/) at a tiny size, so it cannot rot. No time is asserted."""
 
-# The generated inputs hold naive local time (SPEC §2).
+# The generated inputs hold naive local time (docs/metrics-and-rules.md#periods).
 # ruff: noqa: DTZ001
 
 from __future__ import annotations

@@ -88,9 +88,9 @@ def test_help(path: tuple[str, ...]) -> None:
 
 
 def test_every_command_of_the_spec_is_there() -> None:
-    """SPEC §9 lists these commands; each has help text."""
+    """the README's Commands section lists these commands; each has help text."""
     missing = [" ".join(p) for p in SPEC_COMMANDS if p not in REGISTERED]
-    assert not missing, f"commands of SPEC §9 not in the CLI: {missing}"
+    assert not missing, f"commands of the README's Commands section not in the CLI: {missing}"
     group = typer.main.get_command(app)
     for path in SPEC_COMMANDS:
         command: Any = group

@@ -91,7 +91,7 @@ def test_every_default_rule_fires_somewhere_and_not_for_most(
     applicable: dict[str, int] = defaultdict(int)
     modes = {rule.id: set(rule.modes) for rs in load_config(default_config_path()).config.rulesets for rule in rs.rules}
     for month in MONTHS:
-        with open(root / "out" / month / "scorecard.csv", encoding="utf-8", newline="") as fh:
+        with open(root / "out" / month / "scorecard.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
         for rule, rule_modes in modes.items():
             in_mode = [r for r in rows if r["mode"] in rule_modes]
@@ -110,13 +110,13 @@ def test_every_default_rule_fires_somewhere_and_not_for_most(
 def test_demo_ends_with_statements_and_the_finance_workbook(
     demo_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
-    """SPEC §9: the demo runs the months in order, "ending with statements and the finance workbook"."""
+    """The demo runs the months in order, "ending with statements and the finance workbook"."""
     root, proc = demo_run
     assert proc.returncode == 0, proc.stderr
     last = root / "out" / MONTHS[-1]
     workbooks = [p for p in last.rglob("*.xlsx") if "statements" not in p.parts]
     assert workbooks, f"no finance workbook in {last}: {sorted(p.name for p in last.rglob('*'))}"
-    with open(last / "scorecard.csv", encoding="utf-8") as fh:
+    with open(last / "scorecard.csv", encoding="utf-8-sig") as fh:
         partners = sum(1 for _ in fh) - 1
     pages = list(last.rglob("*.html"))
     assert len(pages) == partners, f"{len(pages)} statement pages for {partners} partners"

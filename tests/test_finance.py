@@ -18,9 +18,10 @@ from report_scenario import FEB, HOSTILE_TEXT, JAN, MAR, PARTNERS, PERIODS, buil
 from typer.testing import CliRunner
 
 from scorecard.cli import app
+from scorecard.i18n import t
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
-from scorecard.report.finance import TOTAL_FIELDS, export_finance, finance_book, read_finance, workbook_path
+from scorecard.report.finance import TOTAL_FIELDS, WHEN_USED, export_finance, finance_book, read_finance, workbook_path
 from scorecard.report.formats import FORMULA_PREFIXES
 from scorecard.report.xlsx import MONEY_FORMAT
 from scorecard.settle import RefundFact, settle
@@ -34,11 +35,23 @@ SHEETS = {
         "Holds and releases",
         "Refunds",
         "Notices",
+        "Disputes",
         "Balances carried",
         "Payments",
         "Versions and inputs",
     ],
-    "zh": ["汇总", "结算明细", "调整明细", "暂停结算与释放", "退费", "通知与处分", "结转余额", "付款", "版本与输入"],
+    "zh": [
+        "汇总",
+        "结算明细",
+        "调整明细",
+        "暂停结算与释放",
+        "退费",
+        "通知与处分",
+        "申诉与调整",
+        "结转余额",
+        "付款",
+        "版本与输入",
+    ],
 }
 KIND_LABELS = {
     "Gross amount": "gross",
@@ -128,7 +141,10 @@ def test_totals_are_sums_of_lines_and_equal_the_ledger(scenario: Workspace, peri
 
     header, partners, ptotal = table(wb["Partners"], "Partner ID")
     assert ptotal is not None
-    for i, field in enumerate(TOTAL_FIELDS, start=7):
+    labels = {t(f, "en"): f for f in TOTAL_FIELDS}
+    shown = [(i, labels[h]) for i, h in enumerate(header) if h in labels]
+    assert [f for _, f in shown] == [f for f in TOTAL_FIELDS if f not in WHEN_USED or ledger[f]]  # none left out
+    for i, field in shown:
         assert sum(fen(r[i]) for r in partners) == fen(ptotal[i]) == ledger[field], field
 
     _, refunds, rtotal = table(wb["Refunds"], "Partner ID")
@@ -231,7 +247,7 @@ def test_draft_is_marked_on_every_sheet_and_closed_is_not(scenario: Workspace) -
     for ws in draft.worksheets:
         assert ws["A2"].value == "DRAFT: period not closed, amounts may change", ws.title
         assert "DRAFT" in (ws.oddHeader.center.text or ""), ws.title
-        assert "DRAFT" in (ws.oddHeader.left.text or "")
+        assert "DRAFT" in (ws.oddFooter.left.text or "")  # the workbook's title: "… — draft"
     closed = openpyxl.load_workbook(workbook_path(scenario, FEB))
     for ws in closed.worksheets:
         assert "DRAFT" not in str(ws["A1"].value) and ws["A2"].value is None
@@ -244,11 +260,53 @@ def test_layout_frozen_filtered_printable(scenario: Workspace) -> None:
         ws = wb[name]
         assert ws.freeze_panes is not None and ws.auto_filter.ref, name
         assert ws.print_title_rows, name
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToHeight == 0, name
+        assert ws.page_setup.fitToHeight == 0, name
         assert ws.page_setup.fitToWidth in (None, 1), name  # 1 is Excel's default, left out of the file
         assert ws.sheet_properties.pageSetUpPr.fitToPage, name
     widths = {k: v.width for k, v in wb["Adjustments"].column_dimensions.items()}
     assert widths["D"] > widths["E"] > 5  # the basis is wide, the rule id narrower
+
+
+def test_page_setup_per_sheet(scenario: Workspace) -> None:
+    """Each sheet's own title in its page header, the workbook's in the footer; portrait where
+    narrow, landscape where wide; the print area is exactly the used cells."""
+    wb = openpyxl.load_workbook(workbook_path(scenario, JAN))
+    headers = {ws.title: ws.oddHeader.left.text for ws in wb.worksheets}
+    assert headers == {
+        "Summary": "Settlement 2026-01",
+        "Partners": "Partners 2026-01",
+        "Adjustments": "Adjustments 2026-01",
+        "Holds and releases": "Holds and releases 2026-01",
+        "Refunds": "Refunds 2026-01",
+        "Notices": "Notices 2026-01",
+        "Disputes": "Disputes 2026-01",
+        "Balances carried": "Balances carried 2026-01",
+        "Payments": "Payments 2026-01",
+        "Versions and inputs": "Versions and inputs 2026-01",
+    }
+    assert {ws.oddFooter.left.text for ws in wb.worksheets} == {"Settlement 2026-01"}
+    assert wb["Summary"].page_setup.orientation == "portrait"
+    assert wb["Partners"].page_setup.orientation == "landscape"
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        last = f"{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}"
+        assert ws.print_area == f"'{ws.title}'!$A$1:${last[: -len(str(ws.max_row))]}${ws.max_row}", ws.title
+
+
+def test_a_sheet_too_wide_for_one_page_goes_across_with_the_key_columns_repeated(tmp_path: Path) -> None:
+    from scorecard.report.xlsx import Book, Col
+
+    book = Book("wide")
+    sheet = book.sheet("wide", "A wide sheet")
+    cols = [Col("Partner ID"), Col("Partner name"), *(Col(f"Amount {i}", "money") for i in range(30))]
+    sheet.table(cols, [["P1", "Alpha", *(123_456_789 for _ in range(30))]])
+    sheet.finish()
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    ws = openpyxl.load_workbook(path)["wide"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 4  # 30 columns of 14 and the repeated 2 key columns at ≥ 60 %
+    assert ws.print_title_cols == "$A:$B"
 
 
 def test_holds_say_what_lifts_them(scenario: Workspace) -> None:
@@ -302,7 +360,9 @@ def test_written_atomically_over_an_old_file(scenario: Workspace) -> None:
     path.write_bytes(b"old")
     export_finance(scenario, FEB, "en")
     assert zipfile.is_zipfile(path)
-    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"] == []  # no temporary file left
+    assert [
+        p.name for p in path.parent.iterdir() if p.name.startswith(".") and p.name != ".record.json"
+    ] == []  # no temporary file left
 
 
 def test_workbook_is_as_readable_as_any_new_file(scenario: Workspace, tmp_path: Path) -> None:

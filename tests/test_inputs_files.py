@@ -371,3 +371,27 @@ def test_unknown_and_unnamed_columns_are_warnings(inputs: InputsFolder) -> None:
 def test_trailing_comma_in_header_is_silent(inputs: InputsFolder) -> None:
     inputs.csv("settlement", "partner_id,gross_amount,\nP1,1,\nP2,2,\n")
     assert list(inputs.load().issues) == []
+
+
+def test_a_date_alone_in_a_date_time_column_is_00_00_in_excel_and_csv(inputs: InputsFolder) -> None:
+    """One rule for both: an Excel cell formatted as a date and the same text in a CSV file load alike."""
+    header = ["ticket_id", "partner_id", "received_at", "resolved_at"]
+    book = io.BytesIO()
+    wb = xlsxwriter.Workbook(book, {"in_memory": True})
+    ws = wb.add_worksheet()
+    date_only, stamp = wb.add_format({"num_format": "yyyy-mm-dd"}), wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    ws.write_row(0, 0, header)
+    ws.write_row(1, 0, ["T1", "P1"])
+    ws.write_datetime(1, 2, datetime(2026, 3, 2), date_only)
+    ws.write_datetime(1, 3, datetime(2026, 3, 2, 17, 30), stamp)
+    wb.close()
+    inputs.raw("complaints.xlsx", book.getvalue())
+    from_excel = inputs.load()
+    assert from_excel.issues.errors == []
+    inputs.csv("complaints", "ticket_id,partner_id,received_at,resolved_at\nT1,P1,2026-03-02,2026-03-02 17:30\n")
+    from_csv = inputs.load()
+    assert from_csv.issues.errors == []
+    for loaded in (from_excel, from_csv):
+        frame = loaded.tables["complaints"].frame
+        assert frame["received_at"].to_list() == [datetime(2026, 3, 2, 0, 0)]
+        assert frame["resolved_at"].to_list() == [datetime(2026, 3, 2, 17, 30)]

@@ -71,6 +71,8 @@ def test_boolean_native_cells() -> None:
         ("2026-03-01T10:00:05+08:00", datetime(2026, 3, 1, 10, 0, 5)),
         ("2026-03-01T03:00:05.5+01:00", datetime(2026, 3, 1, 10, 0, 5, 500000)),
         ("2026-02-28T18:00:00-08:00", datetime(2026, 3, 1, 10, 0)),
+        ("2026-03-01", datetime(2026, 3, 1, 0, 0)),  # a date alone is 00:00, as an Excel date cell is
+        ("2026/3/1", datetime(2026, 3, 1, 0, 0)),
     ],
 )
 def test_datetime_formats(text: str, expected: datetime) -> None:
@@ -84,7 +86,7 @@ def test_datetime_formats(text: str, expected: datetime) -> None:
         "2026-02-30 10:00",
         "2026-03-01 24:00",
         "01/03/2026 10:00",
-        "2026-03-01",
+        "2026-03-32",
         "20260301 1000",
     ],
 )

@@ -132,7 +132,9 @@ def test_conduct_outside_the_period_is_left_out(inputs: InputsFolder) -> None:
     )
     result = inputs.load()
     assert [str(w) for w in result.issues.warnings] == ["conduct.csv:3: occurred_on: P1: outside 2026-03, left out"]
-    assert grouped(result.issues.warnings) == ["conduct.csv: occurred_on: 1 event outside 2026-03, left out: P1 (line 3)"]
+    assert grouped(result.issues.warnings) == [
+        "conduct.csv: occurred_on: 1 event outside 2026-03, left out: P1 (line 3)"
+    ]
     assert result.tables["conduct"].frame["_line"].to_list() == [2, 4]
 
 
@@ -159,7 +161,8 @@ def test_excluded_partners_rows_are_left_out_everywhere(inputs: InputsFolder) ->
     assert not result.issues.has_errors, [str(e) for e in result.issues.errors]
     assert grouped(result.issues.warnings) == [
         "billing.csv: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out: P3 (line 4)",
-        "complaints.csv: partner_id: 2 rows of partner 'P3' (terminated in 2026-01), left out: T2 (line 3), T3 (line 4)",
+        "complaints.csv: partner_id: 2 rows of partner 'P3' (terminated in 2026-01), left out: "
+        "T2 (line 3), T3 (line 4)",
         "complaints.csv: partner_id: 1 row of partner 'P4' (terminated in 2025-11), left out: T4 (line 5)",
         "partners.csv: partner_id: 1 row of partner 'P3' (terminated in 2026-01), left out: P3 (line 4)",
     ]

@@ -13,7 +13,7 @@ from scorecard.assess import assess
 from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.store import delete_month, store_record
 from scorecard.periods import Period
-from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables, stored_state
+from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
 
 RS = default_config().config.ruleset_for(Period(2026, 1))
 EMPTY = {"partner_id": pl.String, "event_type": pl.String, "occurred_on": pl.Date, "note": pl.String}
@@ -29,13 +29,35 @@ def record(ledger: Ledger, period: Period, **over: object) -> None:
         pl.DataFrame(schema=SCHEMAS["tickets"]),
         pl.DataFrame(schema={**EMPTY, "state": pl.String, "_line": pl.Int64}),
         pl.DataFrame(
-            schema={"partner_id": pl.String, "customer_id": pl.String, "score": pl.Int64, "state": pl.String, "_line": pl.Int64}
+            schema={
+                "partner_id": pl.String,
+                "customer_id": pl.String,
+                "score": pl.Int64,
+                "state": pl.String,
+                "_line": pl.Int64,
+            }
         ),
         [],
         [("partners", "partners.csv", "abc", 1)],
         {},
     )
-    info = PeriodInfo(period, "draft", plan.run_seq, RS.version, "rh", "ch", "ih", "t", now(), "u", None, None, "", RS.model_dump_json(), "")
+    info = PeriodInfo(
+        period,
+        "draft",
+        plan.run_seq,
+        RS.version,
+        "rh",
+        "ch",
+        "ih",
+        "t",
+        now(),
+        "u",
+        None,
+        None,
+        "",
+        RS.model_dump_json(),
+        "",
+    )
     with ledger.write() as c:
         if plan.replaces is not None:
             delete_month(c, period)
@@ -48,7 +70,7 @@ def close(ledger: Ledger, period: Period) -> None:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(tmp_path / "scorecard.db")
+    return Ledger(tmp_path / "scorecard.db", create=True)
 
 
 def test_run_close_next(ledger: Ledger) -> None:

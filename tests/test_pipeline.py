@@ -98,7 +98,7 @@ def set_cell(path: Path, line: int, column: str, value: str) -> None:
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -249,7 +249,9 @@ def test_mean_resolution_hours_independent_of_row_order(tmp_path: Path) -> None:
         row = next(r for r in csv_rows(ws.out / "2026-01" / "scorecard.csv") if r["partner_id"] == "SI-0002")
         assert row["valid_complaints"] == "4"
     assert outputs[0] == outputs[1] == outputs[2], [
-        next(r for r in csv.DictReader(io.StringIO(o.decode())) if r["partner_id"] == "SI-0002")["avg_resolution_hours"]
+        next(r for r in csv.DictReader(io.StringIO(o.decode("utf-8-sig"))) if r["partner_id"] == "SI-0002")[
+            "avg_resolution_hours"
+        ]
         for o in outputs
     ]
 
@@ -554,7 +556,9 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     # may have been handed out, and no longer belong to the month's record.
     assert not any(k.startswith("2026-07/") and not k.endswith(run_files) for k in after)
     assert any(k.startswith("2026-07/statements/") for k in out_before)
-    moved = {k.removeprefix(".discarded/2026-07-1/"): v for k, v in after.items() if k.startswith(".discarded/2026-07-1/")}
+    moved = {
+        k.removeprefix(".discarded/2026-07-1/"): v for k, v in after.items() if k.startswith(".discarded/2026-07-1/")
+    }
     assert moved == {k.removeprefix("2026-07/"): v for k, v in out_before.items() if k.startswith("2026-07/")}
     with Ledger(demo_ws.db, readonly=True) as ledger:
         events = [(e["command"], e["period"], e["reason"]) for e in ledger.events()]

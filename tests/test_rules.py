@@ -1,4 +1,4 @@
-"""Boundaries of the default rules (SPEC §5): exact, unrounded comparisons."""
+"""Boundaries of the default rules (docs/metrics-and-rules.md#rules): exact, unrounded comparisons."""
 
 from __future__ import annotations
 

@@ -58,9 +58,7 @@ def test_hold_then_release() -> None:
 
 
 def test_double_refund_is_deducted_twice() -> None:
-    s, lines = settle(
-        100_00, [RefundFact("R9", "double", 10_00, 7)], Decimal(0), 0, 0, terminated=False, on_hold=False
-    )
+    s, lines = settle(100_00, [RefundFact("R9", "double", 10_00, 7)], Decimal(0), 0, 0, terminated=False, on_hold=False)
     assert s.refund_deduction == 20_00 and s.payout == 80_00
     assert [(x.kind, x.amount, x.source_id, x.source_line) for x in lines][1] == ("refund", -20_00, "R9", 7)
 

@@ -1,4 +1,4 @@
-"""Rule versions and `simulate` (SPEC §5 "Rule versions")."""
+"""Rule versions and `simulate` (docs/metrics-and-rules.md#rules)."""
 
 from __future__ import annotations
 
@@ -124,3 +124,66 @@ def test_simulation_workbook_reads_back_with_the_totals(ws: Workspace, tmp_path:
     assert round(sum(r[payout] for r in data) * 100) == sim.totals("alt")["payout"]
     cell = sheet.cell(row=rows.index(header) + 2, column=payout + 1)
     assert cell.data_type == "n" and cell.number_format == "#,##0.00"
+
+
+def test_simulate_without_a_change_refuses_and_says_what_to_give(ws: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+    from scorecard.issues import InputError
+
+    with pytest.raises(InputError) as exc:
+        simulate(ws, Period(2026, 5))
+    assert [str(i) for i in exc.value.issues] == [
+        "simulate: no change to simulate: give the rules to try (expected --rules FILE (a rule set) or "
+        "--set path=value, e.g. --set rules.c-complaint-rate.threshold=4 (repeatable))"
+    ]
+    result = CliRunner().invoke(app, ["-w", str(ws.root), "simulate", "2026-05"], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert "--rules FILE" in result.output and "--set path=value" in result.output
+
+
+def test_simulate_with_a_rules_file(ws: Workspace, tmp_path: Path) -> None:
+    """--rules FILE: the shipped rule set 2026.1 (threshold 5) in May equals --set threshold=5 on 2026.2."""
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+    from scorecard.config import default_config_path
+
+    may = Period(2026, 5)
+    before = sha(ws.db)
+    by_file = simulate(ws, may, rules_file=default_config_path())
+    by_set = simulate(ws, may, sets=["rules.c-complaint-rate.threshold=5"])
+    assert sha(ws.db) == before
+    assert by_file.alt.ruleset.version == "2026.1+file"
+    assert by_file.totals("alt") == by_set.totals("alt")
+    assert by_file.totals("base") == by_set.totals("base")
+    assert [c.partner_id for c in by_file.changes if c.changed] == ["SI-0021"]
+
+    bare = tmp_path / "rules.toml"  # a rule set on its own, without [[rulesets]]
+    text = default_config_path().read_text(encoding="utf-8")
+    body = text[text.index("\n[[rulesets]]\n") + len("\n[[rulesets]]\n") :]
+    bare.write_text(body.replace("[[rulesets.", "[[").replace("[rulesets.", "["), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["--lang", "en", "-w", str(ws.root), "simulate", "2026-05", "--rules", str(bare)], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "SI-0021" in result.output
+    assert "1 / 40 partners change" in result.output
+
+
+def test_simulate_refuses_a_rate_threshold_out_of_range_and_a_misspelt_key(ws: Workspace) -> None:
+    from scorecard.issues import InputError
+
+    with pytest.raises(InputError) as exc:
+        simulate(ws, Period(2026, 5), sets=["rules.c-on-time.threshold=75"])
+    assert [str(i) for i in exc.value.issues] == [
+        "--set: rulesets[0].rules[c-on-time].threshold: rule c-on-time: threshold 75 is outside the range of "
+        "on_time_rate; did you mean 0.75? (expected a threshold between 0 and 1 (a share: 0.75 for 75 %))"
+    ]
+    with pytest.raises(InputError) as exc:
+        simulate(ws, Period(2026, 5), sets=["rules.c-on-time.thresold=0.8"])
+    assert any(
+        "rulesets[0].rules[c-on-time].thresold: unknown key 'thresold'; did you mean 'threshold'?" in str(i)
+        for i in exc.value.issues
+    )

@@ -13,12 +13,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from report_scenario import FEB, JAN, MAR, PARTNERS, PERIODS, build, months
+from report_scenario import FEB, JAN, MAR, PARTNERS, PERIODS, build
 from typer.testing import CliRunner
 
 from scorecard import pipeline
 from scorecard.cli import app
-from scorecard.config import load_config
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
 from scorecard.report.formats import FORMULA_PREFIXES
@@ -172,7 +171,7 @@ def test_demo_statements_are_isolated(demo_ws: Workspace) -> None:
         assert show(results[w.partner_id]["payout"], "money") in page_text
     files = {n for w in outcome.written for n in (w.html, w.xlsx)}
     assert {p.name for p in outcome.folder.iterdir()} == files  # only the partners' own files
-    index = (outcome.folder.parent / "statements-index.csv").read_text(encoding="utf-8").splitlines()
+    index = (outcome.folder.parent / "statements-index.csv").read_text(encoding="utf-8-sig").splitlines()
     assert index[0] == "partner_id,partner_name,html,xlsx" and len(index) == 42
 
 

@@ -52,13 +52,36 @@ class PartnerResult:
         return sorted(r.rule_id for r in self.rules if r.breached)
 
     @property
+    def hold_through(self) -> Period | None:
+        """The last month the running holds of n months cover."""
+        return max((h.ends for h in self.holds if h.kind == "months" and h.ends), default=None)
+
+    @property
     def notices(self) -> tuple[Fired, ...]:
         return tuple(a.fired for a in self.actions)
 
 
+@dataclass(frozen=True, slots=True)
+class Restated:
+    """What the corrected history changes for a partner's open month (docs/disputes.md#money)."""
+
+    adjustment: int = 0  # enters A: paid, held or carried like the month's own money
+    held: int = 0  # held_restated: already in the state's held balance
+    receivable: int = 0  # receivable_restated: already in the state's receivable
+
+
 def assess_partner(
-    m: PartnerMetrics, prev: PartnerState, ruleset: RuleSet, period: Period, scorer: Scorer | None = None
+    m: PartnerMetrics,
+    prev: PartnerState,
+    ruleset: RuleSet,
+    period: Period,
+    scorer: Scorer | None = None,
+    *,
+    restated: Restated | None = None,
+    termination: bool | None = None,
 ) -> tuple[PartnerResult, PartnerState]:
+    """``termination`` overrides the rules' decision to terminate (the corrected history keeps each
+    month's recorded termination, docs/disputes.md#terminations)."""
     results, effects = evaluate(m, ruleset, prev.streaks, period)
     sc = (scorer or Scorer(ruleset)).score(m)
     streak = {r.rule_id: r.streak for r in results}
@@ -68,8 +91,9 @@ def assess_partner(
     )
     month_holds = tuple(h for h in (*prev.month_holds, *effects.month_holds) if h.ends is not None and h.ends >= period)
     holds = until + tuple(h for h in month_holds if h.active_in(period))
-    terminated = bool(effects.terminate)
+    terminated = bool(effects.terminate) if termination is None else termination
     on_hold = bool(holds)
+    restated = restated or Restated()
     s, lines = settle(
         m.gross_amount,
         m.refunds,
@@ -79,6 +103,8 @@ def assess_partner(
         terminated=terminated,
         on_hold=on_hold,
         gross_line=m.settlement_line,
+        adjustment=restated.adjustment,
+        restated=(restated.held, restated.receivable),
     )
     status: Status = "terminated" if terminated else "on_hold" if on_hold else "active"
     actions = tuple(
@@ -103,7 +129,13 @@ def assess_partner(
 
 
 def assess(
-    period: Period, metrics: list[PartnerMetrics], previous: dict[str, PartnerState], ruleset: RuleSet
+    period: Period,
+    metrics: list[PartnerMetrics],
+    previous: dict[str, PartnerState],
+    ruleset: RuleSet,
+    *,
+    restated: dict[str, Restated] | None = None,
+    terminations: dict[str, bool] | None = None,
 ) -> tuple[list[PartnerResult], dict[str, PartnerState]]:
     results = []
     scorer = Scorer(ruleset)
@@ -112,6 +144,14 @@ def assess(
         prev = previous.get(m.partner_id, PartnerState(m.partner_id))
         if prev.terminated:  # excluded by loading; never assessed again
             continue
-        result, states[m.partner_id] = assess_partner(m, prev, ruleset, period, scorer)
+        result, states[m.partner_id] = assess_partner(
+            m,
+            prev,
+            ruleset,
+            period,
+            scorer,
+            restated=(restated or {}).get(m.partner_id),
+            termination=(terminations or {}).get(m.partner_id),
+        )
         results.append(result)
     return results, states

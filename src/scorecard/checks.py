@@ -3,15 +3,19 @@
 Each finding names the file and the key path, like a schema error:
 overlapping or gapped bands, points tables that are not monotonic, weights
 that do not sum to 1, rules on metrics a mode does not have, actions that can
-never fire, working-day windows on a calendar that does not cover a period.
+never fire, thresholds and points tables outside their metric's range,
+working-day windows that reach a year the official calendar does not cover.
 """
 
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from decimal import Decimal
 
-from scorecard.config import Config, LoadedConfig, RuleSet
+import holidays
+
+from scorecard.config import MONEY_METRICS, RATE_METRICS, Config, LoadedConfig, RuleSet, Window, key_text
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
 from scorecard.score import SELF_SCORED
@@ -20,90 +24,118 @@ from scorecard.workdays import covered_years
 # Metrics a mode does not have: C partners have no enterprise surveys.
 MISSING_IN_MODE = {"C": {"satisfaction"}, "EMP": set()}
 
-
-def _rs_key(i: int, key: str) -> str:
-    return f"rulesets[{i}].{key}"
+Loc = tuple[str | int, ...]
 
 
-def _bands(i: int, rs: RuleSet, source: str, out: Issues) -> None:
+def metric_range(metric: str) -> tuple[Decimal, Decimal | None]:
+    """The values a metric can take: rates 0–1, scores 0–100, counts, rates and amounts ≥ 0."""
+    if metric in RATE_METRICS:
+        return Decimal(0), Decimal(1)
+    if metric in SELF_SCORED:
+        return Decimal(0), Decimal(100)
+    return Decimal(0), None
+
+
+def _range_text(low: Decimal, high: Decimal | None) -> str:
+    return f"between {low} and {high}" if high is not None else f"{low} or more"
+
+
+class _Findings:
+    """Findings named by the key path as a person reads it, at the key's line in the file."""
+
+    def __init__(self, loaded: LoadedConfig) -> None:
+        self.loaded = loaded
+        self.out = Issues()
+
+    def _where(self, loc: Loc) -> tuple[str, int | None, str]:
+        return self.loaded.source, self.loaded.line(loc), key_text(loc, self.loaded.config)
+
+    def error(self, loc: Loc, message: str, expected: str | None = None) -> None:
+        self.out.error(*self._where(loc), message, expected)
+
+    def warning(self, loc: Loc, message: str, expected: str | None = None) -> None:
+        self.out.warning(*self._where(loc), message, expected)
+
+
+def _bands(i: int, rs: RuleSet, out: _Findings) -> None:
+    key = ("rulesets", i, "score", "bands")
     mins = [b.min_score for b in rs.score.bands]
     for m in sorted({m for m in mins if mins.count(m) > 1}):
-        out.error(
-            source, None, _rs_key(i, "score.bands"), f"two bands start at {m}: they overlap", "one band per min_score"
-        )
+        out.error(key, f"two bands start at {m}: they overlap", "one band per min_score")
     if Decimal(0) not in mins:
-        out.error(
-            source,
-            None,
-            _rs_key(i, "score.bands"),
-            f"scores below {min(mins)} fall in no band (a gap)",
-            "a band with min_score = 0",
-        )
+        out.error(key, f"scores below {min(mins)} fall in no band (a gap)", "a band with min_score = 0")
     deductions = [b.deduction for b in rs.score.bands]  # sorted by min_score, highest first
     if deductions != sorted(deductions):
-        out.warning(
-            source,
-            None,
-            _rs_key(i, "score.bands"),
-            "a higher score band deducts more than a lower one",
-            "deductions that grow as the score falls",
-        )
+        out.warning(key, "a higher score band deducts more than a lower one", "deductions that grow as the score falls")
 
 
-def _points(i: int, rs: RuleSet, source: str, out: Issues) -> None:
+def _points(i: int, rs: RuleSet, out: _Findings) -> None:
     for metric, pts in rs.score.points.items():
-        key = _rs_key(i, f"score.points.{metric}")
+        key: Loc = ("rulesets", i, "score", "points", metric)
         xs = [x for x, _ in pts]
         ys = [y for _, y in pts]
         if len(pts) < 2:
-            out.error(source, None, key, "a points table needs at least two points")
+            out.error(key, "a points table needs at least two points")
             continue
         if any(b <= a for a, b in itertools.pairwise(xs)):
-            out.error(source, None, key, "x values are not strictly increasing", "[[x, score], ...] sorted by x")
+            out.error(key, "x values are not strictly increasing", "[[x, score], ...] sorted by x")
         steps = [b - a for a, b in itertools.pairwise(ys)]
         if any(s > 0 for s in steps) and any(s < 0 for s in steps):
-            out.error(
-                source,
-                None,
-                key,
-                "the table is not monotonic: scores go up and down",
-                "scores that only rise or only fall",
-            )
+            out.error(key, "the table is not monotonic: scores go up and down", "scores that only rise or only fall")
         if any(not (0 <= y <= 100) for y in ys):
-            out.error(source, None, key, "a sub-score outside 0–100", "scores between 0 and 100")
+            out.error(key, "a sub-score outside 0–100", "scores between 0 and 100")
+        low, high = metric_range(metric)
+        for k, x in enumerate(xs):
+            if x < low or (high is not None and x > high):
+                out.error(
+                    (*key, k, 0),
+                    f"x = {x} is outside the range of {metric}",
+                    f"{metric} values {_range_text(low, high)}" + (" (a share: 0.75 for 75 %)" if high == 1 else ""),
+                )
 
 
-def _weights(i: int, rs: RuleSet, source: str, out: Issues) -> None:
+def _weights(i: int, rs: RuleSet, out: _Findings) -> None:
     for mode, weights in rs.score.weights.items():
-        key = _rs_key(i, f"score.weights.{mode}")
+        key: Loc = ("rulesets", i, "score", "weights", mode)
         total = sum(weights.values(), Decimal(0))
         if total != 1:
-            out.error(source, None, key, f"weights sum to {total}", "weights that sum to 1")
+            out.error(key, f"weights sum to {total}", "weights that sum to 1")
         for metric in weights:
             if metric in MISSING_IN_MODE[mode]:
-                out.error(source, None, f"{key}.{metric}", f"{mode} partners have no {metric}")
+                out.error((*key, metric), f"{mode} partners have no {metric}")
             if metric not in SELF_SCORED and metric not in rs.score.points:
                 out.error(
-                    source,
-                    None,
-                    f"{key}.{metric}",
-                    "no points table for this metric",
-                    f"score.points.{metric} = [[x, score], ...]",
+                    (*key, metric), "no points table for this metric", f"score.points.{metric} = [[x, score], ...]"
                 )
     for metric, target in rs.score.fallback.items():
         if not any(target in w for w in rs.score.weights.values()):
-            out.error(source, None, _rs_key(i, f"score.fallback.{metric}"), f"{target} has no weight in any mode")
+            out.error(("rulesets", i, "score", "fallback", metric), f"{target} has no weight in any mode")
 
 
-def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
+def _threshold(key: Loc, rule_id: str, metric: str, threshold: Decimal, out: _Findings) -> None:
+    low, high = metric_range(metric)
+    if threshold < low or (high is not None and threshold > high):
+        hint = ""
+        if high == 1 and 1 < threshold <= 100:
+            hint = f"; did you mean {threshold / 100}?"
+        out.error(
+            (*key, "threshold"),
+            f"rule {rule_id}: threshold {threshold} is outside the range of {metric}{hint}",
+            f"a threshold {_range_text(low, high)}" + (" (a share: 0.75 for 75 %)" if high == 1 else ""),
+        )
+    elif metric in MONEY_METRICS and threshold * 100 != int(threshold * 100):
+        out.error((*key, "threshold"), f"rule {rule_id}: more than 2 decimals", "yuan with at most 2 decimals")
+
+
+def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
     for j, rule in enumerate(rs.rules):
-        key = _rs_key(i, f"rules[{j}]")
+        key: Loc = ("rulesets", i, "rules", j)
         for mode in rule.modes:
             for metric in (rule.metric, rule.against):
                 if metric in MISSING_IN_MODE[mode]:
-                    out.error(
-                        source, None, f"{key}.modes", f"rule {rule.id} uses {metric}, which {mode} partners do not have"
-                    )
+                    out.error((*key, "modes"), f"rule {rule.id} uses {metric}, which {mode} partners do not have")
+        if rule.threshold is not None:
+            _threshold(key, rule.id, rule.metric, rule.threshold, out)
         terminate_at = min(
             (a.streak if a.streak is not None else a.min_streak for a in rule.actions if a.kind == "terminate"),
             default=None,
@@ -112,9 +144,7 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
             first = action.streak if action.streak is not None else action.min_streak
             if terminate_at is not None and action.kind != "terminate" and first > terminate_at:
                 out.error(
-                    source,
-                    None,
-                    f"{key}.actions[{k}]",
+                    (*key, "actions", k),
                     f"fires at streak {first}, but the partner is terminated at streak {terminate_at}",
                     f"a streak of at most {terminate_at}",
                 )
@@ -124,48 +154,76 @@ def _rules(i: int, rs: RuleSet, source: str, out: Issues) -> None:
                 and action.min_streak == 1
                 and len(rule.actions) > 1
             ):
-                out.warning(source, None, f"{key}.actions[{k}]", "terminates at the first breach")
+                out.warning((*key, "actions", k), "terminates at the first breach")
 
 
-def _calendar(config: Config, source: str, periods: list[Period], out: Issues) -> None:
+def needed_years(period: Period, config: Config, working_days: int, covered: range) -> set[int]:
+    """Calendar years a ``working_days`` window can need in ``period``, as far as they can be known.
+
+    The deadline table starts the day before the month; the last ticket is
+    received on the month's last day, and its deadline is ``working_days``
+    working days later, counted on the official calendar. The walk stops at the
+    first year the calendar does not cover: that year is needed, and what lies
+    beyond it cannot be known. The cut-off (the month's end plus the grace
+    days) is reached in any case.
+    """
+    first = period.start.date() - timedelta(days=1)
+    cut = period.end.date() + timedelta(days=config.general.cutoff_grace_days)
+    day, counted = period.end.date() - timedelta(days=1), 0
+    calendars: dict[int, holidays.HolidayBase] = {}
+    while counted < working_days:
+        day += timedelta(days=1)
+        if day.year not in covered:
+            break
+        cal = calendars.setdefault(day.year, holidays.China(years=day.year))
+        counted += bool(cal.is_working_day(day))
+    return set(range(first.year, max(day, cut).year + 1))
+
+
+def _calendar(config: Config, periods: list[Period], out: _Findings) -> None:
     windows = config.windows
-    uses_workdays = [
-        f"windows.{kind}.{cat}"
+    opens, closes = config.general.business_minutes
+    per_day = max(closes - opens, 1)
+
+    def days(w: Window) -> int:
+        """Working days a window can span: working days as given, business hours as whole days."""
+        return w.amount if w.unit == "wd" else -(-w.amount * 60 // per_day) + 1
+
+    found: list[tuple[tuple[str, ...], Window]] = [
+        (("windows", kind, cat), getattr(getattr(windows, kind), cat))
         for kind in ("completion", "reply")
         for cat in ("urgent", "normal", "difficult")
-        if getattr(getattr(windows, kind), cat).unit == "wd"
-    ]
+    ] + [(("windows", "stages", name, "window"), s.window) for name, s in windows.stages.items()]
+    uses_workdays = [(path, w, days(w)) for path, w in found if w.unit in ("wd", "bh")]
     if not uses_workdays:
         return
     covered = covered_years()
+    path, window, longest = max(uses_workdays, key=lambda x: x[2])  # the longest window reaches furthest
+    missing: set[int] = set()
     for period in periods:
-        # a deadline can fall in the next year for a December ticket
-        years = {period.year, period.next().year} if period.month == 12 else {period.year}
-        for year in sorted(years - set(covered)):
-            out.error(
-                source,
-                None,
-                uses_workdays[0],
-                f"working-day windows need the official calendar of {year}, which is not published in this "
-                f"version of the holiday data (covers {covered.start}–{covered.stop - 1})",
-                "clock-hour windows or an updated 'holidays' package",
-            )
+        missing |= needed_years(period, config, longest, covered) - set(covered)
+    for year in sorted(missing):
+        out.error(
+            path,
+            f"a {window} window needs the official calendar of {year}, which is not published in this "
+            f"version of the holiday data (covers {covered.start}–{covered.stop - 1})",
+            "clock-hour windows, a shorter window or an updated 'holidays' package",
+        )
 
 
 def check(loaded: LoadedConfig, periods: list[Period] | None = None) -> Issues:
     """Semantic findings on a schema-valid configuration."""
     config = loaded.config
-    source = str(loaded.path) if loaded.path else "configuration"
-    out = Issues()
+    out = _Findings(loaded)
     for i, rs in enumerate(config.rulesets):
-        _bands(i, rs, source, out)
-        _points(i, rs, source, out)
-        _weights(i, rs, source, out)
-        _rules(i, rs, source, out)
+        _bands(i, rs, out)
+        _points(i, rs, out)
+        _weights(i, rs, out)
+        _rules(i, rs, out)
         if rs.unit_cost * 100 != int(rs.unit_cost * 100):
-            out.error(source, None, _rs_key(i, "unit_cost"), "more than 2 decimals", "yuan with at most 2 decimals")
-    _calendar(config, source, periods or sorted({rs.start for rs in config.rulesets}), out)
-    return out
+            out.error(("rulesets", i, "unit_cost"), "more than 2 decimals", "yuan with at most 2 decimals")
+    _calendar(config, periods or sorted({rs.start for rs in config.rulesets}), out)
+    return out.out
 
 
 def errors_for_run(loaded: LoadedConfig, period: Period) -> list[Issue]:

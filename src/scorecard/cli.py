@@ -6,6 +6,7 @@ traceback), 2 usage.
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
+from scorecard.report.shown import visible
 from scorecard.workspace import Workspace
 
 app = typer.Typer(
@@ -37,8 +39,10 @@ app.add_typer(config_app, name="config")
 export_app = typer.Typer(help="Export a period for other users (finance).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# Emoji codes are never meant: ":x:" in an id must print as written. Messages on stderr are
+# plain text (they carry data); views on stdout style their own fixed text, never data.
+out = Console(highlight=False, soft_wrap=False, emoji=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 @dataclass
@@ -65,8 +69,25 @@ def reported(opts: Options) -> Iterator[None]:
         terminal.print_issues(err, list(exc.issues), opts.lang or "en")
         raise typer.Exit(1) from None
     except sqlite3.DatabaseError as exc:  # a damaged or foreign ledger file: say so, no traceback
-        err.print(f"error: {opts.workspace.db}: the ledger cannot be read or written: {exc}")
+        err.print(visible(f"error: {opts.workspace.db}: the ledger cannot be read or written: {exc}"))
         raise typer.Exit(1) from None
+    except OSError as exc:  # read-only folder, full disk, a folder where a file belongs: the path and why
+        err.print(visible(f"error: {_os_message(exc)}"))
+        raise typer.Exit(1) from None
+
+
+def _os_message(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "a file"
+    why = exc.strerror or str(exc)
+    hint = {
+        errno.ENOSPC: "free some space and run the command again",
+        errno.EDQUOT: "free some space and run the command again",
+        errno.EACCES: "check the folder's permissions",
+        errno.EPERM: "check the folder's permissions",
+        errno.EROFS: "the file system is read-only; work on a writable copy",
+        errno.EISDIR: "a folder is in the way of a file; move it",
+    }.get(exc.errno or 0)
+    return f"{where}: {why}" + (f" ({hint})" if hint else "")
 
 
 def _period(text: str) -> Period:
@@ -94,7 +115,9 @@ def main_options(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."),
+        typer.Option(
+            help="Who is running the command, recorded in the ledger [default: $SCORECARD_USER, else the login name]."
+        ),
     ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
@@ -109,7 +132,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 
     with reported(Options(Workspace.at(directory), None)):
         ws = init_workspace(directory)
-    out.print(f"{ws.root}: config/scorecard.toml, inputs/, out/ — put a month's files in inputs/YYYY-MM/")
+    out.print(f"{ws.root}: config/scorecard.toml, inputs/, out/ — put a month's files in inputs/YYYY-MM/", markup=False)
 
 
 @app.command()
@@ -134,6 +157,9 @@ def run(
     discard_draft: Annotated[
         bool, typer.Option(help="Discard another month's draft (recorded; its outputs move to out/.discarded/).")
     ] = False,
+    new_ledger: Annotated[
+        bool, typer.Option(help="Start a new ledger although out/ holds assessed months (their history is lost).")
+    ] = False,
 ) -> None:
     """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
     opts: Options = ctx.obj
@@ -144,6 +170,7 @@ def run(
             user=opts.user,
             discard_draft=discard_draft,
             allow_rule_change=allow_rule_change,
+            new_ledger=new_ledger,
             progress=status.update,
         )
     lang = opts.language()
@@ -151,9 +178,9 @@ def run(
     if result.discarded is not None:
         out.print(f"{t('draft_discarded', lang)}: {result.discarded.period} (run {result.discarded.run_seq})")
     for moved in result.moved:
-        out.print(f"{t('moved_aside', lang)}: {moved}")
+        out.print(f"{t('moved_aside', lang)}: {moved}", markup=False)
     terminal.run_summary(out, result.record, lang)
-    out.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}")
+    out.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}", markup=False)
 
 
 @app.command()
@@ -246,7 +273,7 @@ def simulate(
     terminal.simulation(out, sim, opts.language(), show_all)
     if xlsx is not None:
         write_simulation(sim, xlsx, opts.language())
-        out.print(f"{t('written', opts.language())} {xlsx}")
+        out.print(f"{t('written', opts.language())} {xlsx}", markup=False)
 
 
 @export_app.command("finance")
@@ -322,7 +349,7 @@ def config_check(
             raise InputError(findings, "configuration errors")
     terminal.print_issues(err, findings.warnings, opts.lang or "en")
     versions = ", ".join(f"{r.version} (from {r.effective_from})" for r in loaded.config.rulesets)
-    out.print(f"{opts.workspace.config}: OK — rule sets {versions}")
+    out.print(f"{opts.workspace.config}: OK — rule sets {versions}", markup=False)
 
 
 @config_app.command("schema")

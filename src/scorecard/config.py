@@ -9,18 +9,33 @@ deductions and completion/reply windows, and one or more *rule sets*
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 import tomllib
+import types
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
+from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
+from scorecard.tomlkeys import key_lines, line_of
 
 MetricName = Literal[
     "valid_complaints",
@@ -41,9 +56,36 @@ MetricName = Literal[
 MONEY_METRICS = frozenset({"refund_total", "service_cost", "gross_amount"})
 # Metrics that are shares (0..1).
 RATE_METRICS = frozenset({"on_time_rate", "reply_on_time_rate"})
+# A named stage's own on-time rate, e.g. "stage_on_time_rate:forward" (see docs/service-clock.md).
+STAGE_METRIC_PREFIX = "stage_on_time_rate:"
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _rule_metric(name: str) -> str:
+    """A metric of the list above, or a stage's on-time rate (the stage is checked against [windows.stages])."""
+    if name in get_args(MetricName):
+        return name
+    if name.startswith(STAGE_METRIC_PREFIX) and _NAME_RE.match(name.removeprefix(STAGE_METRIC_PREFIX)):
+        return name
+    guess = did_you_mean(name, get_args(MetricName))
+    raise ValueError(
+        f"{name!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "") + " (expected one of: "
+        f"{', '.join(get_args(MetricName))}, or {STAGE_METRIC_PREFIX}<stage> for a stage of [windows.stages])"
+    )
+
+
+# What a rule may compare: every metric, and the on-time rate of each configured stage.
+RuleMetric = Annotated[str, AfterValidator(_rule_metric)]
+
+
+def is_rate_metric(name: str) -> bool:
+    """A share (0..1): shown as a percentage."""
+    return name in RATE_METRICS or name.startswith(STAGE_METRIC_PREFIX)
+
 
 Mode = Literal["C", "EMP"]
-_WINDOW_RE = re.compile(r"^([1-9][0-9]*)(h|wd)$")
+_WINDOW_RE = re.compile(r"^([1-9][0-9]*)(h|wd|bh)$")
+_BUSINESS_HOURS_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]|24):([0-5][0-9])$")
 _PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -62,23 +104,25 @@ class Text(Strict):
 
 
 class Window(Strict):
-    """A completion or reply window: clock hours ("24h") or working days ("2wd")."""
+    """A window: clock hours ("24h"), working days ("2wd") or business hours ("8bh")."""
 
     amount: int
-    unit: Literal["h", "wd"]
+    unit: Literal["h", "wd", "bh"]
 
     @classmethod
     def parse(cls, text: str) -> Window:
         m = _WINDOW_RE.match(text.strip())
         if not m:
-            raise ValueError(f"not a window: {text!r} (expected e.g. '24h' or '2wd')")
-        return cls(amount=int(m.group(1)), unit=m.group(2))  # type: ignore[arg-type]
+            raise ValueError(f"not a window: {text!r} (expected e.g. '24h', '2wd' or '8bh')")
+        return cls(amount=int(m.group(1)), unit=m.group(2))
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
 
 
-WindowField = Annotated[Window, Field(description="clock hours ('24h') or working days ('2wd')")]
+WindowField = Annotated[
+    Window, Field(description="clock hours ('24h'), working days ('2wd') or business hours ('8bh')")
+]
 
 
 class Windows(Strict):
@@ -94,7 +138,40 @@ class Windows(Strict):
         return data
 
     def for_category(self, category: str) -> Window:
-        return getattr(self, category)
+        window: Window = getattr(self, category)
+        return window
+
+
+class Stage(Strict):
+    """A named stage of handling: from one timestamp column of complaints to another, within a window."""
+
+    from_: str = Field(alias="from")
+    to: str
+    window: WindowField
+    description: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("window"), str):
+            return {**data, "window": Window.parse(data["window"])}
+        return data
+
+    @model_validator(mode="after")
+    def _columns(self) -> Stage:
+        from scorecard.inputs.schema import TABLES
+
+        complaints = TABLES["complaints"]
+        for key, name in (("from", self.from_), ("to", self.to)):
+            if not _NAME_RE.match(name):
+                raise ValueError(f"{key}: {name!r} is not a column name (expected lower-case letters, digits and _)")
+            if name in complaints.names and complaints.column(name).kind != "datetime":
+                raise ValueError(f"{key}: {name!r} is a column of complaints that is not a date-time")
+        if self.to == "received_at":
+            raise ValueError("to: a stage cannot end at received_at")
+        if self.to == self.from_:
+            raise ValueError(f"from and to are the same column {self.to!r}")
+        return self
 
 
 class WindowsConfig(Strict):
@@ -104,6 +181,24 @@ class WindowsConfig(Strict):
     reply: Windows = Windows(
         urgent=Window(amount=24, unit="h"), normal=Window(amount=12, unit="h"), difficult=Window(amount=72, unit="h")
     )
+    # Named multi-stage limits (the banking association's forward / verify / report / answer).
+    stages: dict[str, Stage] = {}
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_names(cls, v: dict[str, Stage]) -> dict[str, Stage]:
+        for name in v:
+            if not _NAME_RE.match(name):
+                raise ValueError(f"stage name {name!r}: expected lower-case letters, digits and _")
+        return v
+
+    def stage_columns(self) -> list[str]:
+        """Timestamp columns of complaints the stages read, beyond the table's own columns."""
+        from scorecard.inputs.schema import TABLES
+
+        own = set(TABLES["complaints"].names)
+        names = [c for s in self.stages.values() for c in (s.from_, s.to)]
+        return [c for c in dict.fromkeys(names) if c not in own]
 
 
 class General(Strict):
@@ -111,6 +206,31 @@ class General(Strict):
     language: Literal["zh", "en"] = "zh"
     cutoff_grace_days: int = Field(3, ge=0, le=31)
     max_errors: int = Field(200, ge=1)
+    # largest Excel sheet read (rows x columns from A1); see docs/inputs.md, "Hostile and damaged inputs"
+    max_sheet_cells: int = Field(DEFAULT_MAX_SHEET_CELLS, ge=1)
+    # Business-hours windows ("8bh") count these hours of each working day.
+    business_hours: str = "09:00-18:00"
+
+    @field_validator("business_hours")
+    @classmethod
+    def _business_hours(cls, v: str) -> str:
+        m = _BUSINESS_HOURS_RE.match(v.strip())
+        if not m or (m.group(3) == "24" and m.group(4) != "00"):
+            raise ValueError(f"not a span of hours: {v!r} (expected e.g. '09:00-18:00')")
+        if int(m.group(1)) * 60 + int(m.group(2)) >= int(m.group(3)) * 60 + int(m.group(4)):
+            raise ValueError(f"business hours {v!r} end before they start (expected e.g. '09:00-18:00')")
+        return v.strip()
+
+    @property
+    def business_minutes(self) -> tuple[int, int]:
+        """Opening and closing time of a working day, in minutes after midnight."""
+        start, end = self.business_hours.split("-")
+        return tuple(int(h) * 60 + int(m) for h, m in (t.split(":") for t in (start, end)))  # type: ignore[return-value]
+
+
+class DisputeSettings(Strict):
+    # calendar days after the disputed month's last day within which a dispute may be filed (a default)
+    window_days: int = Field(10, ge=0, le=366)
 
 
 class Response(Strict):
@@ -159,10 +279,10 @@ class Action(Strict):
 class Rule(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     modes: list[Mode]
-    metric: MetricName
+    metric: RuleMetric
     op: Literal[">=", ">", "<=", "<", "=="]
     threshold: Decimal | None = None  # compare with a number …
-    against: MetricName | None = None  # … or with another metric
+    against: RuleMetric | None = None  # … or with another metric
     description: Text
     source: str = ""
     actions: list[Action]
@@ -222,25 +342,39 @@ class Approval(Strict):
 
 
 class Config(Strict):
-    general: General = General()
+    general: General = General.model_validate({})
     approval: Approval = Approval()
+    disputes: DisputeSettings = DisputeSettings()
+    # before columns: a column mapping may name a stage's timestamp column
+    windows: WindowsConfig = WindowsConfig()
     columns: dict[
         Literal[
-            "partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "payees", "deposits"
+            "partners",
+            "billing",
+            "complaints",
+            "settlement",
+            "refunds",
+            "conduct",
+            "surveys",
+            "pauses",
+            "disputes",
+            "payees",
+            "deposits",
         ],
         dict[str, str],
     ] = {}
     response: Response
-    windows: WindowsConfig = WindowsConfig()
     rulesets: list[RuleSet] = Field(min_length=1)
 
     @field_validator("columns")
     @classmethod
-    def _known_targets(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    def _known_targets(cls, v: dict[str, dict[str, str]], info: ValidationInfo) -> dict[str, dict[str, str]]:
         from scorecard.inputs.schema import TABLES
 
+        windows = info.data.get("windows")
+        declared = windows.stage_columns() if isinstance(windows, WindowsConfig) else []
         for table, mapping in v.items():
-            names = TABLES[table].names
+            names = TABLES[table].names + (declared if table == "complaints" else [])
             for header, target in mapping.items():
                 if target not in names:
                     raise ValueError(
@@ -248,6 +382,23 @@ class Config(Strict):
                         f"(columns: {', '.join(names)})"
                     )
         return v
+
+    @model_validator(mode="after")
+    def _stages_of_rules(self) -> Config:
+        """A rule on a stage's on-time rate names a stage of [windows.stages]."""
+        stages = self.windows.stages
+        for i, rs in enumerate(self.rulesets):
+            for j, rule in enumerate(rs.rules):
+                for key, metric in (("metric", rule.metric), ("against", rule.against)):
+                    if metric and metric.startswith(STAGE_METRIC_PREFIX):
+                        name = metric.removeprefix(STAGE_METRIC_PREFIX)
+                        if name not in stages:
+                            known = ", ".join(stages) or "none configured"
+                            raise ValueError(
+                                f"rulesets[{i}].rules[{j}].{key}: no stage {name!r} in [windows.stages] "
+                                f"(stages: {known})"
+                            )
+        return self
 
     @field_validator("rulesets")
     @classmethod
@@ -280,13 +431,22 @@ class Config(Strict):
 
 
 class LoadedConfig:
-    """A validated configuration with where it came from and its hash."""
+    """A validated configuration with where it came from, its hash and the line of each key."""
 
-    def __init__(self, config: Config, path: Path | None, raw: bytes) -> None:
+    def __init__(self, config: Config, path: Path | None, raw: bytes, lines: dict[Any, int] | None = None) -> None:
         self.config = config
         self.path = path
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.text = raw.decode("utf-8-sig", errors="replace")  # kept in each month's record
+        self.lines: dict[Any, int] = lines or {}
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "configuration"
+
+    def line(self, loc: Sequence[str | int]) -> int | None:
+        """The line of a key path in the file (or of its nearest enclosing key)."""
+        return line_of(self.lines, loc)
 
     def ruleset_hash(self, period: Period) -> str:
         """Hash of everything that decides a month's assessment: the rule set, the shared settings
@@ -297,31 +457,113 @@ class LoadedConfig:
             "ruleset": c.ruleset_for(period).model_dump(mode="json"),
             "response": c.response.model_dump(mode="json"),
             "windows": c.windows.model_dump(mode="json"),
-            "general": c.general.model_dump(mode="json", exclude={"language", "max_errors"}),
+            "general": c.general.model_dump(mode="json", exclude={"language", "max_errors", "max_sheet_cells"}),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
+def key_text(loc: Sequence[str | int], data: object) -> str:
+    """A key path as a person reads it: ``rulesets[0].rules[c-on-time].threshold``.
+
+    A list item that has an ``id`` (a rule) is named by it rather than by its
+    index, which shifts whenever a rule is added above it.
+    """
     out = ""
+    node: object = data
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
+            item = node[part] if isinstance(node, Sequence) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+            out += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part}]"
+            node = item
         else:
             out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, Mapping) else getattr(node, part, None)
     return out
 
 
-def parse_config(data: dict[str, object], source: str, raw: bytes = b"", path: Path | None = None) -> LoadedConfig:
+def _unwrap(tp: Any) -> Any:
+    """``Annotated[X, …]`` -> X; ``X | None`` -> X."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else tp
+            if len(rest) != 1:
+                return tp
+        else:
+            return tp
+
+
+def model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The configuration model that a key path leads to (``rulesets[0].rules[1]`` -> Rule)."""
+    tp: Any = Config
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if not isinstance(part, str) or part not in tp.model_fields:
+                return None
+            tp = tp.model_fields[part].annotation
+        elif get_origin(tp) in (list, tuple):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, int]) -> Issue:
+    loc = [p for p in err["loc"] if p != "[key]"]  # a bad dict key is reported at the key itself
+    where = key_text(loc, data) or None
+    line = line_of(lines, loc)
+    message = err["msg"].removeprefix("Value error, ")
+    expected = None
+    if err["type"] == "extra_forbidden" and loc:
+        model = model_at(loc[:-1])
+        fields = list(model.model_fields) if model else []
+        guess = did_you_mean(str(loc[-1]), fields)
+        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {guess!r}?" if guess else "")
+        expected = "one of: " + ", ".join(fields) if fields else None
+    elif err["type"] in ("literal_error", "enum") and isinstance(err.get("input"), str):
+        choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        guess = did_you_mean(err["input"], choices)
+        message = f"{err['input']!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "")
+        expected = "one of: " + ", ".join(choices) if choices else None
+    return Issue(source, line, where, message, expected)
+
+
+def parse_config(
+    data: dict[str, object],
+    source: str,
+    raw: bytes = b"",
+    path: Path | None = None,
+    lines: dict[Any, int] | None = None,
+) -> LoadedConfig:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        issues = [
-            Issue(source, None, _loc(err["loc"]) or None, err["msg"].removeprefix("Value error, "))
-            for err in exc.errors()
-        ]
+        issues = [schema_issue(err, data, source, lines or {}) for err in exc.errors()]
         raise InputError(issues, "configuration errors") from None
-    return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode())
+    return LoadedConfig(config, path, raw or json.dumps(data, sort_keys=True, default=str).encode(), lines)
+
+
+def parse_config_text(text: str, source: str) -> LoadedConfig:
+    """A configuration from its text, as a month's record keeps it."""
+    raw = text.encode("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Issue(source, None, None, f"not valid TOML: {exc}")]) from None
+    return parse_config(data, source, raw)
 
 
 def load_config(path: Path) -> LoadedConfig:
@@ -331,14 +573,15 @@ def load_config(path: Path) -> LoadedConfig:
     except FileNotFoundError:
         raise InputError([Issue(source, None, None, "configuration file not found")]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise InputError([Issue(source, None, None, "not UTF-8 text", "a UTF-8 TOML file")]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         line = int(m.group(1)) if m else None
         raise InputError([Issue(source, line, None, f"not valid TOML: {exc}")]) from None
-    return parse_config(data, source, raw, path)
+    return parse_config(data, source, raw, path, key_lines(text))
 
 
 def default_config_path() -> Path:

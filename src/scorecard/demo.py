@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scorecard import pipeline
-from scorecard.config import default_config_path
+from scorecard.config import default_config_path, load_config
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
@@ -72,7 +72,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     shutil.rmtree(ws.inputs)
     shutil.copytree(source / "inputs", ws.inputs)
     periods = sorted(Period.parse(p.name) for p in ws.inputs.iterdir() if p.is_dir())
-    lang = pipeline.load_config(ws.config).config.general.language
+    lang = load_config(ws.config).config.general.language
     notable = []
     for period in periods:
         outcome = pipeline.run(ws, period, user=DEMO_USER)

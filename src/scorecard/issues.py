@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scorecard.report.shown import shown
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -34,7 +36,7 @@ class Issue:
         if self.column:
             parts.append(self.column)
         if self.key is not None:
-            parts.append(self.key)
+            parts.append(shown(self.key))  # a record id from the inputs: data, shown as such
         text = self.message + (f" (expected {self.expected})" if self.expected else "")
         return ": ".join([*parts, text])
 
@@ -106,7 +108,7 @@ def grouped(warnings: Iterable[Issue]) -> list[str]:
         groups.setdefault((w.source, w.column, w.group), []).append(w)
     for (source, column, (noun, plural, why)), items in groups.items():
         head = items[:SHOWN_PER_GROUP]
-        named = ", ".join(f"{w.key} (line {w.line})" for w in head)
+        named = ", ".join(f"{shown(w.key)} (line {w.line})" for w in head)
         if len(items) > len(head):
             named += f" and {len(items) - len(head)} more"
         where = f"{source}: {column}" if column else source

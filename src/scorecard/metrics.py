@@ -9,6 +9,7 @@ per 10k, exactly 75 %) compare without binary rounding.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,10 +17,11 @@ from fractions import Fraction
 
 import polars as pl
 
-from scorecard.config import Config, RuleSet, Windows
+from scorecard.clock import ClockSettings, DeadlineSpec, ticket_state, with_deadlines
+from scorecard.config import STAGE_METRIC_PREFIX, Config, RuleSet, Window, Windows
+from scorecard.inputs.schema import CATEGORIES
 from scorecard.periods import Period
 from scorecard.settle import RefundFact, refund_deduction
-from scorecard.workdays import deadline_table
 
 TEN_THOUSAND = 10_000
 # A ticket's state: an Enum compares as a small integer, several times faster than text on 10M rows.
@@ -61,9 +63,21 @@ class PartnerMetrics:
     invalid_tickets: int = 0
     resolved_tickets: int = 0
     resolution_seconds: int = 0
+    # per configured stage whose columns were given: (name, on time, late, pending)
+    stages: tuple[tuple[str, int, int, int], ...] = ()
 
     def value(self, name: str) -> Fraction | Decimal | int | None:
-        return getattr(self, name)
+        if name.startswith(STAGE_METRIC_PREFIX):
+            return self.stage_on_time_rate(name.removeprefix(STAGE_METRIC_PREFIX))
+        value: Fraction | Decimal | int | None = getattr(self, name)
+        return value
+
+    def stage_on_time_rate(self, stage: str) -> Fraction | None:
+        """Like on_time_rate, for one stage: empty when the stage was not measured or nothing was assessable."""
+        for name, on_time, late, _ in self.stages:
+            if name == stage:
+                return _ratio(on_time, on_time + late)
+        return None
 
 
 def cutoff(period: Period, config: Config) -> date:
@@ -71,77 +85,63 @@ def cutoff(period: Period, config: Config) -> date:
     return period.end.date() + timedelta(days=config.general.cutoff_grace_days)
 
 
-def _deadline(
-    received: pl.Expr, category: pl.Expr, windows: Windows, period: Period, prefix: str
-) -> tuple[pl.Expr, list[pl.DataFrame]]:
-    """Deadline expression per category; working-day windows join lookup tables."""
-    lookups: list[pl.DataFrame] = []
-    expr = pl.lit(None, dtype=pl.Datetime("us"))
-    for cat in ("urgent", "normal", "difficult"):
-        w = windows.for_category(cat)
-        if w.unit == "h":
-            value = received + pl.duration(hours=w.amount)
-        else:
-            name = f"{prefix}_{cat}_wd"
-            lookups.append(
-                deadline_table(period.start.date() - timedelta(days=1), period.end.date(), w.amount).rename(
-                    {"deadline": name, "receipt_day": f"{name}_day"}
-                )
-            )
-            value = pl.col(name)
-        expr = pl.when(category == cat).then(value).otherwise(expr)
-    return expr, lookups
+def _windows(windows: Windows) -> dict[str, Window]:
+    return {c: windows.for_category(c) for c in CATEGORIES}
 
 
-def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with_reply: bool) -> pl.LazyFrame:
-    """Valid tickets with their deadline and state: on_time / late / pending.
+def stage_columns(name: str) -> tuple[str, str]:
+    """The ticket columns of a stage: its deadline and its state."""
+    return f"deadline:{name}", f"state:{name}"
+
+
+def ticket_status(
+    complaints: pl.LazyFrame,
+    period: Period,
+    config: Config,
+    with_reply: bool,
+    pauses: pl.DataFrame | None = None,
+    stages: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """Every ticket with its deadline and state: on_time / late / pending, or invalid.
 
     A ticket resolved at or before its deadline is on time (the bound
     included); resolved after it, or unresolved with the deadline at or before
     the cut-off, is late; unresolved with the deadline after the cut-off is
-    pending and left out of the rate.
+    pending and left out of the rate. Deadlines come from :mod:`scorecard.clock`
+    (pauses, working days, business hours). ``stages`` are the configured stages
+    whose columns the complaints file has; each gets a deadline and a state
+    (null when its start is not recorded).
     """
     cut = pl.lit(cutoff(period, config)).cast(pl.Datetime("us"))
     lf = complaints
-    due, lookups = _deadline(pl.col("received_at"), pl.col("category"), config.windows.completion, period, "due")
-    exprs: dict[str, pl.Expr] = {"deadline": due}
+    specs = [DeadlineSpec("deadline", "received_at", _windows(config.windows.completion))]
     if with_reply:
-        reply_due, reply_lookups = _deadline(
-            pl.col("received_at"), pl.col("category"), config.windows.reply, period, "reply"
-        )
-        lookups += reply_lookups
-        exprs["reply_deadline"] = reply_due
-    if lookups:
-        lf = lf.with_columns(_receipt_day=pl.col("received_at").dt.date())
-        for table in lookups:
-            day_col = next(c for c in table.columns if c.endswith("_day"))
-            lf = lf.join(table.lazy(), left_on="_receipt_day", right_on=day_col, how="left")
-    lf = lf.with_columns(**exprs)
-    resolved = pl.col("resolved_at").is_not_null()
-    state = (
-        pl.when(~pl.col("valid"))
-        .then(pl.lit("invalid", dtype=STATE))
-        .when(resolved & (pl.col("resolved_at") <= pl.col("deadline")))
-        .then(pl.lit("on_time", dtype=STATE))
-        .when(resolved | (pl.col("deadline") <= cut))
-        .then(pl.lit("late", dtype=STATE))
-        .otherwise(pl.lit("pending", dtype=STATE))
-    )
+        specs.append(DeadlineSpec("reply_deadline", "received_at", _windows(config.windows.reply)))
+    for name in stages:
+        stage = config.windows.stages[name]
+        specs.append(DeadlineSpec(stage_columns(name)[0], stage.from_, dict.fromkeys(CATEGORIES, stage.window)))
+    lf = with_deadlines(lf, specs, pauses, period, ClockSettings(config.general.business_minutes))
     out = lf.with_columns(
-        state=state,
+        state=pl.when(~pl.col("valid"))
+        .then(pl.lit("invalid", dtype=STATE))
+        .otherwise(ticket_state(pl.col("resolved_at"), pl.col("deadline"), cut, STATE)),
         # whole seconds: integer sums do not depend on row order, float sums do
         resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
         resolution_hours=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds() / 3600,  # display only
     )
     if with_reply:
-        replied = pl.col("first_reply_at").is_not_null()
+        out = out.with_columns(reply_state=ticket_state(pl.col("first_reply_at"), pl.col("reply_deadline"), cut, STATE))
+    stage_keep: list[str] = []
+    for name in stages:
+        stage = config.windows.stages[name]
+        deadline, state = stage_columns(name)
         out = out.with_columns(
-            reply_state=pl.when(replied & (pl.col("first_reply_at") <= pl.col("reply_deadline")))
-            .then(pl.lit("on_time", dtype=STATE))
-            .when(replied | (pl.col("reply_deadline") <= cut))
-            .then(pl.lit("late", dtype=STATE))
-            .otherwise(pl.lit("pending", dtype=STATE))
+            pl.when(pl.col(stage.from_).is_null())
+            .then(None)
+            .otherwise(ticket_state(pl.col(stage.to), pl.col(deadline), cut, STATE))
+            .alias(state)
         )
+        stage_keep += [c for c in (stage.from_, stage.to) if c not in stage_keep] + [deadline, state]
     keep = [
         "ticket_id",
         "partner_id",
@@ -159,10 +159,11 @@ def ticket_status(complaints: pl.LazyFrame, period: Period, config: Config, with
     ]
     if with_reply:
         keep += ["first_reply_at", "reply_deadline", "reply_state"]
+    keep += [c for c in stage_keep if c not in keep]
     return out.select(keep)
 
 
-def ticket_counts(tickets: pl.LazyFrame, with_reply: bool) -> pl.LazyFrame:
+def ticket_counts(tickets: pl.LazyFrame, with_reply: bool, stages: Sequence[str] = ()) -> pl.LazyFrame:
     """One row per partner: the counts the metrics are formed from (valid tickets; invalid ones counted apart)."""
     invalid = pl.col("state") == "invalid"
     aggs = [
@@ -182,6 +183,9 @@ def ticket_counts(tickets: pl.LazyFrame, with_reply: bool) -> pl.LazyFrame:
             (pl.col("reply_state") == "on_time").sum().alias("reply_on_time"),
             (pl.col("reply_state") == "late").sum().alias("reply_late"),
         ]
+    for name in stages:
+        state = pl.col(stage_columns(name)[1])
+        aggs += [(state == s).sum().alias(f"{s}:{name}") for s in ("on_time", "late", "pending")]
     valid = tickets.filter(~invalid)
     return (
         tickets.group_by("partner_id")
@@ -206,6 +210,7 @@ def compute(
     config: Config,
     ruleset: RuleSet,
     with_reply: bool,
+    stages: Sequence[str] = (),
 ) -> list[PartnerMetrics]:
     """Per-partner metrics (a Python loop over partners, not tickets)."""
     deductions = config.response.deductions
@@ -222,9 +227,11 @@ def compute(
         .to_dicts()
     }
     refund_facts: dict[str, list[RefundFact]] = defaultdict(list)
-    for rid, pid, kind, amount, line, customer in refunds.sort("refund_id").select(
-        "refund_id", "partner_id", "kind", "amount", "_line", "customer_id"
-    ).iter_rows():
+    for rid, pid, kind, amount, line, customer in (
+        refunds.sort("refund_id")
+        .select("refund_id", "partner_id", "kind", "amount", "_line", "customer_id")
+        .iter_rows()
+    ):
         refund_facts[pid].append(RefundFact(rid, kind, amount, line, customer))
     bill = {r["partner_id"]: r for r in billing.to_dicts()}
     gross = {pid: (g, line) for pid, g, line in settlement.select("partner_id", "gross_amount", "_line").iter_rows()}
@@ -289,6 +296,10 @@ def compute(
                 invalid_tickets=c.get("invalid_tickets", 0),
                 resolved_tickets=c.get("resolved_tickets", 0),
                 resolution_seconds=c.get("resolution_seconds", 0) or 0,
+                stages=tuple(
+                    (name, c.get(f"on_time:{name}", 0), c.get(f"late:{name}", 0), c.get(f"pending:{name}", 0))
+                    for name in stages
+                ),
             )
         )
     return out

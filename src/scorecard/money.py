@@ -8,31 +8,46 @@ exactly two decimals.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from fractions import Fraction
+
+import polars as pl
 
 # Digits, optional dot and one or two decimals. No sign, no thousands
 # separators, no currency sign, ASCII digits only (full-width digits are not
 # accepted: they are a sign of a hand-edited file).
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"
-_MONEY_RE = re.compile(MONEY_PATTERN)
+# Yuan digits accepted before the decimal point: 16 digits x 100 still fits Int64.
+MAX_WHOLE_DIGITS = 16
 
 # A numeric Excel cell must stand within this many fen of a whole fen amount.
 EXCEL_FEN_TOLERANCE = 1e-6
 
 
-class MoneyError(ValueError):
-    """A text that is not a money amount."""
+def parse_hundredths(texts: pl.Series) -> pl.Series:
+    """Text cells -> whole hundredths (money in fen, scores in hundredths of a point), Int64.
 
-
-def parse_yuan(text: str) -> int:
-    """'1234.5' -> 123450 fen. Raises MoneyError for anything not strict."""
-    s = text.strip()
-    if not _MONEY_RE.match(s):
-        raise MoneyError(f"not an amount in yuan with at most 2 decimals: {text!r}")
-    whole, _, frac = s.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2])
+    The one money parser of scorecard: the loader reads every money and score
+    cell through it. The strict pattern is checked first, then the digits are
+    combined with integer arithmetic (never through a float or a polars Decimal
+    cast, which round silently). Null where a cell is not strict. A leading
+    '-' is kept (the amount comes out negative) so that the caller can say
+    "negative amount" rather than "not an amount".
+    """
+    v = pl.col("v")
+    negative = v.str.starts_with("-")
+    magnitude = pl.when(negative).then(v.str.slice(1)).otherwise(v)
+    frame = texts.to_frame("v").select(
+        negative=negative,
+        ok=magnitude.str.contains(MONEY_PATTERN)
+        & (magnitude.str.extract(r"^([0-9]*)", 1).str.len_bytes() <= MAX_WHOLE_DIGITS),
+        whole=magnitude.str.extract(r"^([0-9]+)", 1),
+        cents=magnitude.str.extract(r"\.([0-9]{1,2})$", 1).fill_null("").str.pad_end(2, "0"),
+    )
+    amount = pl.col("whole").str.to_integer(strict=False) * 100 + pl.col("cents").str.to_integer(strict=False)
+    return frame.select(
+        pl.when(pl.col("ok")).then(pl.when(pl.col("negative")).then(-amount).otherwise(amount)).alias("v")
+    ).to_series()
 
 
 def round_half_up(value: Fraction | Decimal | int) -> int:
@@ -60,8 +75,3 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     q, r = divmod(abs(fen), 100)
     return f"{sign}{q}.{r:02d}"
-
-
-def fen_to_decimal(fen: int) -> Decimal:
-    """Fen as a Decimal of yuan, for writers that want a number (Excel)."""
-    return Decimal(fen).scaleb(-2)

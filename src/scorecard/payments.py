@@ -80,7 +80,7 @@ def payments(record: MonthRecord) -> list[Payment]:
 
 def month_total(record: MonthRecord) -> int:
     """What the month pays: the partners' payouts and the final settlements."""
-    return record.totals()["payout"] + sum(f["amount"] for f in record.rows("final_settlements"))
+    return record.totals()["payout"] + sum(int(f["amount"]) for f in record.rows("final_settlements"))
 
 
 def unpaid_without_payee(record: MonthRecord, rows: list[Payment]) -> list[Issue]:

@@ -34,13 +34,10 @@ class Period:
         index = self.year * 12 + (self.month - 1) + months
         return Period(index // 12, index % 12 + 1)
 
-    def months_since(self, other: Period) -> int:
-        return (self.year - other.year) * 12 + (self.month - other.month)
-
     @property
     def start(self) -> datetime:
         """First instant of the month, naive local time."""
-        return datetime(self.year, self.month, 1)  # noqa: DTZ001 - naive local time by design (SPEC §2)
+        return datetime(self.year, self.month, 1)  # noqa: DTZ001 - naive local time by design (docs/metrics-and-rules.md#periods)
 
     @property
     def end(self) -> datetime:

@@ -11,21 +11,31 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from scorecard import __version__, final_settlement
+from scorecard import __version__, dispute_rows, final_settlement
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
+from scorecard.corrections import (
+    Correction,
+    Restatement,
+    accepted_corrections,
+    apply_to_inputs,
+    corrected_history,
+    pending_balance,
+    registered_ids,
+)
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
 from scorecard.ledger import Ledger, LedgerError, cycle, now
+from scorecard.ledger.health import start_new_ledger
 from scorecard.ledger.store import delete_month, sort, store_record
 from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
 from scorecard.periods import Period
@@ -46,6 +56,14 @@ def _quiet(_: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """The accepted corrections a run applies, and what the corrected history makes of them."""
+
+    corrections: tuple[Correction, ...] = ()
+    restatements: dict[str, Restatement] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """One month assessed in memory (not yet recorded)."""
 
@@ -57,6 +75,7 @@ class Assessment:
     results: list[PartnerResult]
     states: dict[str, PartnerState]
     tickets: pl.LazyFrame  # the month's tickets with deadline and state (on_time/late/pending/invalid)
+    history: History = dataclasses.field(default_factory=History)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -98,7 +117,9 @@ def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings
         event_types=frozenset(c.response.deductions),
         excluded_partners=excluded,
         max_errors=c.general.max_errors,
+        max_sheet_cells=c.general.max_sheet_cells,
         timezone=c.general.timezone,
+        stages=tuple((s.from_, s.to) for s in c.windows.stages.values()),
     )
 
 
@@ -123,12 +144,49 @@ def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) 
     return inputs
 
 
+def load_checked(ws: Workspace, period: Period, config: LoadedConfig, progress: Progress = _quiet) -> PeriodInputs:
+    """The month's inputs, loaded and checked, under a configuration checked for running it."""
+    defects = errors_for_run(config, period)
+    if defects:
+        raise InputError(defects, "configuration errors")
+    progress("loading and validating inputs")
+    return validate(ws, period, config)
+
+
+def table_corrections(
+    inputs: PeriodInputs, ledger: Ledger | None, config: LoadedConfig, known: Sequence[Correction]
+) -> list[Correction]:
+    """The accepted rows of the month's `disputes` table as corrections; any bad row stops the run
+    (file:line: column: …) before anything is written. Its warnings join the month's."""
+    table = inputs.tables["disputes"]
+    if table.frame.height == 0:
+        return []
+    taken = {c.dispute_id for c in known} | (registered_ids(ledger, inputs.period) if ledger else set())
+    own = dispute_rows.facts_of_inputs({n: t.frame for n, t in inputs.tables.items()}, inputs.left_out)
+    found, issues = dispute_rows.check(
+        table.frame,
+        table.source or "disputes",
+        inputs.period,
+        ledger,
+        own,
+        window_days=config.config.disputes.window_days,
+        taken=taken,
+        accepted_records=[(str(c.period), c.record, c.record_id) for c in known],
+    )
+    errors = [i for i in issues if i.is_error]
+    if errors:
+        raise InputError(errors, f"{len(errors)} input errors")
+    inputs.issues.extend(i for i in issues if not i.is_error)
+    return found
+
+
 def assess_period(
     ws: Workspace,
     period: Period,
     config: LoadedConfig,
     previous: dict[str, PartnerState],
     progress: Progress = _quiet,
+    history: History | None = None,
 ) -> Assessment:
     """Everything up to (not including) the ledger and the outputs."""
     defects = errors_for_run(config, period)
@@ -136,35 +194,53 @@ def assess_period(
         raise InputError(defects, "configuration errors")
     progress("loading and validating inputs")
     inputs = validate(ws, period, config)
-    return assess_inputs(inputs, config, previous, progress)
+    return assess_inputs(inputs, config, previous, progress, history)
 
 
 def assess_inputs(
-    inputs: PeriodInputs, config: LoadedConfig, previous: dict[str, PartnerState], progress: Progress = _quiet
+    inputs: PeriodInputs,
+    config: LoadedConfig,
+    previous: dict[str, PartnerState],
+    progress: Progress = _quiet,
+    history: History | None = None,
 ) -> Assessment:
-    """Metrics, rules, score and settlement of loaded inputs under ``config``."""
+    """Metrics, rules, score and settlement of loaded inputs under ``config``; ``history`` brings the
+    accepted corrections: the month's own are applied to its tables, those of closed months come as
+    the corrected history (restated balances, adjustments, corrected states)."""
     period = inputs.period
+    history = history or History()
     ruleset = config.config.ruleset_for(period)
     progress("computing metrics")
-    t = inputs.tables
-    with_reply = "first_reply_at" in t["complaints"].given
-    tickets = ticket_status(t["complaints"].frame.lazy(), period, config.config, with_reply)
-    counts = ticket_counts(tickets, with_reply).collect()
+    own = [c for c in history.corrections if c.period == period]
+    t = apply_to_inputs({name: table.frame for name, table in inputs.tables.items()}, own)
+    given = inputs.tables["complaints"].given
+    with_reply = "first_reply_at" in given
+    # a stage is measured in the months whose complaints file has both its columns
+    stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
+    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
+    counts = ticket_counts(tickets, with_reply, stages).collect()
     metrics = compute(
-        t["partners"].frame,
-        t["billing"].frame,
-        t["settlement"].frame,
+        t["partners"],
+        t["billing"],
+        t["settlement"],
         counts,
-        t["conduct"].frame,
-        t["surveys"].frame,
-        t["refunds"].frame,
+        t["conduct"],
+        t["surveys"],
+        t["refunds"],
         config.config,
         ruleset,
         with_reply,
+        stages,
     )
     progress("applying rules and settling")
-    results, states = assess(period, metrics, previous, ruleset)
-    return Assessment(period, config, ruleset, inputs, metrics, results, states, tickets)
+    previous = {**previous, **{pid: r.state for pid, r in history.restatements.items()}}
+    restated = {pid: r.restated for pid, r in history.restatements.items()}
+    results, states = assess(period, metrics, previous, ruleset, restated=restated)
+    assessed = {r.partner_id for r in results}
+    for pid, r in history.restatements.items():  # terminated before: to the balance pending final settlement
+        if pid not in assessed and r.state.terminated:
+            states[pid] = pending_balance(states[pid], r)
+    return Assessment(period, config, ruleset, inputs, metrics, results, states, tickets, history)
 
 
 def inputs_hash(inputs: PeriodInputs) -> str:
@@ -225,6 +301,41 @@ def _facts(frame: pl.DataFrame, left: pl.DataFrame | None, why: str) -> pl.DataF
     return out.sort("_line")
 
 
+def history_tables(a: Assessment) -> dict[str, pl.DataFrame]:
+    """The corrections a run applied, the adjustments they made by corrected month and component,
+    and a review notice where a recorded termination is not supported by the corrected data."""
+    h = a.history
+    corrections = [[c.dispute_id, c.partner_id, str(c.period), c.record, c.record_id, c.text] for c in h.corrections]
+    parts = [
+        [pid, str(p.corrected_period), p.component, p.amount]
+        for pid, r in sorted(h.restatements.items())
+        for p in r.parts
+    ]
+    actions = [
+        [
+            pid,
+            1000 + i,
+            "corrected-history",
+            "review",
+            0,
+            f"更正后的数据不支持 {month} 的中止合作，请复核",
+            f"termination in {month} not supported by the corrected data: review",
+            None,
+            None,
+            None,
+        ]
+        for pid, r in sorted(h.restatements.items())
+        for i, month in enumerate(r.review)
+    ]
+    out = {
+        "corrections": pl.DataFrame(corrections, schema=SCHEMAS["corrections"], orient="row"),
+        "adjustments": pl.DataFrame(parts, schema=SCHEMAS["adjustments"], orient="row"),
+    }
+    if actions:
+        out["actions"] = pl.DataFrame(actions, schema=SCHEMAS["actions"], orient="row")
+    return out
+
+
 def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
     """The month's record: the engine's results and every fact they were made from."""
     config = a.config
@@ -239,6 +350,10 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
         dict(config.config.response.deductions),
         payees=a.inputs.tables["payees"].frame,
     )
+    extra = history_tables(a)
+    if "actions" in extra:
+        extra["actions"] = pl.concat([tables["actions"], extra["actions"]])
+    tables.update(extra)
     tables = {name: sort(name, frame) for name, frame in tables.items()}
     info = PeriodInfo(
         a.period,
@@ -267,21 +382,35 @@ def run(
     user: str | None = None,
     discard_draft: bool = False,
     allow_rule_change: bool = False,
+    new_ledger: bool = False,
     progress: Progress = _quiet,
+    corrections: Sequence[Correction] | None = None,
 ) -> RunOutcome:
-    """Assess ``period``, record it as the draft in the ledger, write its outputs."""
+    """Assess ``period``, record it as the draft in the ledger, write its outputs.
+
+    ``new_ledger``: start a new ledger although ``out/`` holds assessed months.
+    """
     user = current_user(user)
     config = load_config(ws.config)
     lang = config.config.general.language
     with ws.lock():
+        create = start_new_ledger(ws.db, ws.out, explicit=new_ledger)
         existing = open_ledger(ws)
+        inputs = load_checked(ws, period, config, progress)
+        history = History()
         if existing:
             with existing:
                 cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
+                found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
+                found += table_corrections(inputs, existing, config, found)
+                progress("computing the corrected history")
+                history = History(tuple(found), corrected_history(existing, period, found))
                 finals = final_settlement.carried(existing, period)
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
+            found = list(corrections or []) + table_corrections(inputs, None, config, [])
+            history = History(tuple(found))
             finals = final_settlement.carried(None, period)
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
@@ -290,7 +419,7 @@ def run(
                 f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
                 "run again with --allow-rule-change to re-assess it"
             )
-        a = assess_period(ws, period, config, plan.previous, progress)
+        a = assess_inputs(inputs, config, plan.previous, progress, history)
         # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
         states, final_tables = final_settlement.apply(finals, a.states, a.inputs.tables["deposits"].frame)
         a = dataclasses.replace(a, states=states)
@@ -299,7 +428,7 @@ def run(
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:
             write_month(tmp, record, lang)
-            with Ledger(ws.db) as ledger, ledger.write() as c:
+            with Ledger(ws.db, create=create) as ledger, ledger.write() as c:
                 if plan.discards is not None:
                     cycle.discard(ledger, c, plan.discards, user, f"running {period}")
                 replaced: dict[str, object] = {}

@@ -30,7 +30,7 @@ from scorecard.periods import Period
 from scorecard.settle import MONEY_FIELDS
 from scorecard.state import PartnerState
 
-S, I, B, D, T = pl.String(), pl.Int64(), pl.Boolean(), pl.Date(), pl.Datetime("us")
+S, I, B, D, T = pl.String(), pl.Int64(), pl.Boolean(), pl.Date(), pl.Datetime("us")  # noqa: E741
 
 
 def _exact(name: str) -> dict[str, pl.DataType]:
@@ -196,6 +196,16 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "decided_by": S,
         "decided_at": S,
     },
+    # accepted disputes the run applied, and the adjustments they made (docs/disputes.md#money)
+    "corrections": {
+        "dispute_id": S,
+        "partner_id": S,
+        "disputed_period": S,
+        "record": S,
+        "record_id": S,
+        "correction": S,
+    },
+    "adjustments": {"partner_id": S, "corrected_period": S, "component": S, "amount": I},
 }
 TABLES = tuple(SCHEMAS)
 
@@ -458,6 +468,8 @@ def build_tables(
         "payees": _payees(payees),
         "deposits": _frame("deposits", []),  # filled by the final settlement step of the run
         "final_settlements": _frame("final_settlements", []),
+        "corrections": _frame("corrections", []),
+        "adjustments": _frame("adjustments", []),
     }
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:

@@ -52,10 +52,12 @@ class Scorer:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.points = {
+        self.points: dict[str, list[tuple[Fraction, Fraction]]] = {
             metric: sorted((Fraction(x), Fraction(y)) for x, y in pts) for metric, pts in ruleset.score.points.items()
         }
-        self.weights = {mode: {k: Fraction(v) for k, v in w.items()} for mode, w in ruleset.score.weights.items()}
+        self.weights: dict[str, dict[str, Fraction]] = {
+            mode: {k: Fraction(v) for k, v in w.items()} for mode, w in ruleset.score.weights.items()
+        }
         self.zero_base_breaches = ruleset.zero_base == "breach"
 
     def sub_score(self, metric: str, m: PartnerMetrics) -> tuple[Fraction | None, Fraction]:
@@ -76,9 +78,9 @@ class Scorer:
             if metric in weights and m.value(metric) is None:
                 weights[target] = weights.get(target, Fraction(0)) + weights.pop(metric)
         parts = []
-        for metric, weight in weights.items():
-            value, sub = self.sub_score(metric, m)
-            parts.append(SubScore(metric, value, sub, weight))
+        for name, weight in weights.items():
+            value, sub = self.sub_score(name, m)
+            parts.append(SubScore(name, value, sub, weight))
         total = sum((p.sub_score * p.weight for p in parts), Fraction(0))
         rounded = Decimal(round_half_up(total * 100)).scaleb(-2)
         band = next(b for b in self.ruleset.score.bands if rounded >= b.min_score)

@@ -120,16 +120,31 @@ def settle(
     terminated: bool,
     on_hold: bool,
     gross_line: int | None = None,
+    adjustment: int = 0,
+    restated: tuple[int, int] = (0, 0),
 ) -> tuple[Settlement, tuple[Line, ...]]:
+    """``adjustment`` is the prior-period adjustment (signed); ``held_in`` and ``receivable_in``
+    are the balances after any restatement, ``restated`` says by how much (held, receivable)."""
     r = refund_deduction(refunds)
     f = score_deduction(gross, share)
-    available = gross - r - f - receivable_in
+    available = gross - r - f - receivable_in + adjustment
     receivable_out = max(-available, 0)
     available = max(available, 0)
-    if terminated or on_hold:
-        s = Settlement(gross, r, f, 0, receivable_in, receivable_out, held_in, held_in + available, 0, 0)
-    else:
-        s = Settlement(gross, r, f, 0, receivable_in, receivable_out, held_in, 0, held_in, available + held_in)
+    held_out, released = (held_in + available, 0) if terminated or on_hold else (0, held_in)
+    s = Settlement(
+        gross,
+        r,
+        f,
+        0,
+        receivable_in,
+        receivable_out,
+        held_in,
+        held_out,
+        released,
+        0 if terminated or on_hold else available + held_in,
+        adjustment,
+        *restated,
+    )
     s.check()
     lines = [Line("gross", gross, source_line=gross_line)]
     lines += [
@@ -148,6 +163,8 @@ def settle(
         lines.append(Line("score", -f, share=share))
     if receivable_in:
         lines.append(Line("receivable_in", -receivable_in))
+    if adjustment:
+        lines.append(Line("adjustment", adjustment))
     if receivable_out:
         lines.append(Line("receivable_out", receivable_out))
     withheld = s.held_out - s.held_in  # when active, Hin leaves through the release line instead

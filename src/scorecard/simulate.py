@@ -11,13 +11,14 @@ read-only and never written.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from scorecard.config import Config, LoadedConfig, RuleSet, load_config
+from scorecard.checks import errors_for_run
+from scorecard.config import Config, LoadedConfig, load_config, schema_issue
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.pipeline import assess_inputs, build_record, open_ledger, validate
@@ -139,14 +140,16 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
     data["rulesets"] = [ruleset]
     for assignment in sets:
         apply_set(data, assignment)
+    source = str(rules_file) if rules_file else "--set"
     try:
-        RuleSet.model_validate(data["rulesets"][0])
-        return LoadedConfig(Config.model_validate(data), None, repr(data).encode())
+        alt = LoadedConfig(Config.model_validate(data), rules_file, repr(data).encode())
     except ValidationError as exc:
-        source = str(rules_file) if rules_file else "--set"
-        raise InputError(
-            [Issue(source, None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()], "bad rule set"
-        ) from None
+        raise InputError([schema_issue(e, data, source, {}) for e in exc.errors()], "bad rule set") from None
+    # the checks a run makes: a threshold of 75 on a rate is refused here too, not simulated
+    defects = errors_for_run(alt, period)
+    if defects:
+        raise InputError([replace(i, source=source) for i in defects], "bad rule set")
+    return alt
 
 
 def simulate(
@@ -154,7 +157,17 @@ def simulate(
 ) -> Simulation:
     if rules_file is None and not sets:
         raise InputError(
-            [Issue("simulate", None, None, "nothing to simulate", "--rules FILE or --set path=value (repeatable)")]
+            [
+                Issue(
+                    "simulate",
+                    None,
+                    None,
+                    "no change to simulate: give the rules to try",
+                    "--rules FILE (a rule set) or --set path=value, "
+                    "e.g. --set rules.c-complaint-rate.threshold=4 (repeatable)",
+                )
+            ],
+            "nothing to simulate",
         )
     config = load_config(ws.config)
     alt_config = alternative(config, period, rules_file, sets or [])

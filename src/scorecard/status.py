@@ -65,7 +65,9 @@ def balances(ledger: Ledger, period: Period) -> list[Balance]:
             r["partner_id"],
             r["partner_name"] or "",
             "pending_final" if r["terminated_in"] else "absent",
-            Period.parse(r["terminated_in"] or r["last_assessed"]) if (r["terminated_in"] or r["last_assessed"]) else None,
+            Period.parse(r["terminated_in"] or r["last_assessed"])
+            if (r["terminated_in"] or r["last_assessed"])
+            else None,
             r["held"],
             r["receivable"],
         )

@@ -54,8 +54,15 @@ class Workspace:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Exclusive for the whole command: a second command on the workspace stops at once."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Exclusive for the whole command: a second command on the workspace stops at once.
+
+        Only ``init`` makes a workspace: a mistyped ``--workspace`` must not become a new, empty one.
+        """
+        if not self.root.is_dir():
+            raise InputError(
+                [Issue(str(self.root), None, None, "no workspace here", "a workspace folder (scorecard init FOLDER)")],
+                "no workspace",
+            )
         path = self.root / ".scorecard.lock"
         with open(path, "a+") as fh:
             try:

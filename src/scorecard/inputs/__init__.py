@@ -2,7 +2,7 @@
 
 In data-flow order:
 
-- ``schema``   the tables, columns, kinds and keys of SPEC §3 (the contract)
+- ``schema``   the tables, columns, kinds and keys of docs/inputs.md (the contract)
 - ``settings`` what loading needs from the configuration and the ledger
 - ``files``    find ``<table>.csv|.parquet|.xlsx``, check the format, detect the encoding, read raw
 - ``columns``  match headers to canonical columns (``[columns.<table>]``)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from scorecard.inputs.files import RawTable, position
 from scorecard.inputs.schema import Table
 from scorecard.issues import Issue, Severity
+from scorecard.report.shown import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class ColumnMap:
 
 def label_for(header: str, name: str) -> str:
     """The user sees their own header; the canonical name ties it to the documentation."""
-    return name if header == name else f"{header} ({name})"
+    return name if header == name else f"{shown(header)} ({name})"
 
 
 def map_columns(table: Table, raw: RawTable, mapping: Mapping[str, str]) -> tuple[ColumnMap, list[Issue]]:
@@ -43,15 +44,15 @@ def map_columns(table: Table, raw: RawTable, mapping: Mapping[str, str]) -> tupl
             continue
         target = aliases.get(header, header if header in names else None)
         if target not in names:
-            hint = f" (mapped to '{target}', which is not a column of {table.name})" if target else ""
+            hint = f" (mapped to '{shown(target)}', which is not a column of {table.name})" if target else ""
             expected = f"a column of {table.name}: {', '.join(table.names)}"
-            issues.append(_warn(raw.source, header, f"unknown column, ignored{hint}", expected))
+            issues.append(_warn(raw.source, shown(header), f"unknown column, ignored{hint}", expected))
             continue
         claims.setdefault(target, []).append((i, header))
 
     for name, found in claims.items():
         if len(found) > 1:
-            listed = " and ".join(f"'{h}' (column {i + 1})" for i, h in found)
+            listed = " and ".join(f"'{shown(h)}' (column {i + 1})" for i, h in found)
             issues.append(Issue(raw.source, 1, name, f"column given twice: {listed}", f"one column for {name}"))
     for column in table.columns:
         if column.required and column.name not in claims:

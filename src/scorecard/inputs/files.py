@@ -14,8 +14,11 @@ GB18030), never from the locale.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +27,10 @@ import polars as pl
 import polars.selectors as cs
 
 from scorecard.inputs.schema import FORMATS
+from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
+from scorecard.inputs.xlsx import check_workbook, is_encrypted
 from scorecard.issues import Issue
+from scorecard.report.shown import shown
 
 _CHUNK = 1 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -66,7 +72,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
     where = folder.name
     found = [p for p in files if p.name.lower() in {table + ext for ext in FORMATS}]
     if len(found) > 1:
-        names = ", ".join(p.name for p in found)
+        names = ", ".join(shown(p.name) for p in found)
         return None, [Issue(where, None, None, f"two files for table '{table}': {names}", "exactly one")]
     if found:
         return found[0], []
@@ -77,7 +83,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
                 where,
                 None,
                 None,
-                f"no readable file for table '{table}': {', '.join(others)} is not a supported format",
+                f"no readable file for table '{table}': {', '.join(map(shown, others))} is not a supported format",
                 _choices(table),
             )
         ]
@@ -92,25 +98,30 @@ def _choices(table: str) -> str:
     return "one of " + ", ".join(table + ext for ext in FORMATS)
 
 
-def read_table_file(path: Path) -> RawTable | Issue:
-    """Read one table file; an Issue naming the file when it is not what it claims to be."""
+def read_table_file(
+    path: Path, *, max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS, max_errors: int = 200
+) -> RawTable | list[Issue]:
+    """Read one table file; Issues naming the file (or the cell) when it is not what it claims to be."""
     try:
         scan = _scan(path)
     except OSError as e:
-        return Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")
+        return [Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")]
     if scan.size == 0:
-        return Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")
+        return [Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")]
     suffix = path.suffix.lower()
+    read: RawTable | Issue | list[Issue]
     try:
         if suffix == ".csv":
-            return _read_csv(path, scan)
-        if suffix == ".parquet":
-            return _read_parquet(path, scan)
-        return _read_xlsx(path, scan)
+            read = _read_csv(path, scan)
+        elif suffix == ".parquet":
+            read = _read_parquet(path, scan)
+        else:
+            read = _read_xlsx(path, scan, max_sheet_cells=max_sheet_cells, max_errors=max_errors)
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError) as e:
         kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix, "an Excel workbook")
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return Issue(path.name, None, None, f"cannot read as {kind}: {first}")
+        return [Issue(path.name, None, None, f"cannot read as {kind}: {shown(first, 200)}")]
+    return [read] if isinstance(read, Issue) else read
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +132,13 @@ class _Scan:
     tail: bytes
     has_nul: bool
     utf8_error_at: int | None  # byte offset of the first invalid UTF-8 sequence; None when valid
+    lines: int  # physical lines, as an editor counts them ("\n"; a last line without one counts)
 
 
 def _scan(path: Path) -> _Scan:
     """One streaming pass: hash, magic bytes, NUL bytes and strict UTF-8 validity.
 
-    Streaming keeps memory flat for the 10-million-row files of SPEC §10.
+    Streaming keeps memory flat for the 10-million-row files of the README's Performance section.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -135,6 +147,7 @@ def _scan(path: Path) -> _Scan:
     size = 0
     has_nul = False
     error_at: int | None = None
+    newlines = 0
     with path.open("rb") as f:
         while True:
             chunk = f.read(_CHUNK)
@@ -151,8 +164,10 @@ def _scan(path: Path) -> _Scan:
             digest.update(chunk)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
+            newlines += chunk.count(b"\n")
             tail = (tail + chunk)[-4:]
-    return _Scan(size, digest.hexdigest(), head, tail, has_nul, error_at)
+    lines = newlines + (1 if tail and not tail.endswith(b"\n") else 0)
+    return _Scan(size, digest.hexdigest(), head, tail, has_nul, error_at, lines)
 
 
 def _what_it_is(head: bytes) -> str | None:
@@ -162,9 +177,9 @@ def _what_it_is(head: bytes) -> str | None:
 def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
     """All columns as strings, empty string = null.
 
-    ``_line`` is the record number (header = 1). A quoted cell holding a line
-    break makes a record span several physical lines, so from there on the
-    number is behind the line an editor shows; exports rarely do this.
+    ``_line`` is the line an editor shows where the record starts (header = 1),
+    also after a quoted cell holding a line break (see :func:`_record_lines`).
+    The whole file is in one encoding (see :func:`_decode`).
     """
     expected = "a text file with comma-separated values"
     if what := _what_it_is(scan.head):
@@ -175,21 +190,10 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
         return Issue(path.name, None, None, "not a CSV file: it contains NUL bytes", expected)
     source: Path | bytes = path
     if scan.utf8_error_at is not None:
-        data = path.read_bytes()
-        if data.startswith(_UTF8_BOM):
-            line = data.count(b"\n", 0, scan.utf8_error_at) + 1
-            return Issue(
-                path.name,
-                line,
-                None,
-                "not valid UTF-8, though the file starts with a UTF-8 BOM",
-                "UTF-8 text",
-            )
-        try:
-            source = data.decode("gb18030").encode("utf-8")
-        except UnicodeDecodeError as e:
-            line = data.count(b"\n", 0, e.start) + 1
-            return Issue(path.name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text")
+        decoded = _decode(path.name, path.read_bytes(), scan.utf8_error_at)
+        if isinstance(decoded, Issue):
+            return decoded
+        source = decoded
     header = pl.read_csv(source, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True)
     headers = tuple(_clean_header(v) for v in header.row(0)) if header.height else ()
     if not any(headers):
@@ -206,10 +210,99 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
         row_index_name="_line",
         row_index_offset=1,
     )
-    frame = frame.slice(1).with_columns(pl.col("_line").cast(pl.Int64))  # row 0 is the header
+    frame = frame.with_columns(pl.col("_line").cast(pl.Int64))
+    if frame.height != scan.lines:  # a record spans lines (or the reader split them differently)
+        starts = _record_lines(source if isinstance(source, bytes) else path.read_bytes(), frame.height)
+        if starts is not None:
+            frame = frame.with_columns(starts.gather(frame.get_column("_line") - 1).alias("_line"))
+    frame = frame.slice(1)  # row 0 is the header
     ragged = frame.filter(pl.any_horizontal(pl.col(extra).is_not_null())).select("_line")
     frame = _drop_blank_rows(_tidy(frame.drop(extra)))
     return RawTable(path.name, scan.sha256, headers, frame, ragged)
+
+
+_ASCII = rb"[\x00-\x09\x0b-\x7f]"  # without the line feed
+_MULTI = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
+_WIDE = rb"[\xe0-\xef][\x80-\xbf]{2}"  # a character from U+0800 on: every CJK character
+# A line that is valid UTF-8 and not only ASCII (the alternatives start with different bytes,
+# so the match is linear).
+_UTF8_TEXT_LINE = re.compile(rb"(?m)^" + _ASCII + rb"*" + _MULTI + rb"(?:" + _ASCII + rb"|" + _MULTI + rb")*$")
+# A line with a byte outside ASCII.
+_NON_ASCII_LINE = re.compile(rb"(?m)^[^\n\x80-\xff]*[\x80-\xff]")
+# A valid UTF-8 line with at least two CJK characters: GB18030/GBK text never pairs up like
+# this by chance, so in a GB18030 file it is a UTF-8 line.
+_UTF8_CJK_LINE = re.compile(
+    rb"(?m)^(?:"
+    + _ASCII
+    + rb"|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3})*"
+    + _WIDE
+    + rb"(?:"
+    + _ASCII
+    + rb"|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3})*"
+    + _WIDE
+    + rb"(?:"
+    + _ASCII
+    + rb"|"
+    + _MULTI
+    + rb")*$"
+)
+_ONE_ENCODING = "the whole file in one encoding, UTF-8 or GB18030/GBK"
+
+
+def _decode(name: str, data: bytes, utf8_error_at: int) -> bytes | Issue:
+    """A file that is not valid UTF-8, as UTF-8 bytes; an Issue when it mixes encodings.
+
+    The file is in the encoding most of its non-ASCII lines are in. When that
+    is UTF-8, the first line that is not (a GBK line pasted into a UTF-8 file)
+    is the error. Otherwise the file must decode whole as GB18030, and a line
+    that is UTF-8 CJK text (a UTF-8 line pasted into a GBK file) is the error:
+    decoded as GB18030 it would become mojibake without any error.
+    """
+    line = data.count(b"\n", 0, utf8_error_at) + 1
+    if data.startswith(_UTF8_BOM):
+        return Issue(name, line, None, "not valid UTF-8, though the file starts with a UTF-8 BOM", "UTF-8 text")
+    utf8_lines = sum(1 for _ in _UTF8_TEXT_LINE.finditer(data))
+    other_lines = sum(1 for _ in _NON_ASCII_LINE.finditer(data)) - utf8_lines
+    if utf8_lines > other_lines:
+        return Issue(
+            name,
+            line,
+            None,
+            f"not UTF-8, though {utf8_lines} other lines are (a line in another encoding, such as GBK?)",
+            _ONE_ENCODING,
+        )
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return Issue(name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text")
+    utf8_line = _UTF8_CJK_LINE.search(data)
+    if utf8_line:
+        line = data.count(b"\n", 0, utf8_line.start()) + 1
+        return Issue(name, line, None, "a UTF-8 line in a GB18030/GBK file", _ONE_ENCODING)
+    return text.encode("utf-8")
+
+
+def _record_lines(data: bytes, records: int) -> pl.Series | None:
+    """The physical line each CSV record starts on, when a quoted cell holds line breaks.
+
+    Python's csv module counts the physical lines it has read; polars does not.
+    None when the two readers do not see the same number of records: the
+    record number is kept then (it is exact up to the first multi-line cell).
+    """
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""))
+    starts = []
+    read = 0
+    limit = csv.field_size_limit(len(data) + 1)  # a cell may be as long as the file
+    try:
+        for _ in reader:
+            starts.append(read + 1)
+            read = reader.line_num
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return pl.Series(starts, dtype=pl.Int64) if len(starts) == records else None
 
 
 def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
@@ -225,16 +318,30 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
     return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
 
 
-def _read_xlsx(path: Path, scan: _Scan) -> RawTable | Issue:
+def _read_xlsx(path: Path, scan: _Scan, *, max_sheet_cells: int, max_errors: int) -> RawTable | Issue | list[Issue]:
     """First sheet, through calamine; the header is the first non-empty row.
 
     ``_line`` is the sheet's row number, so a sheet that starts lower down
-    still points at the row Excel shows.
+    still points at the row Excel shows. The workbook is checked first
+    (:mod:`scorecard.inputs.xlsx`): calamine would read hidden sheets,
+    uncalculated formulas and error cells silently, and allocate a huge
+    sheet's whole grid.
     """
+    if scan.head.startswith(_OLE) and is_encrypted(path):
+        return Issue(
+            path.name,
+            None,
+            None,
+            "the workbook is password-protected (encrypted)",
+            "a workbook saved without a password (File > Info > Protect Workbook > Encrypt with Password: clear it)",
+        )
     if not scan.head.startswith(_ZIP):
         what = _what_it_is(scan.head)
         message = f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
         return Issue(path.name, None, None, message, "an Excel .xlsx workbook")
+    problems = check_workbook(path, max_cells=max_sheet_cells, max_errors=max_errors)
+    if problems:
+        return problems
     reader = fastexcel.read_excel(path)
     probe = reader.load_sheet(0, header_row=None, skip_rows=0, n_rows=_HEADER_SEARCH_ROWS, dtypes="string")
     top = probe.to_polars()

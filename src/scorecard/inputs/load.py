@@ -29,12 +29,19 @@ from scorecard.inputs.files import find_table_file, missing_table, read_table_fi
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
 from scorecard.inputs.parse import empty_values, expected_for, parse_column
 from scorecard.inputs.problems import ErrorSink
-from scorecard.inputs.schema import DTYPES, TABLES, Column, Table, polars_schema
-from scorecard.inputs.scope import conduct_in_period, split_excluded, surveys_of_emp, tickets_in_period
+from scorecard.inputs.schema import DTYPES, TABLES, Column, Table, polars_schema, with_declared_columns
+from scorecard.inputs.scope import (
+    conduct_in_period,
+    pauses_of_excluded,
+    split_excluded,
+    surveys_of_emp,
+    tickets_in_period,
+)
 from scorecard.inputs.settings import LoadSettings
 from scorecard.inputs.validate import check_tables
-from scorecard.issues import Issue, Issues
+from scorecard.issues import Issue, Issues, Severity
 from scorecard.periods import Period
+from scorecard.report.shown import shown, shown_expr
 
 __all__ = ["LoadSettings", "LoadedTable", "PeriodInputs", "load_period"]
 
@@ -44,20 +51,29 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
     sink = ErrorSink(settings.max_errors, folder.name)
     warnings: list[Issue] = []
     files = _list_files(folder, sink)
+    tables = {**TABLES, "complaints": with_declared_columns(TABLES["complaints"], settings.declared_columns())}
     staged = {
         name: _stage(folder, files, table, settings=settings, sink=sink, warnings=warnings)
-        for name, table in TABLES.items()
+        for name, table in tables.items()
     }
-    check_tables(staged, sink, frozenset(settings.excluded_partners))
+    complaints = staged["complaints"]
+    if complaints.source is not None:
+        for name in settings.declared_columns():
+            if name not in complaints.given:
+                message = "column not in the file: the stages that use it are not measured this period"
+                warnings.append(Issue(complaints.source, 1, name, message, None, Severity.WARNING))
     left: dict[str, pl.DataFrame] = {}
+    staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)
+    warnings += found
+    check_tables(staged, sink, settings.stages, frozenset(settings.excluded_partners))
     staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
     staged["conduct"], found, left["conduct"] = conduct_in_period(staged["conduct"], period)
     warnings += found
     staged["surveys"], found, left["surveys"] = surveys_of_emp(staged["surveys"], staged["partners"])
     warnings += found
-    tables = {name: s.loaded() for name, s in staged.items()}
-    return PeriodInputs(period, folder, tables, Issues([*sink.issues(), *warnings]), left)
+    loaded = {name: s.loaded() for name, s in staged.items()}
+    return PeriodInputs(period, folder, loaded, Issues([*sink.issues(), *warnings]), left)
 
 
 def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
@@ -90,9 +106,14 @@ def _stage(
         if table.required and not problems:
             sink.add_issue(missing_table(folder, table.name))
         return _empty(table, None)
-    raw = read_table_file(path)
-    if isinstance(raw, Issue):
-        sink.add_issue(raw)
+    outside = _outside(path, settings.root or folder.parent.parent)
+    if outside is not None:
+        sink.add_issue(outside)
+        return _empty(table, path.name)
+    raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
+    if isinstance(raw, list):
+        for issue in raw:
+            sink.add_issue(issue)
         return _empty(table, path.name)
 
     width = len(raw.headers)
@@ -108,9 +129,14 @@ def _stage(
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
     frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+    excluded_keys = None
     if "partner_id" in columns.raw and not table.keeps_terminated:
+        before = frame
         frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
         warnings += dropped
+        if table.key in columns.raw and frame.height < before.height:
+            gone = before.join(frame.select("_line"), on="_line", how="anti").get_column(table.key)
+            excluded_keys = parse_column(gone, table.column(table.key), choices=(), timezone="UTC").values
 
     typed: dict[str, pl.Series] = {}
     flags: dict[str, pl.Series] = {}
@@ -124,7 +150,26 @@ def _stage(
         if bad is not None:
             flags[bad_flag(column.name)] = bad
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
-    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels))
+    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+
+
+def _outside(path: Path, root: Path) -> Issue | None:
+    """A file (or a symlink) that resolves outside the workspace is refused before it is opened:
+    a link to another folder must not become an input, nor its first line a message."""
+    try:
+        target = path.resolve(strict=True)
+        inside = target.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError) as e:  # a dangling or looping link
+        return Issue(path.name, None, None, f"cannot follow the file: {shown(getattr(e, 'strerror', None) or e)}")
+    if inside:
+        return None
+    return Issue(
+        path.name,
+        None,
+        None,
+        f"the file is outside the workspace (it leads to {shown(target, 120)}); it was not read",
+        f"a file inside {shown(root, 120)}",
+    )
 
 
 def _without_excluded(
@@ -155,8 +200,8 @@ def _type(
     for failure in parsed.failures:
         if not failure.mask.any():
             continue
-        shown = pl.format("{}: '{}'", pl.lit(failure.message), pl.col("v").cast(pl.String))
-        sink.add_rows(source, label, cells.filter(failure.mask), shown, failure.expected)
+        message = pl.format("{}: '{}'", pl.lit(failure.message), shown_expr(pl.col("v")))
+        sink.add_rows(source, label, cells.filter(failure.mask), message, failure.expected)
         bad = failure.mask if bad is None else bad | failure.mask
     values = parsed.values.cast(DTYPES[column.kind]).alias(column.name)
     if column.default is not None:

@@ -53,6 +53,9 @@ class StagedTable:
     frame: pl.DataFrame
     given: frozenset[str]
     labels: dict[str, str]  # canonical name -> how messages name the column
+    # keys of rows left out before typing (a terminated partner's tickets): rows elsewhere that
+    # refer to them are left out too, not reported as unknown
+    excluded_keys: pl.Series | None = None
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name)

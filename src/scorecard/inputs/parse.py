@@ -4,9 +4,8 @@ Every parser is vectorised: it returns the typed column (null where the cell
 is empty or bad) and, for each way a cell can be wrong, a mask of the cells
 that are. Only the loader turns the first few masked cells into messages.
 
-Money and scores are read as text and converted to integer hundredths with
-integer arithmetic (never through a float or a polars Decimal cast, which
-round silently, see CORRECTNESS.md). A numeric cell (Excel, Parquet) stands
+Money and scores are read as text by :func:`scorecard.money.parse_hundredths`,
+the one money parser, into integer hundredths. A numeric cell (Excel, Parquet) stands
 for the amount it is within ``EXCEL_FEN_TOLERANCE`` of.
 """
 
@@ -19,7 +18,7 @@ import polars as pl
 
 from scorecard.inputs import temporal
 from scorecard.inputs.schema import DTYPES, Column
-from scorecard.money import EXCEL_FEN_TOLERANCE, MONEY_PATTERN
+from scorecard.money import EXCEL_FEN_TOLERANCE, MAX_WHOLE_DIGITS, parse_hundredths
 
 BOOL_EXPECTED = "true/false, 1/0, yes/no, y/n or 是/否"
 _BOOLS = {
@@ -29,8 +28,6 @@ _BOOLS = {
 _INT_PATTERN = r"^[+-]?[0-9]+$"
 # Whole numbers a float64 holds exactly; beyond this a numeric cell cannot be trusted.
 _EXACT_FLOAT = 2.0**53
-# Yuan digits accepted before the decimal point: 16 digits x 100 still fits Int64.
-_MAX_WHOLE_DIGITS = 16
 # Above ~10^9 fen a float64 cannot resolve EXCEL_FEN_TOLERANCE; allow a few units
 # in the last place there (relative 2^-50) so an exactly stored large amount passes.
 _RELATIVE_SLACK = 2.0**-50
@@ -198,12 +195,12 @@ def _hundredths(raw: pl.Series, column: Column, expected: str) -> Parsed:
     """Money (fen) and scores (hundredths): 1234.5 -> 123450."""
     dtype = raw.dtype
     if dtype == pl.String:
-        values = _hundredths_text(raw)
+        values = parse_hundredths(raw)
     elif dtype.is_decimal():
         # exact digits; a scale above 2 only adds trailing zeros we can drop
         return _hundredths(raw.cast(pl.String).str.replace(r"(\.[0-9]{2})0+$", "${1}"), column, expected)
     elif dtype.is_integer():
-        limit = 10**_MAX_WHOLE_DIGITS
+        limit = 10**MAX_WHOLE_DIGITS
         values = _eval(raw.cast(pl.Int64, strict=False), pl.when(_V.abs() < limit).then(_V * 100))
     elif dtype.is_float():
         values = _hundredths_float(raw)
@@ -213,23 +210,6 @@ def _hundredths(raw: pl.Series, column: Column, expected: str) -> Parsed:
     failures = [Failure(_failed(raw, values), f"not {what}", expected)]
     values, ranged = _in_range(values, column, expected, "amount" if column.kind == "money" else "score")
     return Parsed(values, (*failures, *ranged))
-
-
-def _hundredths_text(raw: pl.Series) -> pl.Series:
-    """Strict pattern, then integer arithmetic on the digits; a leading '-' is kept for the range check."""
-    negative = _V.str.starts_with("-")
-    magnitude = pl.when(negative).then(_V.str.slice(1)).otherwise(_V)
-    frame = raw.to_frame("v").select(
-        negative=negative,
-        ok=magnitude.str.contains(MONEY_PATTERN)
-        & (magnitude.str.extract(r"^([0-9]*)", 1).str.len_bytes() <= _MAX_WHOLE_DIGITS),
-        whole=magnitude.str.extract(r"^([0-9]+)", 1),
-        cents=magnitude.str.extract(r"\.([0-9]{1,2})$", 1).fill_null("").str.pad_end(2, "0"),
-    )
-    amount = pl.col("whole").str.to_integer(strict=False) * 100 + pl.col("cents").str.to_integer(strict=False)
-    return frame.select(
-        pl.when(pl.col("ok")).then(pl.when(pl.col("negative")).then(-amount).otherwise(amount)).alias("v")
-    ).to_series()
 
 
 def _hundredths_float(raw: pl.Series) -> pl.Series:

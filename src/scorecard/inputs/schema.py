@@ -1,4 +1,4 @@
-"""The input tables of SPEC §3: their columns, kinds, defaults and keys.
+"""The input tables of docs/inputs.md: their columns, kinds, defaults and keys.
 
 This is the contract between loading and the engine. After loading, every
 table is a polars frame with exactly the canonical column names below, typed
@@ -16,6 +16,8 @@ header = 1):
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -133,6 +135,17 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            # the service clock stops while a ticket waits on the customer (docs/service-clock.md)
+            "pauses",
+            required=False,
+            references_partner=False,
+            columns=(
+                Column("ticket_id", "str"),
+                Column("paused_at", "datetime"),
+                Column("resumed_at", "datetime", nullable=True),  # empty: still paused
+            ),
+        ),
+        Table(
             "surveys",
             required=False,
             columns=(
@@ -164,6 +177,28 @@ TABLES: dict[str, Table] = {
                 Column("amount", "money", positive=True),
             ),
         ),
+        # disputes filed and decided in the operator's own system (docs/disputes.md#the-disputes-table);
+        # checked against the ledger's records, not against this month's partners
+        Table(
+            "disputes",
+            required=False,
+            key="dispute_id",
+            references_partner=False,
+            columns=(
+                Column("dispute_id", "str"),
+                Column("partner_id", "str"),
+                Column("period", "str"),
+                Column("record", "enum", choices=("ticket", "refund", "conduct")),
+                Column("record_id", "str"),
+                Column("decision", "enum", required=False, nullable=True, choices=("accepted", "rejected")),
+                Column("correction", "str", required=False, nullable=True),
+                Column("filed_on", "date", required=False, nullable=True),
+                Column("late", "bool", required=False, nullable=True, default=False),
+                Column("decided_by", "str", required=False, nullable=True),
+                Column("decided_on", "date", required=False, nullable=True),
+                Column("note", "str", required=False, nullable=True),
+            ),
+        ),
     )
 }
 
@@ -185,3 +220,9 @@ DTYPES: dict[Kind, pl.DataType] = {
 def polars_schema(table: Table) -> dict[str, pl.DataType]:
     """The loaded frame's schema: canonical columns in order, then ``_line``."""
     return {**{c.name: DTYPES[c.kind] for c in table.columns}, "_line": pl.Int64()}
+
+
+def with_declared_columns(table: Table, names: Sequence[str]) -> Table:
+    """``table`` with optional date-time columns the configuration declares (the stages' timestamps)."""
+    extra = tuple(Column(n, "datetime", required=False, nullable=True) for n in names if n not in table.names)
+    return dataclasses.replace(table, columns=table.columns + extra) if extra else table

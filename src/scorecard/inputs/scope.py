@@ -15,9 +15,10 @@ import polars as pl
 from scorecard.inputs.model import StagedTable
 from scorecard.issues import Issue, Severity
 from scorecard.periods import Period
+from scorecard.report.shown import shown
 
 # The column naming a table's record in a warning (docs/inputs.md#warnings).
-KEY_COLUMN = {"complaints": "ticket_id", "refunds": "refund_id"}
+KEY_COLUMN = {"complaints": "ticket_id", "refunds": "refund_id", "pauses": "ticket_id"}
 
 
 def _key_column(table: str) -> str:
@@ -37,11 +38,11 @@ def left_out(
     how the terminal words many of them ("3 tickets <group_why>")."""
     if rows.height == 0:
         return []
-    shown = rows.select(pl.col("_line"), pl.col(key).cast(pl.String).fill_null(""))
+    keyed = rows.select(pl.col("_line"), pl.col(key).cast(pl.String).fill_null(""))
     group = (noun[0], noun[1], group_why or message)
     return [
         Issue(source, line, column, message, None, Severity.WARNING, key=k, group=group)
-        for line, k in shown.iter_rows()
+        for line, k in keyed.iter_rows()
     ]
 
 
@@ -58,7 +59,7 @@ def split_excluded(
     key = _key_column(table) if _key_column(table) in frame.columns else "partner_id"
     warnings: list[Issue] = []
     for (pid,), rows in dropped.group_by("partner_id", maintain_order=True):
-        why = f"of partner '{pid}' ({excluded[pid]}), left out"
+        why = f"of partner '{shown(pid)}' ({excluded[pid]}), left out"
         warnings += left_out(source, column, rows, key, ("row", "rows"), f"row {why}", why)
     return frame.filter(~hit), sorted(warnings, key=Issue.sort_key)
 
@@ -92,6 +93,21 @@ def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedT
         ("survey", "surveys"),
         "survey of a C-mode partner, left out",
         "of C-mode partners, left out",
+    )
+
+
+def pauses_of_excluded(pauses: StagedTable, complaints: StagedTable) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
+    """Pauses of a terminated partner's tickets go with the tickets."""
+    ids = complaints.excluded_keys
+    if ids is None or not pauses.has("ticket_id"):
+        return pauses, [], pauses.frame.clear().select(*pauses.table.names, "_line")
+    return _drop(
+        pauses,
+        pl.col("ticket_id").is_in(ids.implode()),
+        "ticket_id",
+        ("pause", "pauses"),
+        "pause of a ticket of a partner no longer assessed, left out",
+        "of tickets of partners no longer assessed, left out",
     )
 
 

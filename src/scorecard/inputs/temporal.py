@@ -9,7 +9,11 @@ every other timestamp in scorecard.
 
 A date column also takes a date-time at exactly 00:00 (Excel and many
 exports write dates that way); any other time of day is an error rather
-than silently cut off.
+than silently cut off. A date-time column takes a date alone as 00:00 of
+that day: an Excel cell formatted as a date reaches scorecard as a
+date-time at 00:00, indistinguishable from one typed with its time, so the
+same text in a CSV file is read the same way (docs/inputs.md, "Dates and
+times in Excel cells").
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def parse_datetime_text(text: pl.Series, timezone: str) -> pl.Series:
     """Naive Datetime("us"); null where the text is null or in no accepted format."""
     steps: list[_Step] = [partial(_naive, fmt=f) for f in _NAIVE]
     steps += [partial(_with_offset, fmt=f, timezone=timezone) for f in _WITH_OFFSET]
+    steps += [partial(_midnight, fmt=f) for f in _DATES]  # last: only cells nothing else read
     return _try_in_turn(text, steps)
 
 
@@ -97,6 +102,10 @@ def _with_offset(text: pl.Series, fmt: str, timezone: str) -> pl.Series:
 
 def _date(text: pl.Series, fmt: str) -> pl.Series:
     return text.str.strptime(pl.Date, fmt, strict=False)
+
+
+def _midnight(text: pl.Series, fmt: str) -> pl.Series:
+    return _date(text, fmt).cast(DATETIME)
 
 
 def _try_in_turn(text: pl.Series, steps: list[_Step]) -> pl.Series:

@@ -8,15 +8,26 @@ one error, not one per row of every other table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import polars as pl
 
 from scorecard.inputs.model import StagedTable
 from scorecard.inputs.problems import ErrorSink
+from scorecard.report.shown import shown_expr
 
 _SHOWN = "%Y-%m-%d %H:%M:%S"
+# An open pause (no resumed_at) lasts for ever: later than any real timestamp.
+_NEVER = datetime(9999, 12, 31)  # noqa: DTZ001 - naive local time like every timestamp
 
 
-def check_tables(tables: dict[str, StagedTable], sink: ErrorSink, terminated: frozenset[str] = frozenset()) -> None:
+def check_tables(
+    tables: dict[str, StagedTable],
+    sink: ErrorSink,
+    stages: Sequence[tuple[str, str]] = (),
+    terminated: frozenset[str] = frozenset(),
+) -> None:
     for staged in tables.values():
         duplicate_keys(staged, sink)
     partners = tables["partners"]
@@ -33,6 +44,9 @@ def check_tables(tables: dict[str, StagedTable], sink: ErrorSink, terminated: fr
             mode_columns(partners, tables["billing"], sink)
     time_order(tables["complaints"], "resolved_at", sink)
     time_order(tables["complaints"], "first_reply_at", sink)
+    for since, column in dict.fromkeys(stages):
+        time_order(tables["complaints"], column, sink, since)
+    pauses(tables["pauses"], tables["complaints"], sink)
     if "payees" in tables:
         account_numbers(tables["payees"], sink)
 
@@ -53,7 +67,7 @@ def duplicate_keys(staged: StagedTable, sink: ErrorSink) -> None:
         .with_columns(first=pl.col("_line").min().over(key))
         .filter(pl.col("_line") != pl.col("first"))
     )
-    message = pl.format("duplicate {} '{}' (first on line {})", pl.lit(key), k, pl.col("first"))
+    message = pl.format("duplicate {} '{}' (first on line {})", pl.lit(key), shown_expr(k), pl.col("first"))
     sink.add_rows(staged.source or "", staged.label(key), repeats, message, f"a unique {key}")
 
 
@@ -62,7 +76,7 @@ def unknown_partners(staged: StagedTable, known: pl.Series, partners_source: str
         return
     p = pl.col("partner_id")
     rows = staged.frame.filter(p.is_not_null() & ~p.is_in(known.implode()))
-    message = pl.format("unknown partner '{}'", p)
+    message = pl.format("unknown partner '{}'", shown_expr(p))
     sink.add_rows(staged.source or "", staged.label("partner_id"), rows, message, f"a partner_id of {partners_source}")
 
 
@@ -73,7 +87,7 @@ def partners_without_row(partners: StagedTable, other: StagedTable, sink: ErrorS
     p = pl.col("partner_id")
     present = other.frame.get_column("partner_id").drop_nulls().unique()
     rows = partners.frame.filter(p.is_not_null() & ~p.is_in(present.implode()))
-    message = pl.format("partner '{}' has no row in {}", p, pl.lit(other.source))
+    message = pl.format("partner '{}' has no row in {}", shown_expr(p), pl.lit(other.source))
     sink.add_rows(
         partners.source or "",
         partners.label("partner_id"),
@@ -97,18 +111,80 @@ def mode_columns(partners: StagedTable, billing: StagedTable, sink: ErrorSink) -
         rows = billing.frame.filter(
             pl.col("partner_id").is_in(ids.implode()) & pl.col(column).is_null() & billing.readable(column)
         )
-        message = pl.format("empty for {}-mode partner '{}'", pl.lit(mode), pl.col("partner_id"))
+        message = pl.format("empty for {}-mode partner '{}'", pl.lit(mode), shown_expr(pl.col("partner_id")))
         sink.add_rows(billing.source or "", billing.label(column), rows, message, what)
 
 
-def time_order(complaints: StagedTable, column: str, sink: ErrorSink) -> None:
-    """A ticket cannot be answered or resolved before it was received."""
-    if not complaints.has("received_at", column):
+def time_order(complaints: StagedTable, column: str, sink: ErrorSink, since: str = "received_at") -> None:
+    """A ticket cannot be answered or resolved before it was received (nor a stage end before it began)."""
+    if not complaints.has(since, column):
         return
-    later, received = pl.col(column), pl.col("received_at")
-    rows = complaints.frame.filter(later < received)
-    message = pl.format("{} is before received_at {}", later.dt.to_string(_SHOWN), received.dt.to_string(_SHOWN))
-    sink.add_rows(complaints.source or "", complaints.label(column), rows, message, f"{column} at or after received_at")
+    later, earlier = pl.col(column), pl.col(since)
+    rows = complaints.frame.filter(later < earlier)
+    message = pl.format("{} is before {} {}", later.dt.to_string(_SHOWN), pl.lit(since), earlier.dt.to_string(_SHOWN))
+    sink.add_rows(complaints.source or "", complaints.label(column), rows, message, f"{column} at or after {since}")
+
+
+def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> None:
+    """Each pause belongs to a known ticket, ends after it starts, and no two pauses of a ticket overlap."""
+    if staged.source is None:
+        return
+    source = staged.source
+    frame = staged.frame
+    ticket, start, end = pl.col("ticket_id"), pl.col("paused_at"), pl.col("resumed_at")
+    if staged.has("paused_at", "resumed_at"):
+        rows = frame.filter(end < start)
+        message = pl.format("{} is before paused_at {}", end.dt.to_string(_SHOWN), start.dt.to_string(_SHOWN))
+        sink.add_rows(source, staged.label("resumed_at"), rows, message, "resumed_at at or after paused_at")
+    if staged.has("ticket_id") and complaints.has("ticket_id"):
+        tickets = complaints.frame.select("ticket_id", "received_at").filter(ticket.is_not_null())
+        rows = frame.filter(ticket.is_not_null()).join(tickets, on="ticket_id", how="anti")
+        message = pl.format("unknown ticket '{}'", ticket)
+        sink.add_rows(source, staged.label("ticket_id"), rows, message, f"a ticket_id of {complaints.source}")
+        if staged.has("paused_at") and complaints.has("received_at"):
+            rows = frame.join(tickets, on="ticket_id", how="inner").filter(start < pl.col("received_at")).sort("_line")
+            message = pl.format(
+                "{} is before the ticket was received ({})",
+                start.dt.to_string(_SHOWN),
+                pl.col("received_at").dt.to_string(_SHOWN),
+            )
+            sink.add_rows(source, staged.label("paused_at"), rows, message, "paused_at at or after received_at")
+    if not staged.has("ticket_id", "paused_at"):
+        return
+    # a pause that ends before it starts is reported above, not also as an overlap
+    keyed = frame.filter(
+        ticket.is_not_null() & start.is_not_null() & staged.readable("resumed_at") & ~(end < start).fill_null(False)
+    )
+    # the same pause given twice: reported once as a repeat, not also as an overlap
+    repeats = keyed.with_columns(first=pl.col("_line").min().over("ticket_id", "paused_at", "resumed_at")).filter(
+        pl.col("_line") != pl.col("first")
+    )
+    message = pl.format("pause of ticket '{}' given twice (first on line {})", ticket, pl.col("first"))
+    sink.add_rows(source, None, repeats.sort("_line"), message, "each pause once")
+    # after sorting by start, a pause overlaps an earlier one when it starts before the latest end so far
+    ordered = (
+        keyed.join(repeats.select("_line"), on="_line", how="anti")
+        .with_columns(_end=end.fill_null(_NEVER))
+        .sort("ticket_id", "paused_at", "_line")
+        .with_columns(_latest=pl.col("_end").cum_max().shift(1).over("ticket_id"))
+        .with_columns(
+            _holder=pl.when(pl.col("_end") == pl.col("_end").cum_max())
+            .then(pl.col("_line"))
+            .otherwise(None)
+            .forward_fill()
+            .shift(1)
+            .over("ticket_id")
+        )
+    )
+    rows = ordered.filter(start < pl.col("_latest")).sort("_line")
+    message = pl.format("pause of ticket '{}' overlaps the pause on line {}", ticket, pl.col("_holder"))
+    sink.add_rows(
+        source,
+        staged.label("paused_at"),
+        rows,
+        message,
+        "pauses of one ticket that do not overlap (one may end as the next starts)",
+    )
 
 
 # Letters and digits, optionally grouped by spaces or hyphens: a domestic account or an IBAN.

@@ -16,7 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from scorecard.issues import InputError, Issue
-from scorecard.ledger.migrations import migrate
+from scorecard.ledger.health import check_database, check_file
+from scorecard.ledger.migrations import SCHEMA_VERSION, migrate
 from scorecard.periods import Period
 from scorecard.record import MonthRecord, PeriodInfo
 
@@ -61,15 +62,25 @@ def roll_back_hot_journal(path: Path) -> None:
 
 class Ledger:
     """The ledger file. ``readonly=True`` opens it so that nothing can be written
-    (views, explain, simulate): the file stays byte-for-byte as it was."""
+    (views, explain, simulate): the file stays byte-for-byte as it was.
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    Only ``create=True`` may make a new file; every open checks that the file is
+    a whole ledger of a schema this version knows (:mod:`scorecard.ledger.health`)."""
+
+    def __init__(self, path: Path, *, readonly: bool = False, create: bool = False) -> None:
         self.path = path
+        check_file(path, create=create and not readonly)
         if readonly:
             roll_back_hot_journal(path)
-            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-        else:
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        mode = "ro" if readonly else "rwc" if create else "rw"
+        self.conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None, timeout=5.0
+        )
+        try:
+            check_database(self.conn, path, known_schema=SCHEMA_VERSION)
+        except BaseException:
+            self.conn.close()
+            raise
         self.conn.row_factory = sqlite3.Row
         if not readonly:
             # A rollback journal (not WAL) keeps the ledger one self-contained

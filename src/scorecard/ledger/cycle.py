@@ -118,7 +118,9 @@ def reopen(ledger: Ledger, period: Period, reason: str, user: str, *, discard_dr
         if draft is not None:
             discard(ledger, c, draft, user, f"reopening {period}: {reason}")
         ledger.add_event(c, "reopen", period, user, reason)
-        c.execute("UPDATE periods SET status = 'draft', closed_at = NULL, closed_by = NULL WHERE period = ?", (str(period),))
+        c.execute(
+            "UPDATE periods SET status = 'draft', closed_at = NULL, closed_by = NULL WHERE period = ?", (str(period),)
+        )
         # a draft has no digests: the next close seals the month again
         c.execute("DELETE FROM record_digests WHERE period = ?", (str(period),))
     return draft

@@ -450,8 +450,7 @@ def _m2_record(conn: sqlite3.Connection) -> None:
 # the month's run), and the per-table, per-row digests a close event authenticates. Closed months' rows of these
 # tables are immutable like the rest of the record.
 RECORD_TABLES_3 = ("payees", "deposits", "final_settlements")
-_M3_SQL = (
-    """
+_M3_SQL = """
 CREATE TABLE approvals (
     period TEXT NOT NULL,
     run_seq INTEGER NOT NULL,
@@ -520,9 +519,7 @@ CREATE TABLE record_digests (
     body BLOB NOT NULL,
     PRIMARY KEY (period, table_name)
 );
-"""
-    + "".join(_closed_guards(t) for t in ("approvals", "record_digests", "final_decisions", *RECORD_TABLES_3))
-)
+""" + "".join(_closed_guards(t) for t in ("approvals", "record_digests", "final_decisions", *RECORD_TABLES_3))
 
 
 def _m3_audit(conn: sqlite3.Connection) -> None:
@@ -548,11 +545,34 @@ def _m3_audit(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_M7_SQL = """
+CREATE TABLE corrections (
+    period TEXT NOT NULL REFERENCES periods(period),
+    dispute_id TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    disputed_period TEXT NOT NULL,
+    record TEXT NOT NULL CHECK (record IN ('ticket', 'refund', 'conduct')),
+    record_id TEXT NOT NULL,
+    correction TEXT NOT NULL,
+    PRIMARY KEY (period, dispute_id)
+);
+CREATE TABLE adjustments (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    corrected_period TEXT NOT NULL,
+    component TEXT NOT NULL CHECK (component IN ('refund', 'score', 'fine', 'hold')),
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, corrected_period, component)
+);
+""" + "".join(_closed_guards(t) for t in ("corrections", "adjustments"))
+HISTORY_TABLES = ("corrections", "adjustments")
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
     (3, "sign-off and audit: hash-chained events, approvals, payees, closed months' digests", _m3_audit),
+    (7, "prior-period corrections and adjustments of the record", _M7_SQL),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

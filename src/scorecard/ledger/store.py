@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from scorecard.ledger.migrations import HISTORY_TABLES, RECORD_TABLES, RECORD_TABLES_3
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
-from scorecard.ledger.migrations import RECORD_TABLES, RECORD_TABLES_3
 
 # The order rows are kept in, in the record and when read back (a view's order is the record's).
 ORDER: dict[str, tuple[str, ...]] = {
@@ -40,6 +40,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "payees": ("partner_id",),
     "deposits": ("partner_id",),
     "final_settlements": ("partner_id",),
+    "corrections": ("partner_id", "disputed_period", "dispute_id"),
+    "adjustments": ("partner_id", "corrected_period", "component"),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -138,9 +140,13 @@ def _store_tickets(c: sqlite3.Connection, period: str, tickets: pl.DataFrame) ->
 def load_record(conn: sqlite3.Connection, info: PeriodInfo, partner_id: str | None = None) -> MonthRecord:
     p = str(info.period)
     tables: dict[str, pl.DataFrame] = {}
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for name, schema in SCHEMAS.items():
         if name == "tickets":
             tables[name] = load_tickets(conn, info.period, partner_id)
+            continue
+        if name not in present:  # a table a later migration adds: empty for a ledger opened read-only before it
+            tables[name] = pl.DataFrame(schema=schema)
             continue
         cols = list(schema)
         where = "period = ?"
@@ -179,6 +185,6 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
 
 def delete_month(c: sqlite3.Connection, period: Period) -> None:
     """Remove a draft month's record (the triggers refuse it for a closed month)."""
-    for table in (*RECORD_TABLES, *RECORD_TABLES_3):
+    for table in (*RECORD_TABLES, *HISTORY_TABLES, *RECORD_TABLES_3):
         c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
     c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

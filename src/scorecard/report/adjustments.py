@@ -9,6 +9,7 @@ any report shows them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -55,6 +56,8 @@ class PartnerMoney:
     lines: list[dict[str, Any]]
     holds: list[dict[str, Any]]
     terminated_by: tuple[str, ...]
+    corrections: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    adjustments: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def hold_rules(self) -> tuple[str, ...]:
@@ -69,6 +72,12 @@ def partner_money(record: MonthRecord) -> dict[str, PartnerMoney]:
     holds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for h in record["holds"].iter_rows(named=True):
         holds[h["partner_id"]].append(h)
+    corrections: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in record["corrections"].iter_rows(named=True):
+        corrections[c["partner_id"]].append(c)
+    parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x in record["adjustments"].iter_rows(named=True):
+        parts[x["partner_id"]].append(x)
     terminated: dict[str, list[str]] = defaultdict(list)
     for a in record["actions"].iter_rows(named=True):
         if a["kind"] == "terminate":
@@ -81,7 +90,9 @@ def partner_money(record: MonthRecord) -> dict[str, PartnerMoney]:
             raise ReconciliationError(f"{pid}: money lines do not add up to the payout")
         if -sum(x["amount"] for x in mine if x["kind"] == "refund") != r["refund_deduction"]:
             raise ReconciliationError(f"{pid}: refund lines do not add up to the refund deduction")
-        out[pid] = PartnerMoney(r, mine, holds.get(pid, []), tuple(terminated.get(pid, ())))
+        out[pid] = PartnerMoney(
+            r, mine, holds.get(pid, []), tuple(terminated.get(pid, ())), corrections.get(pid, []), parts.get(pid, [])
+        )
     return out
 
 
@@ -122,6 +133,11 @@ def worded(pm: PartnerMoney, lang: str, *, per_refund: bool) -> list[Line]:
         elif kind == "hold":
             basis = t("basis_hold", lang).format(reasons=hold_reasons(pm.holds, lang))
             out.append(Line(kind, x["amount"], pm.hold_rules, basis))
+        elif kind == "adjustment":
+            months = sorted({a["corrected_period"] for a in pm.adjustments})
+            disputes = sorted({c["dispute_id"] for c in pm.corrections if c["disputed_period"] in months})
+            basis = t("basis_adjustment", lang).format(disputes=", ".join(disputes), months=", ".join(months))
+            out.append(Line(kind, x["amount"], (), basis))
         elif kind == "terminated":
             out.append(Line(kind, x["amount"], pm.terminated_by, t("basis_terminated", lang)))
         else:

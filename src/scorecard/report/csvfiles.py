@@ -1,9 +1,9 @@
-"""scorecard.csv and notices.csv, rendered from the month's record (docs/ledger.md#outputs)."""
+"""scorecard.csv and notices.csv rendered from the month's record (docs/ledger.md#outputs), and the one CSV
+writer of every CSV output."""
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from decimal import Decimal
 
 from scorecard.money import format_fen
@@ -65,12 +65,21 @@ NOTICE_COLUMNS = [
 ]
 
 
+# A field holding any of these is quoted. Python's csv module leaves a lone CR
+# unquoted when the line ends in LF, and Excel then splits the row.
+_QUOTE_IF = re.compile(r'[",\r\n]')
+
+
+def _field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if _QUOTE_IF.search(value) else value
+
+
 def _csv(rows: list[list[str]], header: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    """Every CSV file scorecard writes: UTF-8 with a BOM (so that Excel on a Chinese
+    Windows does not read it as GBK), LF line ends, and every field that holds a
+    quote, a comma, a CR or an LF quoted. The same rows always give the same bytes."""
+    lines = [",".join(_field(v) for v in row) + "\n" for row in (header, *rows)]
+    return ("\ufeff" + "".join(lines)).encode("utf-8")
 
 
 def _opt_int(v: int | None) -> str:
@@ -78,7 +87,9 @@ def _opt_int(v: int | None) -> str:
 
 
 # The money columns of scorecard.csv in order: the settlement's, then those later features add.
-CSV_MONEY = tuple(f for f in MONEY_FIELDS if f not in ("fine_deduction", "adjustment", "held_restated", "receivable_restated"))
+CSV_MONEY = tuple(
+    f for f in MONEY_FIELDS if f not in ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
+)
 CSV_MONEY_LATER = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
 
 
@@ -147,6 +158,16 @@ def notices_csv(record: MonthRecord, lang: str) -> bytes:
             )
         if released[pid]:
             rows.append(
-                [str(record.period), csv_text(pid), csv_text(names[pid]), "", "release", "", "", format_fen(released[pid]), ""]
+                [
+                    str(record.period),
+                    csv_text(pid),
+                    csv_text(names[pid]),
+                    "",
+                    "release",
+                    "",
+                    "",
+                    format_fen(released[pid]),
+                    "",
+                ]
             )
     return _csv(rows, NOTICE_COLUMNS)

@@ -8,7 +8,6 @@ against the ledger's own amounts before anything is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from scorecard.periods import Period
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
 from scorecard.report.outputs import add_to_stamp, render_month
-from scorecard.report.xlsx import Book, Col, columns
+from scorecard.report.xlsx import Book, Col, columns, run_time
 from scorecard.settle import MONEY_FIELDS
 from scorecard.status import Balance, balances
 from scorecard.workspace import Workspace
@@ -124,9 +123,8 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     title = f"{t('finance_title', lang)} {data.period}"
     if data.draft:
         title += f" — {t('draft_short', lang)}"
-    created = datetime.strptime(data.info.run_at, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
     signoff = data.signoff.line(lang) if data.signoff else None
-    book = Book(title, t("draft_mark", lang) if data.draft else None, created, signoff)
+    book = Book(title, t("draft_mark", lang) if data.draft else None, run_time(data.info.run_at), signoff)
     names = {r["partner_id"]: r["partner_name"] for r in data.results}
     _summary(book, data, title, lang)
     _partners(book, data, lang)
@@ -135,6 +133,7 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     _refunds(book, data, names, lang)
     rule_text = {rule.id: rule.description.get(lang) for rule in data.record.ruleset.rules}
     _notices(book, data, names, rule_text, lang)
+    _disputes(book, data, names, lang)
     _balances(book, data, lang)
     _payments(book, data, lang)
     if data.record["final_settlements"].height:
@@ -279,8 +278,15 @@ def _summary(book: Book, data: FinanceData, title: str, lang: str) -> None:
     s.finish()
 
 
+# Money columns a month without fines or disputes leaves at zero for everyone: the Partners sheet
+# shows them only in a month that has them, so it still prints on one page across.
+WHEN_USED = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
+
+
 def _partners(book: Book, data: FinanceData, lang: str) -> None:
     s = book.sheet(t("sheet_partners", lang), f"{t('sheet_partners', lang)} {data.period}")
+    tot = data.totals()
+    shown = [f for f in TOTAL_FIELDS if f not in WHEN_USED or any(r[f] for r in data.results)]
     cols = columns(
         lang,
         "partner_id",
@@ -290,7 +296,7 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
         ("score", "dec2"),
         ("band_pct", "pct"),
         "breached_rules",
-        *((f, "money") for f in TOTAL_FIELDS),
+        *((f, "money") for f in shown),
     )
     breached = data.record.breached_rules()
     rows = [
@@ -302,12 +308,11 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
             r["score"],
             r["band_pct"],
             ", ".join(breached.get(r["partner_id"], [])),
-            *(r[f] for f in TOTAL_FIELDS),
+            *(r[f] for f in shown),
         ]
         for r in data.results
     ]
-    tot = data.totals()
-    s.table(cols, rows, totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in TOTAL_FIELDS)])
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", None, None, "", *(tot[f] for f in shown)])
     s.finish()
 
 
@@ -438,6 +443,47 @@ def _audit(book: Book, data: FinanceData, lang: str) -> None:
     s.finish()
 
 
+def _disputes(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
+    """Every dispute decision the month's run applied, and the adjustment it made by corrected month
+    and component (refund, score, fine, hold timing)."""
+    s = book.sheet(t("sheet_disputes", lang), f"{t('sheet_disputes', lang)} {data.period}")
+    s.table(
+        columns(
+            lang, "dispute_id", "partner_id", "partner_name", "disputed_period", "record", "record_id", "correction"
+        ),
+        [
+            [
+                c["dispute_id"],
+                c["partner_id"],
+                names.get(c["partner_id"], ""),
+                c["disputed_period"],
+                t(c["record"], lang),
+                c["record_id"],
+                c["correction"],
+            ]
+            for c in data.record.rows("corrections")
+        ],
+    )
+    parts = data.record.rows("adjustments")
+    s.caption(t("adjustment_parts", lang))
+    s.table(
+        columns(lang, "partner_id", "partner_name", "corrected_period", "component", ("amount", "money")),
+        [
+            [
+                a["partner_id"],
+                names.get(a["partner_id"], ""),
+                a["corrected_period"],
+                t(f"component_{a['component']}", lang),
+                a["amount"],
+            ]
+            for a in parts
+        ],
+        totals=[t("total", lang), "", "", "", sum(a["amount"] for a in parts)],
+        main=False,
+    )
+    s.finish()
+
+
 def _balances(book: Book, data: FinanceData, lang: str) -> None:
     """Every balance no payout of this month settles: terminated partners' held money pending final
     settlement, absent partners' held balances and receivables."""
@@ -452,8 +498,7 @@ def _balances(book: Book, data: FinanceData, lang: str) -> None:
         ("receivable", "money"),
     )
     rows = [
-        [b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), b.held, b.receivable]
-        for b in data.balances
+        [b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), b.held, b.receivable] for b in data.balances
     ]
     held, receivable = sum(b.held for b in data.balances), sum(b.receivable for b in data.balances)
     s.table(cols, rows, totals=[t("total", lang), "", "", "", held, receivable])

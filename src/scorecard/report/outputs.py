@@ -31,9 +31,7 @@ def manifest(record: MonthRecord) -> dict[str, object]:
         "ruleset_hash": i.ruleset_hash,
         "config_hash": i.config_hash,
         "inputs_hash": i.inputs_hash,
-        "inputs": [
-            {"table": t, "file": f, "sha256": h, "rows": n} for t, f, h, n in record["inputs"].iter_rows()
-        ],
+        "inputs": [{"table": t, "file": f, "sha256": h, "rows": n} for t, f, h, n in record["inputs"].iter_rows()],
         "counts": record.counts(),
         "totals_fen": record.totals(),
         "warnings": [
@@ -72,7 +70,8 @@ def stamp(folder: Path, info: PeriodInfo, files: dict[str, str]) -> None:
 def add_to_stamp(folder: Path, info: PeriodInfo, paths: list[Path]) -> None:
     """Record files written later (workbook, statements index) in the folder's stamp."""
     current = read_stamp(folder) or {}
-    files = dict(current.get("files", {})) if _same_run(current, info) else {}
+    listed = current.get("files")
+    files: dict[str, str] = dict(listed) if isinstance(listed, dict) and _same_run(current, info) else {}
     for p in paths:
         files[str(p.relative_to(folder))] = _sha(p.read_bytes())
     stamp(folder, info, files)
@@ -102,7 +101,7 @@ def mismatch(folder: Path, info: PeriodInfo) -> str | None:
     if not _same_run(stamped, info):
         return f"rendered from run {stamped.get('run')}, the ledger holds run {info.run_seq}"
     files = stamped.get("files")
-    for name, digest in (files.items() if isinstance(files, dict) else []):
+    for name, digest in files.items() if isinstance(files, dict) else []:
         path = folder / name
         if not path.is_file():
             return f"{name} is missing"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorecard.i18n import t
-from scorecard.report.xlsx import Book, Col
+from scorecard.report.xlsx import Book, Col, as_kind
 from scorecard.simulate import MONEY_FIELDS, Simulation
 
 
@@ -16,9 +16,9 @@ def write_simulation(sim: Simulation, path: Path, lang: str) -> None:
     cols = [Col(t("partner_id", lang)), Col(t("partner_name", lang)), Col(t("changed", lang))]
     for key, kind in (("score", "dec2"), ("band_pct", "pct"), ("breached_rules", "text"), ("status", "text")):
         cols += [
-            Col(f"{t(key, lang)} · {t('base', lang)}", kind),
-            Col(f"{t(key, lang)} · {t('simulated', lang)}", kind),
-        ]  # type: ignore[arg-type]
+            Col(f"{t(key, lang)} · {t('base', lang)}", as_kind(kind)),
+            Col(f"{t(key, lang)} · {t('simulated', lang)}", as_kind(kind)),
+        ]
     for f in MONEY_FIELDS:
         cols += [
             Col(f"{t(f, lang)} · {t('base', lang)}", "money"),

@@ -59,6 +59,7 @@ class Context:
     draft: bool
     ruleset: RuleSet
     ruleset_version: str
+    run_at: str  # the record's time: what the workbooks are dated (never the clock)
 
 
 @dataclass(slots=True)
@@ -73,6 +74,8 @@ class PartnerPack:
     refunds: list[dict[str, Any]] = field(default_factory=list)
     conduct: list[dict[str, Any]] = field(default_factory=list)
     trend: dict[Period, dict[str, Charted]] = field(default_factory=dict)  # month -> metric -> result
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    adjustments: list[dict[str, Any]] = field(default_factory=list)
     tickets: tuple[int, int] = (0, 0)  # offset and count in the ticket frame handed over with the pack
 
     @property
@@ -117,6 +120,8 @@ def gather(
     notices = _grouped(record.rows("actions"))
     refunds = _grouped(record.rows("refunds"))
     conduct = _grouped(r for r in record.rows("conduct") if r["state"] == "counted")
+    corrections = _grouped(record.rows("corrections"))
+    adjustments = _grouped(record.rows("adjustments"))
     packs = [
         PartnerPack(
             result=r,
@@ -127,10 +132,14 @@ def gather(
             refunds=refunds.get(r["partner_id"], []),
             conduct=conduct.get(r["partner_id"], []),
             trend=trends.get(r["partner_id"], {}),
+            corrections=corrections.get(r["partner_id"], []),
+            adjustments=adjustments.get(r["partner_id"], []),
         )
         for r in record.rows("partner_results")
     ]
-    ctx = Context(lang, record.period, record.info.draft, record.ruleset, record.info.ruleset_version)
+    ctx = Context(
+        lang, record.period, record.info.draft, record.ruleset, record.info.ruleset_version, record.info.run_at
+    )
     return ctx, packs
 
 

@@ -127,6 +127,8 @@ class View:
     bands: Table
     holds: list[tuple[str, str]]  # (why, what lifts it)
     notices: Table
+    disputes: Table  # decisions applied by this month's run
+    adjustments: Table  # the adjustment by corrected month and component
     refunds: Table
     conduct: Table
     tickets: list[TicketRow]  # every valid ticket (the workbook)
@@ -181,6 +183,8 @@ def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> Vie
         bands=_bands(ctx, r, lang),
         holds=_holds(ctx, pack, lang),
         notices=_notices(pack, lang),
+        disputes=disputes_table(pack.corrections, lang),
+        adjustments=adjustments_table(pack.adjustments, lang),
         refunds=_refunds(pack, lang),
         conduct=_conduct(ctx, pack, lang),
         tickets=tickets,
@@ -273,7 +277,7 @@ def _rules(ctx: Context, pack: PartnerPack, lang: str) -> Table:
 
 def _score(pack: PartnerPack, lang: str) -> Table:
     r = pack.result
-    rows = []
+    rows: list[list[Any]] = []
     for p in pack.sub_scores:
         sub, weight = Fraction(p["sub_score_num"], p["sub_score_den"]), Fraction(p["weight_num"], p["weight_den"])
         value = Cell(metric_kind(p["metric"]), exact(p["value_num"], p["value_den"]))
@@ -305,7 +309,12 @@ def _holds(ctx: Context, pack: PartnerPack, lang: str) -> list[tuple[str, str]]:
     out = []
     for h in pm.holds:
         if h["kind"] == "until_compliant":
-            out.append((f"{h['rule_id']}: {described.get(h['rule_id'], '')}", t("lift_until_compliant", lang).format(rule=h["rule_id"])))
+            out.append(
+                (
+                    f"{h['rule_id']}: {described.get(h['rule_id'], '')}",
+                    t("lift_until_compliant", lang).format(rule=h["rule_id"]),
+                )
+            )
         else:
             through = Period.parse(h["ends"])
             reason = f"{h['rule_id']}: " + t("hold_reason_through", lang).format(through=through)
@@ -320,6 +329,20 @@ def _notices(pack: PartnerPack, lang: str) -> Table:
     ]
     cols = columns(lang, "kind", "rule_id", ("text", "text", 40), ("streak", "int"), "deadline")
     return Table(cols, rows)
+
+
+def disputes_table(rows: list[dict[str, Any]], lang: str) -> Table:
+    cols = columns(lang, "dispute_id", "disputed_period", "record", "record_id", "correction")
+    return Table(
+        cols,
+        [[c["dispute_id"], c["disputed_period"], t(c["record"], lang), c["record_id"], c["correction"]] for c in rows],
+    )
+
+
+def adjustments_table(rows: list[dict[str, Any]], lang: str) -> Table:
+    cols = columns(lang, "corrected_period", "component", ("amount", "money"))
+    body = [[a["corrected_period"], t(f"component_{a['component']}", lang), a["amount"]] for a in rows]
+    return Table(cols, body, totals=[t("total", lang), None, sum(a["amount"] for a in rows)] if body else None)
 
 
 def _refunds(pack: PartnerPack, lang: str) -> Table:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scorecard.i18n import t
 from scorecard.report.statement_view import View
-from scorecard.report.xlsx import Book, columns
+from scorecard.report.xlsx import Book, columns, run_time
 
 TICKET_COLUMNS = (
     ("ticket_id", "text", 22),
@@ -23,7 +23,7 @@ def statement_book(view: View) -> Book:
     title = f"{t('statement_title', lang)} {view.ctx.period} · {view.partner_name}"
     if view.ctx.draft:
         title += f" — {t('draft_short', lang)}"
-    book = Book(title, view.draft_mark)
+    book = Book(title, view.draft_mark, run_time(view.ctx.run_at))
     _statement(book, view, title)
     _rules(book, view)
     _tickets(book, view)
@@ -66,6 +66,8 @@ def _statement(book: Book, view: View, title: str) -> None:
         s.table(columns(lang, "reasons", "lifts_when"), [list(h) for h in view.holds], main=False)
     for caption, table in (
         (t("notices", lang), view.notices),
+        (t("disputes_applied", lang), view.disputes),
+        (t("adjustment_parts", lang), view.adjustments),
         (t("refunds", lang), view.refunds),
         (t("conduct", lang), view.conduct),
     ):
@@ -180,4 +182,5 @@ def _trend(book: Book, view: View) -> None:
                 chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
             chart.set_size({"width": 560, "height": 260})
             s.ws.insert_chart(anchor, chart)
+        s.reserve(33, 15)  # G20 + 260 px down, G + 560 px across: the charts print too
     s.finish()

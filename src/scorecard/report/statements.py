@@ -8,9 +8,7 @@ its partners' rows, and each statement only its own partner's.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import multiprocessing
 import os
 import re
@@ -25,6 +23,7 @@ import polars as pl
 from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
+from scorecard.report.csvfiles import _csv
 from scorecard.report.finance import language
 from scorecard.report.formats import csv_text
 from scorecard.report.outputs import add_to_stamp, render_month
@@ -155,12 +154,8 @@ def render_all(jobs: list[Job], workers: int, progress: Progress | None = None) 
 def index_csv(written: list[Written]) -> bytes:
     """Which file is whose, for whoever sends the statements out. It lists every partner, so it is
     written beside the statements folder, never in it: the folder holds only partners' own files."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["partner_id", "partner_name", "html", "xlsx"])
-    for x in written:
-        w.writerow([csv_text(x.partner_id), csv_text(x.partner_name), x.html, x.xlsx])
-    return buf.getvalue().encode("utf-8")
+    rows = [[csv_text(x.partner_id), csv_text(x.partner_name), x.html, x.xlsx] for x in written]
+    return _csv(rows, ["partner_id", "partner_name", "html", "xlsx"])
 
 
 def write_statements(

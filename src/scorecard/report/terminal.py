@@ -17,17 +17,21 @@ from scorecard.issues import Issue, grouped
 from scorecard.money import format_fen
 from scorecard.record import MonthRecord, day_text, exact
 from scorecard.report.formats import fixed
+from scorecard.report.shown import visible
 
 
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
+    """One line per issue. The issue text is data (cells, headers, file names): it is printed as
+    plain text, never as markup or emoji codes, with control characters written out, so a value
+    can neither break the output nor forge a line of its own."""
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
-    for w in grouped(warnings):
-        console.print(Text(f"{t('warning', lang)}: ", style="yellow") + Text(w), highlight=False, soft_wrap=True)
-    for e in errors:
-        console.print(f"[red]{t('error', lang)}[/]: {e}", markup=True, highlight=False, soft_wrap=True)
+    lines = [("warning", "yellow", w) for w in grouped(warnings)] + [("error", "red", str(e)) for e in errors]
+    for label, style, text in lines:
+        line = Text.assemble((t(label, lang), style), ": ", visible(text))
+        console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
-        console.print(f"[red]{len(errors)} {t('errors_found', lang)}[/]", highlight=False)
+        console.print(Text(f"{len(errors)} {t('errors_found', lang)}", style="red"), highlight=False)
 
 
 def money(fen: int) -> str:
@@ -44,10 +48,8 @@ def metric_text(metric: str, value: object) -> str:
         return money(int(value))  # type: ignore[call-overload]
     if metric in COUNT_METRICS or isinstance(value, int):
         return str(value)
-    if metric in MONEY_METRICS:
-        return money(int(value))  # type: ignore[call-overload]
     if metric in RATE_METRICS:
-        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator, arg-type]
+        return f"{fixed(value * 100, 2)} %"  # type: ignore[operator]
     return fixed(value, 4) if metric == "complaint_rate_per_10k" else fixed(value, 2)  # type: ignore[arg-type]
 
 
@@ -148,7 +150,9 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
     for rr in record.rows("rule_results"):
         rule = by_id[rr["rule_id"]]
         value = exact(rr["value_num"], rr["value_den"])
-        threshold = f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
+        threshold = (
+            f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
+        )
         why = t("zero_base", lang) if rr["breached"] and value is None else ""
         rules.add_row(
             Text(f"{rr['rule_id']}\n{rule.description.get(lang)}"),
@@ -170,6 +174,20 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
     for balance in ("held_in", "held_out", "receivable_out"):  # the balances behind the lines
         money_table.add_row(t(balance, lang), money(r[balance]), style="dim")
     console.print(money_table)
+    corrections = record.rows("corrections")
+    if corrections:
+        ct = Table(title=t("disputes_applied", lang))
+        for col in ("dispute_id", "disputed_period", "record", "record_id", "correction"):
+            ct.add_column(t(col, lang))
+        for c in corrections:
+            ct.add_row(
+                Text(c["dispute_id"]), c["disputed_period"], t(c["record"], lang), Text(c["record_id"]), c["correction"]
+            )
+        console.print(ct)
+        for a in record.rows("adjustments"):
+            console.print(
+                Text(f"  {a['corrected_period']} {t('component_' + a['component'], lang)}: {money(a['amount'])}")
+            )
     holds = record.rows("holds")
     if holds:
         console.print(Text(f"{t('holds', lang)}: " + "; ".join(hold_text(h, lang) for h in holds)))
@@ -266,23 +284,12 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], l
 
 def status(console: Console, st: Any, lang: str) -> None:
     table = Table(title=t("status_title", lang))
-    for col in (
-        "period",
-        "period_status",
-        "rule_version",
-        "partners",
-        "on_hold_count",
-        "terminated_count",
-        "payout",
-        "run_by",
-        "run_at",
-        "approved_by",
-        "approved_at",
-        "closed_by",
-        "closed_at",
-        "outputs_match",
-    ):
+    for col in ("period", "period_status", "rule_version", "partners", "on_hold_count", "terminated_count", "payout"):
         table.add_column(t(col, lang), justify="right" if col in ("partners", "payout") else "left")
+    table.add_column(t("run_by", lang))
+    table.add_column(t("approved_by", lang))
+    table.add_column(t("closed_by", lang))
+    table.add_column(t("outputs_match", lang))
     for m in st.months:
         i = m.info
         table.add_row(
@@ -293,15 +300,15 @@ def status(console: Console, st: Any, lang: str) -> None:
             str(m.on_hold),
             str(m.terminated),
             money(m.payout),
-            Text(i.run_by),
-            i.run_at,
-            Text(m.approved_by or ""),
-            m.approved_at or "",
-            Text(i.closed_by or ""),
-            i.closed_at or "",
-            t("yes", lang) if m.outputs is None else f"{t('no', lang)}: {m.outputs}",
+            Text(f"{i.run_by}\n{i.run_at}"),
+            Text(f"{m.approved_by}\n{m.approved_at}" if m.approved_by else ""),
+            Text(f"{i.closed_by}\n{i.closed_at}" if i.closed_by else ""),
+            t("yes", lang) if m.outputs is None else t("no", lang),
         )
     console.print(table)
+    for m in st.months:  # said in full below the table: a reason is never cut to fit a column
+        if m.outputs is not None:
+            console.print(Text(f"out/{m.info.period}: {m.outputs}"), soft_wrap=True)
     if st.deposits:
         dep = Table(title=f"{t('deposits_held', lang)} ({st.as_of})")
         dep.add_column(t("partner_id", lang))
@@ -325,7 +332,8 @@ def status(console: Console, st: Any, lang: str) -> None:
             money(b.held),
             money(b.receivable),
         )
-    bal.add_row(t("total", lang), "", "", "", money(sum(b.held for b in st.balances)), money(sum(b.receivable for b in st.balances)), style="bold")
+    held, receivable = sum(b.held for b in st.balances), sum(b.receivable for b in st.balances)
+    bal.add_row(t("total", lang), "", "", "", money(held), money(receivable), style="bold")
     console.print(bal)
 
 

@@ -9,6 +9,7 @@ when it begins like a formula), money as numbers from integer fen with a
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 import unicodedata
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -31,6 +32,14 @@ WORKBOOK_OPTIONS = {
     "in_memory": True,
 }
 MONEY_FORMAT = "#,##0.00"
+# Printable width of A4 in Excel column units (characters of the default 11 pt
+# font) at 100 %, with 0.4 in side margins.
+PAGE_WIDTH = {"portrait": 100, "landscape": 148}
+# Below this scale the type (11 pt, so 6.6 pt) gets too small to read; wider sheets go over pages across.
+MIN_PRINT_SCALE = 0.6
+DEFAULT_WIDTH = 8.43
+KEY_COLUMNS = 2  # partner id and name: repeated on every page across
+LINE_HEIGHT = 15  # points per line of 11 pt text
 EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a day count, not an instant
 MAX_WIDTH = 60
 
@@ -54,11 +63,30 @@ def excel_serial(value: datetime | date) -> float:
     return delta.days + delta.seconds / 86400
 
 
+def run_time(stamp: str) -> datetime:
+    """A workbook's creation time: the run's time from the ledger (UTC), so making a workbook
+    again gives the same bytes."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
+
+
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count twice."""
     if text.isascii():
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` wide."""
+    room = max(int(width) - 1, 1)
+    lines, used = 1, 0
+    for word in text.split():
+        w = display_width(word)
+        if used and used + 1 + w > room:
+            lines, used = lines + 1, w
+        else:
+            used += w + (1 if used else 0)
+    return lines
 
 
 def header_escape(text: str) -> str:
@@ -81,12 +109,22 @@ class Col:
     width: int | None = None  # None: fitted to the content
 
 
-def columns(lang: str, *specs: str | tuple[str, Kind] | tuple[str, Kind, int | None]) -> list[Col]:
+def as_kind(kind: str) -> Kind:
+    """A column kind from text, checked (specs are written as plain tuples)."""
+    if kind != "text" and kind not in NUMBER_FORMATS:
+        raise ValueError(f"not a column kind: {kind!r}")
+    return cast(Kind, kind)
+
+
+def columns(lang: str, *specs: str | tuple[str, str] | tuple[str, str, int | None]) -> list[Col]:
     """Columns labelled in ``lang``: "key", ("key", kind) or ("key", kind, width)."""
     out = []
     for spec in specs:
-        key, kind, width = (spec, "text", None) if isinstance(spec, str) else (*spec, None)[:3]
-        out.append(Col(t(key, lang), kind, width))  # type: ignore[arg-type]
+        if isinstance(spec, str):
+            out.append(Col(t(spec, lang)))
+        else:
+            width = spec[2] if len(spec) == 3 else None
+            out.append(Col(t(spec[0], lang), as_kind(spec[1]), width))
     return out
 
 
@@ -132,6 +170,8 @@ class Sheet:
         self.ws: Worksheet = book.wb.add_worksheet(name)
         self.widths: dict[int, int] = {}
         self.fixed: set[int] = set()
+        self.last_row, self.last_col = 0, 0  # the print area
+        self.headers: list[tuple[int, list[str]]] = []  # table header rows: their height is set at the end
         self.fixed.add(0)  # the heading does not widen the first column
         self.text(0, 0, heading, bold=True, font_size=14)
         if book.mark:
@@ -140,15 +180,13 @@ class Sheet:
             self.text(2, 0, book.signoff, italic=True)
         self.fixed.discard(0)
         self.row = 4 if book.signoff else 3 if book.mark else 2  # next free row, after one blank
-        self.ws.set_landscape()
         self.ws.set_paper(9)  # A4
-        self.ws.fit_to_pages(1, 0)
         self.ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        left = header_escape(book.title)
+        # every printed page says which sheet it is, and the footer which workbook
         centre = f'&C&"-,Bold"&KB42318{header_escape(book.mark)}' if book.mark else ""
-        self.ws.set_header(f"&L{left}{centre}&R&P / &N")
-        if book.signoff:
-            self.ws.set_footer(f"&L{header_escape(book.signoff)}")
+        self.ws.set_header(f"&L{header_escape(heading)}{centre}&R&P / &N")
+        signed = f"&R{header_escape(book.signoff)}" if book.signoff else ""
+        self.ws.set_footer(f"&L{header_escape(book.title)}{signed}")
 
     # --- cells ---------------------------------------------------------------
 
@@ -159,6 +197,7 @@ class Sheet:
         if value.startswith(FORMULA_PREFIXES):
             props = {**props, "quote_prefix": True}
         self.ws.write_string(row, col, value, self.book.fmt(**props) if props else None)
+        self._used(row, col)
         self._fit(col, value)
 
     def value(self, row: int, col: int, kind: Kind, value: Any, **props: Any) -> None:
@@ -181,7 +220,15 @@ class Sheet:
             number = float(value)
             shown = f"{number:,.4f}"
         self.ws.write_number(row, col, number, fmt)
+        self._used(row, col)
         self._fit(col, shown)
+
+    def _used(self, row: int, col: int) -> None:
+        self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
+
+    def reserve(self, row: int, col: int) -> None:
+        """Print up to this cell too (a chart over the cells is not a written cell)."""
+        self._used(row, col)
 
     def _fit(self, col: int, shown: str) -> None:
         if col not in self.fixed:
@@ -193,11 +240,11 @@ class Sheet:
         self.text(self.row, 0, text, bold=True, font_size=12)
         self.row += 1
 
-    def pairs(self, rows: Iterable[tuple[str, Kind, Any]]) -> None:
+    def pairs(self, rows: Iterable[tuple[str, str, Any]]) -> None:
         """Label / value lines (a summary block)."""
         for label, kind, value in rows:
             self.text(self.row, 0, label)
-            self.value(self.row, 1, kind, value)
+            self.value(self.row, 1, as_kind(kind), value)
             self.row += 1
         self.row += 1
 
@@ -217,9 +264,14 @@ class Sheet:
         Returns (first data row, last data row) in 0-based rows.
         """
         header = self.row
+        self.headers.append((header, [c.label for c in cols]))
         hfmt = {"bold": True, "bg_color": "#E8EEF5", "bottom": 1, "text_wrap": True, "valign": "top"}
         for c, col in enumerate(cols):
+            # a header wraps: it widens its column only to its longest word
+            self.fixed.add(c)
             self.text(header, c, col.label, **hfmt)
+            self.fixed.discard(c)
+            self._fit(c, max(col.label.split(), key=display_width, default=""))
             if col.width is not None:
                 self.widths[c] = col.width
                 self.fixed.add(c)
@@ -235,6 +287,7 @@ class Sheet:
                 r += 1
         else:
             r = self._bulk(r, kinds, rows)
+            self._used(r - 1, len(cols) - 1)
         last = r - 1
         if main:
             self.ws.freeze_panes(header + 1, 0)
@@ -269,6 +322,33 @@ class Sheet:
     def finish(self) -> None:
         for col, width in self.widths.items():
             self.ws.set_column(col, col, width)
+        for row, labels in self.headers:
+            # wrapped headers need their height: not every spreadsheet fits it on opening
+            lines = max(wrapped_lines(label, self.widths.get(c, DEFAULT_WIDTH)) for c, label in enumerate(labels))
+            if lines > 1:
+                self.ws.set_row(row, LINE_HEIGHT * lines)
+        self._page_setup()
+
+    def _page_setup(self) -> None:
+        """A4 with a readable type size: portrait when the columns fit it, else landscape;
+        fitted to the page width, or, when that would shrink the type below ``MIN_PRINT_SCALE``,
+        spread over enough pages across with the key columns (id, name) repeated on each."""
+        ws = self.ws
+        total = sum(self.widths.get(c, DEFAULT_WIDTH) for c in range(self.last_col + 1))
+        ws.print_area(0, 0, self.last_row, self.last_col)
+        if total <= PAGE_WIDTH["portrait"]:
+            ws.set_portrait()
+        else:
+            ws.set_landscape()
+        page = PAGE_WIDTH["portrait" if total <= PAGE_WIDTH["portrait"] else "landscape"]
+        if total * MIN_PRINT_SCALE <= page:
+            ws.fit_to_pages(1, 0)
+            return
+        keys = sum(self.widths.get(c, DEFAULT_WIDTH) for c in range(min(KEY_COLUMNS, self.last_col)))
+        across = math.ceil((total - keys) / (page - keys))
+        ws.repeat_columns(0, KEY_COLUMNS - 1)
+        ws.print_across()  # the parts of one row band print one after the other
+        ws.fit_to_pages(across, 0)
 
 
 def _umask() -> int:

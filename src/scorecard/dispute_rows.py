@@ -1,0 +1,215 @@
+"""The open month's `disputes` table: disputes filed and decided in the operator's own system.
+
+Each row names one record of the open month or of a closed month; the record
+must exist in the stored record (or the open month's own inputs), belong to
+the disputing partner, and have counted. Bad rows are input errors like any
+other (file:line: column: …); accepted rows become corrections of the run, a
+rejected row's correction is ignored with a warning (docs/disputes.md#the-disputes-table).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from scorecard.corrections import Correction
+from scorecard.issues import Issue, Severity
+from scorecard.ledger import Ledger
+from scorecard.periods import Period
+
+_RESOLVED = re.compile(r"^resolved_at\s*=\s*(.+)$")
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+KEY = {"ticket": "ticket_id", "refund": "refund_id", "conduct": "event_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The records a dispute may name in one month: id -> (partner, counted?, received_at)."""
+
+    records: dict[str, dict[str, tuple[str, bool, datetime | None]]]
+
+
+def window_end(period: Period, days: int) -> date:
+    """The last day a dispute of ``period`` may be filed: ``days`` calendar days after its last day."""
+    return period.end.date() - timedelta(days=1) + timedelta(days=days)
+
+
+def parse_correction(record: str, text: str | None) -> tuple[datetime | None, str | None]:
+    """(resolved_at, error). Tickets: ``invalid`` or ``resolved_at=<datetime>``; refunds, conduct: ``void``."""
+    value = (text or "").strip()
+    if not value:
+        return None, None
+    if record == "ticket" and value == "invalid":
+        return None, None
+    if record != "ticket" and value == "void":
+        return None, None
+    m = _RESOLVED.match(value)
+    if record == "ticket" and m:
+        for fmt in _FORMATS:
+            try:
+                return datetime.strptime(m.group(1).strip(), fmt), None  # noqa: DTZ007 - naive local time
+            except ValueError:
+                continue
+    expected = "invalid or resolved_at=YYYY-MM-DD HH:MM[:SS]" if record == "ticket" else "void"
+    return None, f"not a correction: '{value}' (expected {expected})"
+
+
+def facts_of_record(ledger: Ledger, period: Period) -> Facts:
+    record = ledger.record(period)
+    return Facts(
+        {
+            "ticket": {
+                tid: (pid, state in ("on_time", "late", "pending"), received)
+                for tid, pid, state, received in record["tickets"]
+                .select("ticket_id", "partner_id", "state", "received_at")
+                .iter_rows()
+            },
+            "refund": {
+                rid: (pid, True, None) for rid, pid in record["refunds"].select("refund_id", "partner_id").iter_rows()
+            },
+            "conduct": {
+                eid: (pid, state == "counted", None)
+                for eid, pid, state in (
+                    record["conduct"].select("event_id", "partner_id", "state").iter_rows()
+                    if "event_id" in record["conduct"].columns
+                    else []
+                )
+                if eid
+            },
+        }
+    )
+
+
+def facts_of_inputs(tables: dict[str, pl.DataFrame], left_out: dict[str, pl.DataFrame]) -> Facts:
+    """The open month's own records, from its loaded tables (tickets left out of the month do not count)."""
+    complaints = tables["complaints"]
+    tickets = {
+        tid: (pid, bool(valid), received)
+        for tid, pid, valid, received in complaints.select(
+            "ticket_id", "partner_id", "valid", "received_at"
+        ).iter_rows()
+    }
+    outside = left_out.get("complaints")
+    if outside is not None:
+        tickets.update({tid: (pid, False, None) for tid, pid in outside.select("ticket_id", "partner_id").iter_rows()})
+    conduct = tables["conduct"]
+    return Facts(
+        {
+            "ticket": tickets,
+            "refund": {
+                rid: (pid, True, None) for rid, pid in tables["refunds"].select("refund_id", "partner_id").iter_rows()
+            },
+            "conduct": {
+                eid: (pid, True, None)
+                for eid, pid in (
+                    conduct.select("event_id", "partner_id").iter_rows() if "event_id" in conduct.columns else []
+                )
+                if eid
+            },
+        }
+    )
+
+
+def check(
+    rows: pl.DataFrame,
+    source: str,
+    period: Period,
+    ledger: Ledger | None,
+    own: Facts,
+    *,
+    window_days: int,
+    taken: Iterable[str],
+    accepted_records: Iterable[tuple[str, str, str]],
+) -> tuple[list[Correction], list[Issue]]:
+    """The accepted rows as corrections, and every problem of the table (errors and warnings).
+
+    ``taken``: dispute ids already in the ledger (a row may not reuse one); ``accepted_records``:
+    (period, record, id) of records an earlier accepted dispute already corrected."""
+    issues: list[Issue] = []
+    corrections: list[Correction] = []
+    used = set(taken)
+    corrected = set(accepted_records)
+    facts: dict[Period, Facts] = {period: own}
+    for r in rows.iter_rows(named=True):
+        line = r["_line"]
+
+        def error(column: str, message: str, expected: str | None = None, line: int = line) -> None:
+            issues.append(Issue(source, line, column, message, expected))
+
+        did, pid, kind, rid = r["dispute_id"], r["partner_id"], r["record"], r["record_id"]
+        if did in used:
+            error("dispute_id", f"dispute id '{did}' is already used", "an id not used before in this ledger")
+            continue
+        used.add(did)
+        try:
+            disputed = Period.parse(r["period"])
+        except ValueError:
+            error("period", f"not a month: '{r['period']}'", "YYYY-MM")
+            continue
+        closed = ledger is not None and (info := ledger.period(disputed)) is not None and info.status == "closed"
+        if disputed != period and not closed:
+            error("period", f"{disputed} is neither a closed month nor {period}", f"a closed month or {period}")
+            continue
+        if disputed not in facts:
+            assert ledger is not None
+            facts[disputed] = facts_of_record(ledger, disputed)
+        found = facts[disputed].records[kind].get(rid)
+        if found is None:
+            error("record_id", f"no {kind} '{rid}' in {disputed}", f"a {KEY[kind]} of {disputed}")
+            continue
+        owner, counted, received = found
+        if owner != pid:
+            error("record_id", f"{kind} '{rid}' is partner '{owner}''s, not '{pid}''s", f"a {kind} of '{pid}'")
+            continue
+        if not counted:
+            error(
+                "record_id", f"{kind} '{rid}' did not count in {disputed}: nothing to correct", "a record that counted"
+            )
+            continue
+        resolved, problem = parse_correction(kind, r["correction"])
+        if problem:
+            error("correction", problem)
+            continue
+        if resolved is not None and received is not None and resolved < received:
+            error("correction", f"resolved_at {resolved} is before the ticket's received_at {received}")
+            continue
+        filed = r["filed_on"]
+        if filed is not None and filed > window_end(disputed, window_days) and not r["late"]:
+            error(
+                "filed_on",
+                f"filed on {filed}, after the window for {disputed} closed on {window_end(disputed, window_days)}",
+                "a filing within the window, or late = true",
+            )
+            continue
+        decision = (r["decision"] or "").strip().lower()
+        if decision == "rejected":
+            if r["correction"]:
+                issues.append(
+                    Issue(
+                        source,
+                        line,
+                        "correction",
+                        "rejected: its correction is ignored",
+                        None,
+                        Severity.WARNING,
+                        key=did,
+                    )
+                )
+            continue
+        if decision != "accepted":
+            issues.append(Issue(source, line, "decision", "pending: not applied", None, Severity.WARNING, key=did))
+            continue
+        if (str(disputed), kind, rid) in corrected:
+            error(
+                "record_id",
+                f"{kind} '{rid}' of {disputed} already has an accepted dispute",
+                "one accepted dispute per record",
+            )
+            continue
+        corrected.add((str(disputed), kind, rid))
+        corrections.append(Correction(did, pid, disputed, kind, rid, resolved))
+    return corrections, issues

@@ -1,0 +1,108 @@
+"""Checks made before the ledger is used: is it there, is it a ledger, is it whole, is it ours.
+
+The ledger is the only memory of held money, streaks and closed months, so a
+command refuses (exit 1, naming the file and what to do) rather than read a
+damaged file, write on it, or quietly start a new history in its place.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from scorecard.issues import InputError, Issue
+from scorecard.report.shown import shown
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# problems of the quick check listed in the message; the rest are counted
+_PROBLEMS_SHOWN = 3
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+class LedgerUnusable(InputError):
+    """The ledger file is missing, damaged, foreign or too new: nothing is read from it or written to it."""
+
+    def __init__(self, path: Path, what: str, todo: str) -> None:
+        message = f"{what}; nothing was read or written"
+        super().__init__([Issue(str(path), None, None, message, todo)], message)
+
+
+def check_file(path: Path, *, create: bool) -> None:
+    """Before connecting: SQLite would quietly make a new, empty database of a missing path."""
+    if path.is_dir():
+        raise LedgerUnusable(path, "a folder, not a ledger file", "the ledger file (--db FILE)")
+    if not path.exists():
+        if create:
+            return
+        raise LedgerUnusable(
+            path, "no ledger here", "the workspace's scorecard.db (check --workspace and --db, or restore a backup)"
+        )
+    with path.open("rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
+    if not head:
+        raise LedgerUnusable(path, "the ledger file is empty (0 bytes)", "the ledger restored from a backup")
+    if head != _SQLITE_MAGIC:
+        raise LedgerUnusable(
+            path, "not a ledger: the file is not an SQLite database", "the ledger restored from a backup"
+        )
+
+
+def check_database(conn: sqlite3.Connection, path: Path, *, known_schema: int) -> None:
+    """After connecting: SQLite's quick check, and a schema this version of scorecard knows."""
+    restore = "the ledger restored from a backup (keep the damaged file to inspect it)"
+    try:
+        problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise LedgerUnusable(path, f"the ledger is damaged ({shown(exc)})", restore) from None
+    if problems != ["ok"]:
+        listed = "; ".join(shown(p) for p in problems[:_PROBLEMS_SHOWN])
+        more = f" and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""
+        raise LedgerUnusable(path, f"the ledger is damaged (SQLite quick check: {listed}{more})", restore)
+    if not tables:
+        return  # a new database: the migrations make it a ledger
+    if "migrations" not in tables:
+        some = ", ".join(shown(t) for t in sorted(tables)[:5])
+        raise LedgerUnusable(
+            path, f"not a scorecard ledger (an SQLite database with other tables: {some})", "the workspace's ledger"
+        )
+    (newest,) = conn.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()
+    if newest > known_schema:
+        raise LedgerUnusable(
+            path,
+            f"the ledger was written by a newer scorecard (schema {newest}; this version knows up to {known_schema})",
+            "the scorecard version that wrote it, or a newer one",
+        )
+
+
+def assessed_months(out: Path) -> list[str]:
+    """Months whose outputs are in ``out/`` (a folder YYYY-MM holding manifest.json)."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if _MONTH.fullmatch(p.name) and (p / "manifest.json").is_file())
+
+
+def start_new_ledger(db: Path, out: Path, *, explicit: bool) -> bool:
+    """Whether this run makes a new ledger at ``db``; refuses where one must already exist.
+
+    A ledger that is missing while ``out/`` holds assessed months was moved,
+    deleted or mistyped (``--db``): a new one would forget every held balance
+    and streak of those months, so only ``--new-ledger`` starts it.
+    """
+    if db.exists():
+        if explicit:
+            raise LedgerUnusable(
+                db, "--new-ledger given, but a ledger exists here (it is never replaced)", "run without --new-ledger"
+            )
+        return False
+    months = assessed_months(out)
+    if months and not explicit:
+        listed = ", ".join(months[:6]) + (f" and {len(months) - 6} more" if len(months) > 6 else "")
+        raise LedgerUnusable(
+            db,
+            f"no ledger here, but {out} holds assessed months ({listed}): the ledger was moved or deleted, "
+            "or --db is mistyped",
+            "the ledger restored, or --new-ledger to start a new history that forgets those months",
+        )
+    return True

@@ -25,7 +25,7 @@ from scorecard.engine.bridge import metrics_from_components, states_to_frames
 from scorecard.engine.columnar import assess_columnar
 from scorecard.engine.values import COMPONENTS
 from scorecard.periods import Period
-from scorecard.state import PartnerState
+from scorecard.state import Hold, PartnerState
 
 PERIOD = Period(2026, 3)
 
@@ -66,7 +66,7 @@ def prior(rnd: random.Random, pid: str) -> PartnerState:
     return PartnerState(
         pid,
         {"c-complaint-rate": rnd.randint(1, 2)} if rnd.random() < 0.1 else {},
-        PERIOD if rnd.random() < 0.05 else None,
+        (Hold("c-on-time", "months", PERIOD.prev(), PERIOD),) if rnd.random() < 0.05 else (),
         rnd.choice([0] * 9 + [rnd.randint(0, 1_000_000)]),
         rnd.choice([0] * 19 + [rnd.randint(0, 100_000)]),
         None,

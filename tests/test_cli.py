@@ -362,3 +362,38 @@ def test_console_script(fresh_ws: Workspace) -> None:
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "2026-13" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_global_options_before_or_after_the_command(demo_ws: Workspace) -> None:
+    from scorecard.cli import hoist_global_options
+
+    assert hoist_global_options(["history", "SI-0009", "--lang", "en", "-w", "ws"]) == [
+        "--lang",
+        "en",
+        "-w",
+        "ws",
+        "history",
+        "SI-0009",
+    ]
+    assert hoist_global_options(["run", "2026-08", "--user=ana", "--discard-draft"]) == [
+        "--user=ana",
+        "run",
+        "2026-08",
+        "--discard-draft",
+    ]
+    assert hoist_global_options(["explain", "--", "--lang"]) == ["explain", "--", "--lang"]
+    # the console script, as a user types it
+    exe = Path(sys.executable).parent / "scorecard"
+    after = subprocess.run(
+        [str(exe), "history", "SI-0009", "--lang", "en", "-w", str(demo_ws.root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    before = subprocess.run(
+        [str(exe), "--lang", "en", "-w", str(demo_ws.root), "history", "SI-0009"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert after.returncode == 0 and after.stdout == before.stdout and "SI-0009" in after.stdout

@@ -39,7 +39,7 @@ from scorecard.engine.values import COMPONENTS
 from scorecard.periods import Period
 from scorecard.rules import notice_deadline
 from scorecard.score import Scorer
-from scorecard.state import PartnerState
+from scorecard.state import Hold, PartnerState
 
 METRICS = [
     "valid_complaints",
@@ -311,7 +311,7 @@ def random_states(rnd: random.Random, ids: list[str], ruleset: RuleSet, period: 
         states[pid] = PartnerState(
             pid,
             streaks,
-            hold,
+            (Hold("hold-rule", "months", min(hold, period.prev()), hold),) if hold else (),
             rnd.choice([0, 0, rnd.randint(0, 5_000_000)]),
             rnd.choice([0, 0, rnd.randint(0, 500_000)]),
             terminated,
@@ -389,7 +389,7 @@ def oracle_frames(period: Period, results: list[PartnerResult], with_values: boo
             )  # fmt: skip
         parts += [(pid, p.metric, *_pair(p.value), *_pair(p.sub_score), *_pair(p.weight)) for p in res.score.parts]
         s, sc = res.settlement, res.score
-        hold_rules = [h for h in res.holds if not h.startswith("through")]
+        hold_rules = [h.rule_id for h in res.holds if h.kind == "until_compliant"]
         exact = sum((p.sub_score * p.weight for p in sc.parts), Fraction(0))
         partners.append(
             (pid, res.status, bool(hold_rules) or res.hold_through is not None, to_index(res.hold_through),
@@ -671,7 +671,7 @@ def test_engines_agree_at_the_top_of_the_exact_range() -> None:
     comp = components([huge_partner(rnd, f"P{i:04d}") for i in range(2000)])
     big = 2**59
     states = {
-        f"P{i:04d}": PartnerState(f"P{i:04d}", {}, None, rnd.randint(0, big), rnd.randint(0, big), None, None)
+        f"P{i:04d}": PartnerState(f"P{i:04d}", {}, (), rnd.randint(0, big), rnd.randint(0, big), None, None)
         for i in range(0, 2000, 2)
     }
     out = assess_columnar(FIRST, comp, *states_to_frames(states), ruleset)

@@ -47,6 +47,8 @@ MONEY = (
     "released",
     "payout",
 )
+# the money columns after the required ones: fines, and the prior-period adjustment and restatements (signed)
+SIGNED = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
 LOCK_MESSAGE = "another scorecard command is running on this workspace"
 
 
@@ -672,20 +674,25 @@ def test_demo_settlement_invariant_and_carry_over(demo_template: Path) -> None:
     checked = 0
     for month in MONTHS:
         for r in csv_rows(demo_template / "out" / month / "scorecard.csv"):
-            m = {k: Decimal(r[k]) for k in MONEY}
+            m = {k: Decimal(r[k]) for k in (*MONEY, *SIGNED)}
             for k in MONEY:
                 assert re.fullmatch(r"\d+\.\d\d", r[k]), (month, r["partner_id"], k, r[k])
+            for k in SIGNED:
+                assert re.fullmatch(r"-?\d+\.\d\d", r[k]), (month, r["partner_id"], k, r[k])
             lhs = (
                 m["payout"]
                 + (m["held_out"] - m["held_in"])
                 + m["refund_deduction"]
                 + m["score_deduction"]
+                + m["fine_deduction"]
                 + m["receivable_in"]
             )
-            assert lhs == m["gross_amount"] + m["receivable_out"], (month, r["partner_id"], m)
+            assert lhs == m["gross_amount"] + m["receivable_out"] + m["adjustment"], (month, r["partner_id"], m)
             prev = last.get(r["partner_id"])
-            assert m["held_in"] == Decimal(prev["held_out"] if prev else "0"), (month, r["partner_id"])
-            assert m["receivable_in"] == Decimal(prev["receivable_out"] if prev else "0"), (
+            # the balances carried in, after any restatement of a prior-period correction
+            held = Decimal(prev["held_out"] if prev else "0") + m["held_restated"]
+            assert m["held_in"] == held, (month, r["partner_id"])
+            assert m["receivable_in"] == Decimal(prev["receivable_out"] if prev else "0") + m["receivable_restated"], (
                 month,
                 r["partner_id"],
             )

@@ -434,5 +434,241 @@ def final_settlement(
     out.print(f"{partner_id}: {t('final_settlement_recorded', opts.language())} {d.period} (scorecard run {d.period})")
 
 
+# Options of the whole program that take a value; they may be given before or after the command.
+GLOBAL_OPTIONS = frozenset({"--workspace", "-w", "--config", "--inputs", "--out", "--db", "--lang", "--user"})
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """``history X --lang en`` as ``--lang en history X``: the global options moved before the command
+    (click reads them only there). Nothing after a ``--`` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            taken = 1 if "=" in arg else 2
+            front += argv[i : i + taken]
+            i += taken
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
+
+
+# --- disputes (docs/disputes.md) ------------------------------------------------------------------
+
+dispute_app = typer.Typer(help="File, decide and list disputes of single records (申诉).", no_args_is_help=True)
+app.add_typer(dispute_app, name="dispute")
+
+
+@dispute_app.command("add")
+def dispute_add(
+    ctx: typer.Context,
+    period: Annotated[Period, typer.Option(parser=_period, metavar="YYYY-MM", help="The disputed record's month.")],
+    reason: Annotated[str, typer.Option(help="Why the record is disputed.")],
+    ticket: Annotated[str | None, typer.Option(help="A ticket_id.")] = None,
+    refund: Annotated[str | None, typer.Option(help="A refund_id.")] = None,
+    conduct: Annotated[str | None, typer.Option(help="A conduct event's event_id.")] = None,
+    correction: Annotated[
+        str | None, typer.Option(help="tickets: invalid (default) or resolved_at=DATETIME; others: void.")
+    ] = None,
+    late: Annotated[bool, typer.Option(help="Accept the filing after the window.")] = False,
+) -> None:
+    """File a dispute of one ticket, refund or conduct event of a closed month or the open draft."""
+    from datetime import UTC, datetime
+
+    from scorecard.disputes.service import file_in
+
+    opts: Options = ctx.obj
+    given = [(k, v) for k, v in (("ticket", ticket), ("refund", refund), ("conduct", conduct)) if v is not None]
+    with reported(opts):
+        if len(given) != 1:
+            raise InputError([Issue("dispute add", None, None, "give exactly one of --ticket, --refund, --conduct")])
+        kind, record_id = given[0]
+        did = file_in(
+            opts.workspace,
+            period,
+            kind,
+            record_id,
+            reason,
+            pipeline.current_user(opts.user),
+            datetime.now(UTC),
+            late=late,
+            correction=correction,
+        )
+    out.print(f"{did}: {t('dispute_filed', opts.language())} ({kind} {record_id}, {period})", markup=False)
+
+
+@dispute_app.command("decide")
+def dispute_decide(
+    ctx: typer.Context,
+    dispute_id: Annotated[str, typer.Argument(help="The dispute's id.")],
+    note: Annotated[str, typer.Option(help="Why (recorded with the decision).")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the dispute.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject the dispute.")] = False,
+) -> None:
+    """Accept or reject a pending dispute; it takes effect at the next run of the open month."""
+    from datetime import UTC, datetime
+
+    from scorecard.disputes.service import decide_in
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if accept == reject:
+            raise InputError([Issue("dispute decide", None, None, "give exactly one of --accept, --reject")])
+        d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
+    out.print(
+        f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})", markup=False
+    )
+
+
+@dispute_app.command("list")
+def dispute_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="pending, accepted or rejected.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's disputes.")] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The dispute register: every dispute with its record, status, who filed and decided it."""
+    from scorecard.disputes.service import list_in, render_list
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if format_ not in ("table", "csv", "json"):
+            raise InputError(
+                [Issue("dispute list", None, "--format", f"not a format: {format_!r}", "table, csv or json")]
+            )
+        rows = list_in(opts.workspace, status, partner)
+    if format_ == "table":
+        terminal_disputes(rows, opts.language())
+    else:
+        print(render_list(rows, format_), end="")
+
+
+def terminal_disputes(rows: list, lang: str) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    if not rows:
+        out.print(t("no_disputes", lang))
+        return
+    table = Table(show_edge=False)
+    for key in (
+        "dispute_id",
+        "partner_id",
+        "period",
+        "dispute_record",
+        "record_id",
+        "correction",
+        "dispute_status",
+        "filed_by",
+        "decided_by",
+        "note",
+    ):
+        table.add_column(t(key, lang))
+    for d in rows:
+        table.add_row(
+            d.dispute_id,
+            d.partner_id,
+            str(d.period),
+            t("record_" + d.record, lang),
+            d.record_id,
+            d.correction,
+            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
+            d.filed_by,
+            d.decided_by or "",
+            d.note or "",
+        )
+    out.print(table)
+
+
+# --- partner portal (docs/portal.md) ---------------------------------------------------------------
+
+portal_app = typer.Typer(help="The partner portal's accounts.", no_args_is_help=True)
+portal_user_app = typer.Typer(help="Add, disable and list portal accounts.", no_args_is_help=True)
+portal_app.add_typer(portal_user_app, name="user")
+app.add_typer(portal_app, name="portal")
+
+
+@portal_user_app.command("add")
+def portal_user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The account's login name.")],
+    partner: Annotated[str | None, typer.Option(help="A partner account for this partner_id.")] = None,
+    manager: Annotated[bool, typer.Option("--manager", help="A manager account.")] = False,
+) -> None:
+    """Add an account; prints its one-time password once (it must be changed at the first login)."""
+    from scorecard.portal.service import add_user
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        if (partner is None) == (not manager):
+            raise InputError([Issue("portal user add", None, None, "give exactly one of --partner PID, --manager")])
+        password = add_user(opts.workspace, name, partner, pipeline.current_user(opts.user))
+    role = f"partner {partner}" if partner else "manager"
+    out.print(
+        f"{name} ({role}): one-time password {password}  (shown once; it must be changed at the first login)",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+@portal_user_app.command("disable")
+def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Disable an account: it can no longer log in, and its sessions end at once."""
+    from scorecard.portal.service import disable_user
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
+    out.print(f"{name}: disabled ({revoked} sessions ended)", markup=False)
+
+
+@portal_user_app.command("list")
+def portal_user_list(ctx: typer.Context) -> None:
+    """Every portal account: role, partner, whether it must change its password, disabled, locked."""
+    from rich.table import Table
+
+    from scorecard.portal.service import list_users
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        users = list_users(opts.workspace)
+    table = Table(show_edge=False)
+    for col in ("name", "role", "partner", "must change password", "disabled", "locked until", "created"):
+        table.add_column(col)
+    for a in users:
+        table.add_row(
+            a.name,
+            a.role,
+            a.partner_id or "",
+            "yes" if a.must_change else "",
+            a.disabled_at or "",
+            a.locked_until or "",
+            f"{a.created_by} {a.created_at}",
+        )
+    out.print(table)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the partner portal over the workspace's ledger (partners and managers log in)."""
+    from scorecard.portal.app import serve as run_server
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        run_server(opts.workspace, host, port)
+
+
 def main() -> None:
-    app()
+    import sys
+
+    app(args=hoist_global_options(sys.argv[1:]), prog_name="scorecard")

@@ -228,11 +228,6 @@ class General(Strict):
         return tuple(int(h) * 60 + int(m) for h, m in (t.split(":") for t in (start, end)))  # type: ignore[return-value]
 
 
-class DisputeSettings(Strict):
-    # calendar days after the disputed month's last day within which a dispute may be filed (a default)
-    window_days: int = Field(10, ge=0, le=366)
-
-
 class Response(Strict):
     """客服工作响应率: 100 minus the points of each conduct event, floored at 0."""
 
@@ -341,10 +336,15 @@ class Approval(Strict):
     required: bool = True
 
 
+class Disputes(Strict):
+    """How long a partner may dispute a month's record (docs/disputes.md#window)."""
+
+    window_days: int = Field(10, ge=0, le=366)  # default: calendar days after the month's last day
+
+
 class Config(Strict):
     general: General = General.model_validate({})
     approval: Approval = Approval()
-    disputes: DisputeSettings = DisputeSettings()
     # before columns: a column mapping may name a stage's timestamp column
     windows: WindowsConfig = WindowsConfig()
     columns: dict[
@@ -365,6 +365,7 @@ class Config(Strict):
     ] = {}
     response: Response
     rulesets: list[RuleSet] = Field(min_length=1)
+    disputes: Disputes = Disputes()
 
     @field_validator("columns")
     @classmethod

@@ -154,6 +154,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "points": S,
         "state": S,
         "line": I,
+        "event_id": S,  # optional in the inputs; the id a dispute names (docs/disputes.md)
     },
     "surveys": {"partner_id": S, "seq": I, "customer_id": S, "score": I, "state": S, "line": I},
     "states": {
@@ -487,12 +488,14 @@ def _payees(frame: pl.DataFrame | None) -> pl.DataFrame:
 def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: list[str]) -> pl.DataFrame:
     """Conduct events with their points: ``state`` counted, or outside (the month)."""
     rows = []
-    for seq, (pid, kind, day, note, state, line) in enumerate(
-        frame.select("partner_id", "event_type", "occurred_on", "note", "state", "_line").iter_rows()
+    if "event_id" not in frame.columns:
+        frame = frame.with_columns(event_id=pl.lit(None, dtype=pl.String))
+    for seq, (pid, kind, day, note, state, line, event_id) in enumerate(
+        frame.select("partner_id", "event_type", "occurred_on", "note", "state", "_line", "event_id").iter_rows()
     ):
         if state == "counted" and pid not in assessed:
             continue
-        rows.append([pid, seq, kind, day, note, str(deductions.get(kind, Decimal(0))), state, line])
+        rows.append([pid, seq, kind, day, note, str(deductions.get(kind, Decimal(0))), state, line, event_id])
     return _frame("conduct", rows)
 
 

@@ -15,6 +15,7 @@ from scorecard.engine.columnar import STATE_SCHEMA, STREAK_SCHEMA
 from scorecard.engine.values import COMPONENTS
 from scorecard.metrics import TEN_THOUSAND, PartnerMetrics
 from scorecard.periods import Period
+from scorecard.settle import RefundFact
 from scorecard.state import Hold, PartnerState
 
 
@@ -69,6 +70,8 @@ def metrics_from_components(components: pl.DataFrame) -> list[PartnerMetrics]:
                 survey_count=r["survey_count"],
                 satisfaction=_ratio(r["survey_total"], 100 * r["survey_count"]),
                 refund_total=r["refund_total"],
+                # the settlement deducts refunds one by one: one refund of the whole amount
+                refunds=(RefundFact("refund", "full", r["refund_total"]),) if r["refund_total"] else (),
                 gross_amount=r["gross_amount"],
                 service_cost=r["service_cost"],
             )

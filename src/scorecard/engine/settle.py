@@ -27,7 +27,10 @@ def effects(actions: pl.LazyFrame) -> pl.LazyFrame:
     return actions.group_by("partner_id").agg(
         (kind == "hold_until_compliant").any().alias("_hold_until_compliant"),
         # the rules holding until compliant, in firing order (the actions come sorted)
-        pl.col("rule_id").filter(kind == "hold_until_compliant").alias("hold_rules"),
+        pl.col("rule_id")
+        .filter(kind == "hold_until_compliant")
+        .unique(maintain_order=True)
+        .alias("hold_rules"),  # one hold per rule
         pl.col("hold_through").max().alias("_hold_months_through"),
         (kind == "terminate").any().alias("terminated"),
     )

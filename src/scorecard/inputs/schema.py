@@ -132,6 +132,8 @@ TABLES: dict[str, Table] = {
                 Column("event_type", "enum"),
                 Column("occurred_on", "date"),
                 Column("note", "str", required=False, nullable=True),
+                # the id a dispute names; a conduct row without one cannot be disputed
+                Column("event_id", "str", required=False, nullable=True),
             ),
         ),
         Table(

@@ -566,15 +566,110 @@ CREATE TABLE adjustments (
 );
 """ + "".join(_closed_guards(t) for t in ("corrections", "adjustments"))
 HISTORY_TABLES = ("corrections", "adjustments")
+# The dispute register (docs/disputes.md). A dispute outlives the close of the month it disputes,
+# so it is not guarded by its period; a decided dispute is final instead: the database refuses to
+# change or delete it (a row a month's bulk ``disputes`` table brought belongs to that month's
+# draft and goes with it). At most one accepted dispute per record. Conduct events get their
+# optional ``event_id`` (the id a dispute names).
+_M4 = """
+ALTER TABLE conduct ADD COLUMN event_id TEXT;
+CREATE TABLE disputes (
+    dispute_id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    record TEXT NOT NULL CHECK (record IN ('ticket', 'refund', 'conduct')),
+    record_id TEXT NOT NULL,
+    correction TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    source TEXT NOT NULL,
+    filed_by TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    filed_on TEXT,
+    late INTEGER NOT NULL DEFAULT 0,
+    decided_by TEXT,
+    decided_on TEXT,
+    note TEXT,
+    CHECK ((status = 'pending') = (decided_by IS NULL))
+);
+CREATE INDEX disputes_partner ON disputes (partner_id, period);
+CREATE UNIQUE INDEX disputes_one_accepted ON disputes (period, record, record_id) WHERE status = 'accepted';
+CREATE TRIGGER disputes_decided_update BEFORE UPDATE ON disputes
+WHEN OLD.status <> 'pending' AND OLD.source NOT LIKE 'table:%'
+BEGIN SELECT RAISE(ABORT, 'a decided dispute cannot be changed'); END;
+CREATE TRIGGER disputes_filed_update BEFORE UPDATE ON disputes
+WHEN NEW.dispute_id IS NOT OLD.dispute_id OR NEW.partner_id IS NOT OLD.partner_id
+    OR NEW.period IS NOT OLD.period OR NEW.record IS NOT OLD.record OR NEW.record_id IS NOT OLD.record_id
+    OR NEW.filed_by IS NOT OLD.filed_by OR NEW.filed_at IS NOT OLD.filed_at OR NEW.reason IS NOT OLD.reason
+BEGIN SELECT RAISE(ABORT, 'what a dispute disputes cannot be changed once filed'); END;
+CREATE TRIGGER disputes_decided_delete BEFORE DELETE ON disputes
+WHEN OLD.status <> 'pending' AND OLD.source NOT LIKE 'table:%'
+BEGIN SELECT RAISE(ABORT, 'a decided dispute cannot be deleted'); END;
+"""
+
+# The partner portal (docs/portal.md): accounts (argon2 hashes only), server-side sessions (the
+# cookie's token is stored only as its SHA-256, so the file does not hand out sessions), and
+# rectification reports. A re-checked report is final.
+_M5 = """
+CREATE TABLE portal_accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('partner', 'manager')),
+    partner_id TEXT,
+    password_hash TEXT NOT NULL,
+    must_change INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    disabled_at TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    CHECK ((role = 'partner') = (partner_id IS NOT NULL))
+);
+CREATE TABLE portal_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account TEXT REFERENCES portal_accounts(name),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX portal_sessions_account ON portal_sessions (account);
+CREATE TABLE portal_reports (
+    report_id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    notice_seq INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    file_name TEXT,
+    file_type TEXT,
+    file_size INTEGER,
+    file_sha256 TEXT,
+    original_name TEXT,
+    filed_by TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    recheck TEXT CHECK (recheck IN ('passed', 'failed')),
+    rechecked_by TEXT,
+    rechecked_at TEXT,
+    recheck_note TEXT
+);
+CREATE INDEX portal_reports_partner ON portal_reports (partner_id, period, notice_seq);
+CREATE TRIGGER portal_reports_final BEFORE UPDATE ON portal_reports
+WHEN OLD.recheck IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a re-checked report cannot be changed'); END;
+CREATE TRIGGER portal_reports_delete BEFORE DELETE ON portal_reports
+BEGIN SELECT RAISE(ABORT, 'a rectification report cannot be deleted'); END;
+"""
 
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
     (3, "sign-off and audit: hash-chained events, approvals, payees, closed months' digests", _m3_audit),
+    (4, "the dispute register; conduct events' event_id", _M4),
+    (5, "the partner portal: accounts, sessions, rectification reports", _M5),
     (7, "prior-period corrections and adjustments of the record", _M7_SQL),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,1 @@
+"""Disputes (申诉): partners contest single records of a month's assessment (docs/disputes.md)."""

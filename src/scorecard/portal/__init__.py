@@ -1,0 +1,1 @@
+"""The partner portal: `scorecard serve` (docs/portal.md)."""

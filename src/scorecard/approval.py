@@ -18,8 +18,9 @@ from scorecard.ledger.audit import check_chain
 from scorecard.periods import Period
 from scorecard.record import PeriodInfo
 
-# Events that void an earlier approval of the month: the reviewed draft is no longer what would close.
-VOIDING_COMMANDS: tuple[str, ...] = ("run", "reopen", "discard")
+# Events that void an earlier approval of the month: the reviewed draft is no longer what would close
+# (a dispute decided about the month changes what its next run applies).
+VOIDING_COMMANDS: tuple[str, ...] = ("run", "reopen", "discard", "dispute decide")
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,6 +237,7 @@ def _record_tickets(tickets: pl.DataFrame) -> pl.DataFrame:
         reply_state=pl.lit(None, dtype=pl.String),
         resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
         line=pl.col("_line"),
+        reopen_count=pl.lit(0),
     ).select([pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()])
 
 

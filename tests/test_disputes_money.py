@@ -253,3 +253,26 @@ def test_the_disputes_table_checks_every_row_against_the_records(two_months: Pat
     )
     result = CliRunner().invoke(app, ["-w", str(ws.root), "--lang", "en", "run", "2026-04"])
     assert result.exit_code == 1 and "disputes.csv:2: dispute_id: dispute id 'D1' is already used" in result.output
+
+
+def test_a_dispute_filed_and_decided_in_the_register_is_applied_by_the_next_run(
+    two_months: Path, tmp_path: Path
+) -> None:
+    """The register (`dispute add` / `dispute decide`, or the portal) and the money meet at the next run."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from scorecard.disputes.service import decide_in, file_in
+
+    ws = Workspace.at(tmp_path / "ws")
+    shutil.copytree(two_months, ws.root)
+    did = file_in(
+        ws, FEB, "ticket", "TS20260200003", "not our customer", "si-0017", datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    )
+    pending = pipeline.run(ws, MAR).record
+    assert pending.rows("corrections") == [] and pending.rows("partner_results", "SI-0017")[0]["adjustment"] == 0
+    decide_in(ws, did, True, "checked: another operator's customer", "manager", datetime(2026, 3, 6, 9, 0, tzinfo=UTC))
+    applied = pipeline.run(ws, MAR).record  # a decision takes effect at the next run of the open month
+    assert [c["dispute_id"] for c in applied.rows("corrections")] == [did]
+    march = applied.rows("partner_results", "SI-0017")[0]
+    assert march["held_restated"] == -26_059_57 and march["adjustment"] > 0

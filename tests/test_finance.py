@@ -107,13 +107,14 @@ def test_totals_are_sums_of_lines_and_equal_the_ledger(scenario: Workspace, peri
     ledger = ledger_totals(scenario, period)
 
     header, lines, total = table(wb["Adjustments"], "Partner ID")
-    assert header == ["Partner ID", "Partner name", "Kind", "Basis", "Rule ID", "Amount"]
+    assert header == ["Partner ID", "Partner name", "Kind", "Basis", "Rule ID", "Amount", "Before the cap"]
     by_kind: dict[str, int] = defaultdict(int)
     by_partner: dict[str, int] = defaultdict(int)
-    for pid, _name, kind, _basis, _rule, amount in lines:
+    for pid, _name, kind, _basis, _rule, amount, _uncapped in lines:
         by_kind[KIND_LABELS[kind]] += fen(amount)
         by_partner[pid] += fen(amount)
-    assert total is not None and fen(total[-1]) == sum(by_kind.values()) == ledger["payout"]
+    assert total is not None and fen(total[5]) == sum(by_kind.values()) == ledger["payout"]
+    assert by_kind["fine"] == -ledger["fine_deduction"]
     assert by_kind["gross"] == ledger["gross_amount"]
     assert by_kind["refund"] == -ledger["refund_deduction"]
     assert by_kind["score"] == -ledger["score_deduction"]

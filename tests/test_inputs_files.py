@@ -117,7 +117,7 @@ def test_gb18030_with_chinese_headers_mapped(inputs: InputsFolder) -> None:
     # the unmapped Chinese header is decoded correctly, named as written, and ignored
     assert [str(w) for w in result.issues] == [
         "complaints.csv:1: 工单类别: unknown column, ignored (expected a column of complaints: ticket_id, "
-        "partner_id, received_at, resolved_at, first_reply_at, category, valid, is_repeat, is_major)"
+        "partner_id, received_at, resolved_at, first_reply_at, category, valid, is_repeat, is_major, reopen_count)"
     ]
     assert result.tables["complaints"].frame["received_at"].to_list() == [datetime(2026, 3, 2, 9, 0)]
 

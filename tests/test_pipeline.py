@@ -46,6 +46,7 @@ MONEY = (
     "held_out",
     "released",
     "payout",
+    "fine_deduction",
 )
 # the money columns after the required ones: fines, and the prior-period adjustment and restatements (signed)
 SIGNED = ("fine_deduction", "adjustment", "held_restated", "receivable_restated")
@@ -550,7 +551,7 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     # Same inputs: the re-run changes no number (only who ran it), and the reopening is on record.
     assert ledger_dump(demo_ws.db, skip=who) == dump_before
     after = tree_bytes(demo_ws.out)
-    run_files = ("scorecard.csv", "notices.csv", "manifest.json")
+    run_files = ("scorecard.csv", "notices.csv", "watch.csv", "manifest.json")
     assert {k: v for k, v in after.items() if k.endswith(run_files) and not k.startswith(".discarded/")} == {
         k: v for k, v in out_before.items() if k.endswith(run_files)
     }

@@ -46,8 +46,8 @@ def test_rule_set_applies_from_its_month_only(demo: Workspace) -> None:
         "2026-03": "2026.1",
         "2026-04": "2026.2",
         "2026-05": "2026.2",
-        "2026-06": "2026.2",
-        "2026-07": "2026.2",
+        "2026-06": "2026.3",
+        "2026-07": "2026.3",
     }
     manifest = json.loads((demo.out_for(Period(2026, 4)) / "manifest.json").read_text())
     assert manifest["rule_version"] == "2026.2"

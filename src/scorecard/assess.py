@@ -17,8 +17,9 @@ from scorecard.metrics import PartnerMetrics
 from scorecard.periods import Period
 from scorecard.rules import Fired, RuleResult, evaluate, notice_deadline
 from scorecard.score import Scorer, ScoreResult
-from scorecard.settle import Line, Settlement, settle
+from scorecard.settle import FineFact, Line, Settlement, settle
 from scorecard.state import Hold, PartnerState
+from scorecard.watch import WatchItem, watch_items
 
 Status = Literal["active", "on_hold", "terminated"]
 
@@ -42,6 +43,7 @@ class PartnerResult:
     holds: tuple[Hold, ...]  # every hold active this month, with its rule and end
     actions: tuple[ActionRecord, ...]
     lines: tuple[Line, ...]  # the money from gross to payout
+    watch: tuple[WatchItem, ...] = ()  # rules a next breaching month would escalate
 
     @property
     def partner_id(self) -> str:
@@ -105,6 +107,8 @@ def assess_partner(
         gross_line=m.settlement_line,
         adjustment=restated.adjustment,
         restated=(restated.held, restated.receivable),
+        fines=[FineFact(f.rule_id, f.action.amount, f.action.pct) for f in effects.fines],
+        cap_pct=ruleset.caps.deduction_cap_pct if ruleset.caps else None,
     )
     status: Status = "terminated" if terminated else "on_hold" if on_hold else "active"
     actions = tuple(
@@ -115,7 +119,8 @@ def assess_partner(
         )
         for f in effects.notices
     )
-    result = PartnerResult(m, tuple(results), sc, s, status, holds, actions, lines)
+    watch = () if terminated else tuple(watch_items(results, ruleset))
+    result = PartnerResult(m, tuple(results), sc, s, status, holds, actions, lines, watch)
     state = PartnerState(
         partner_id=m.partner_id,
         streaks={r.rule_id: r.streak for r in results if r.streak},

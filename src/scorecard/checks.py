@@ -3,8 +3,9 @@
 Each finding names the file and the key path, like a schema error:
 overlapping or gapped bands, points tables that are not monotonic, weights
 that do not sum to 1, rules on metrics a mode does not have, actions that can
-never fire, thresholds and points tables outside their metric's range,
-working-day windows that reach a year the official calendar does not cover.
+never fire, thresholds and points tables outside their metric's range, fines without exactly
+one of amount or pct, caps and margins outside 0–1, working-day windows that reach a year the
+official calendar does not cover.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 import holidays
 
-from scorecard.config import MONEY_METRICS, RATE_METRICS, Config, LoadedConfig, RuleSet, Window, key_text
+from scorecard.config import MONEY_METRICS, RATE_METRICS, Action, Config, LoadedConfig, RuleSet, Window, key_text
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
 from scorecard.score import SELF_SCORED
@@ -141,6 +142,7 @@ def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
             default=None,
         )
         for k, action in enumerate(rule.actions):
+            _fine((*key, "actions", k), action, out)
             first = action.streak if action.streak is not None else action.min_streak
             if terminate_at is not None and action.kind != "terminate" and first > terminate_at:
                 out.error(
@@ -178,6 +180,32 @@ def needed_years(period: Period, config: Config, working_days: int, covered: ran
         cal = calendars.setdefault(day.year, holidays.China(years=day.year))
         counted += bool(cal.is_working_day(day))
     return set(range(first.year, max(day, cut).year + 1))
+
+
+def _fine(key: Loc, action: Action, out: _Findings) -> None:
+    """A fine is a fixed amount in yuan or a share of the gross: exactly one of the two."""
+    if action.kind != "fine":
+        return
+    if action.amount is None and action.pct is None:
+        out.error(key, "a fine without 'amount' or 'pct'", "amount = yuan, or pct = share of the gross")
+    elif action.amount is not None and action.pct is not None:
+        out.error(key, "a fine with both 'amount' and 'pct'", "one of amount (yuan) or pct (of the gross)")
+    elif action.amount is not None and action.amount * 100 != int(action.amount * 100):
+        out.error((*key, "amount"), "more than 2 decimals", "yuan with at most 2 decimals")
+    elif action.pct is not None and not (0 <= action.pct <= 1):
+        out.error((*key, "pct"), f"{action.pct} is outside 0–1", "a share of the gross between 0 and 1")
+
+
+def _shares(i: int, rs: RuleSet, out: _Findings) -> None:
+    """The deduction cap and the watch margin are shares: 0–1."""
+    if rs.caps is not None and not (0 <= rs.caps.deduction_cap_pct <= 1):
+        out.error(
+            ("rulesets", i, "caps", "deduction_cap_pct"),
+            f"{rs.caps.deduction_cap_pct} is outside 0–1",
+            "a share of the gross between 0 and 1 (0.1 = 10 %)",
+        )
+    if not (0 <= rs.watch_margin <= 1):
+        out.error(("rulesets", i, "watch_margin"), f"{rs.watch_margin} is outside 0–1", "a share of the threshold")
 
 
 def _calendar(config: Config, periods: list[Period], out: _Findings) -> None:
@@ -220,6 +248,7 @@ def check(loaded: LoadedConfig, periods: list[Period] | None = None) -> Issues:
         _points(i, rs, out)
         _weights(i, rs, out)
         _rules(i, rs, out)
+        _shares(i, rs, out)
         if rs.unit_cost * 100 != int(rs.unit_cost * 100):
             out.error(("rulesets", i, "unit_cost"), "more than 2 decimals", "yuan with at most 2 decimals")
     _calendar(config, periods or sorted({rs.start for rs in config.rulesets}), out)

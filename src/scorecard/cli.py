@@ -668,6 +668,62 @@ def serve(
         run_server(opts.workspace, host, port)
 
 
+# --- fines, caps and the watch list (docs/metrics-and-rules.md#watch-list) ---
+
+
+@app.command("watch")
+def watch_list(ctx: typer.Context, period: PeriodArg) -> None:
+    """The watch list of a month, from its record: partners one breaching month away from a
+    stronger action, or within the watch margin of a threshold."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        rec = pipeline.record(opts.workspace, period)
+    terminal.watch(out, rec, opts.language())
+
+
+# --- reports from the stored records (docs/reports.md) ---
+
+report_app = typer.Typer(
+    help="Reports read from the stored records: half-year bulletin, service analysis.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("half-year")
+def report_half_year(
+    ctx: typer.Context,
+    half: Annotated[str, typer.Argument(metavar="YYYYH1|YYYYH2", help="The half-year, e.g. 2026H1.")],
+) -> None:
+    """The half-year complaint bulletin (xlsx + HTML) from the half's closed months."""
+    from scorecard.report.halfyear import write_half_year
+
+    opts: Options = ctx.obj
+    lang = opts.language()
+    with reported(opts):
+        h, xlsx, html = write_half_year(opts.workspace, half, lang)
+    total = h.total()
+    out.print(f"{h.label}: {len(h.months)} {t('months', lang)}, {total.valid} {t('valid_complaints', lang)}")
+    out.print(f"{t('report_written', lang)} {xlsx}")
+    out.print(f"{t('report_written', lang)} {html}")
+
+
+@report_app.command("service")
+def report_service(
+    ctx: typer.Context,
+    period: PeriodArg,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's report.")] = None,
+) -> None:
+    """The service analysis report of a month (xlsx): requests, resolution and first-time rates,
+    unfinished tickets, satisfaction, the complaint list."""
+    from scorecard.report.service import write_service
+
+    opts: Options = ctx.obj
+    lang = opts.language()
+    with reported(opts):
+        path, partners = write_service(opts.workspace, period, lang, partner)
+    out.print(f"{period}: {len(partners)} {t('partners', lang)}; {t('report_written', lang)} {path}")
+
+
 def main() -> None:
     import sys
 

@@ -242,7 +242,7 @@ class Response(Strict):
         return v
 
 
-ActionKind = Literal["notice", "hold_until_compliant", "hold_months", "terminate", "review", "sanction"]
+ActionKind = Literal["notice", "hold_until_compliant", "hold_months", "terminate", "review", "sanction", "fine"]
 
 
 class Action(Strict):
@@ -254,6 +254,10 @@ class Action(Strict):
     months: int | None = Field(None, ge=1)  # hold_months
     deadline_days: int | None = Field(None, ge=1)  # notice
     label: Text | None = None  # sanction (约见谈话 …) or notice text
+    # fine (违约金): a fixed amount in yuan, or a share of the gross amount; exactly one of the
+    # two (`config check` reports a fine with neither or both; docs/settlement.md#fines)
+    amount: Decimal | None = Field(None, ge=0)
+    pct: Decimal | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Action:
@@ -261,6 +265,8 @@ class Action(Strict):
             raise ValueError("hold_months needs 'months'")
         if self.kind != "hold_months" and self.months is not None:
             raise ValueError("'months' belongs to hold_months only")
+        if self.kind != "fine" and (self.amount is not None or self.pct is not None):
+            raise ValueError("'amount' and 'pct' belong to fine only")
         if self.kind == "sanction" and self.label is None:
             raise ValueError("a sanction needs a 'label'")
         return self
@@ -307,14 +313,25 @@ class Score(Strict):
         return sorted(v, key=lambda b: b.min_score, reverse=True)
 
 
+class Caps(Strict):
+    """What one month may deduct: score deduction plus fines, as a share of the gross
+    (docs/settlement.md#caps). Refunds are customer money and never capped."""
+
+    deduction_cap_pct: Decimal
+
+
 class RuleSet(Strict):
     version: str
     effective_from: Annotated[str, Field(pattern=_PERIOD_RE.pattern)]
     description: str = ""
     zero_base: Literal["breach", "skip"] = "breach"
     unit_cost: Decimal = Field(Decimal("30.00"), ge=0)  # yuan per valid complaint
+    # A compliant value within this share of a rule's threshold puts the partner on the
+    # watch list (docs/metrics-and-rules.md#watch-list).
+    watch_margin: Decimal = Decimal("0.10")
     rules: list[Rule]
     score: Score
+    caps: Caps | None = None
 
     @property
     def start(self) -> Period:

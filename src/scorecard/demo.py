@@ -9,6 +9,7 @@ from rich.console import Console
 
 from scorecard import pipeline
 from scorecard.config import default_config_path, load_config
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
@@ -61,6 +62,28 @@ def _fresh(root: Path) -> None:
         shutil.rmtree(root)
 
 
+def _reports(ws: Workspace, periods: list[Period], lang: str, console: Console) -> None:
+    """The latest watch list, the half-year bulletin of each complete half, and the
+    last month's service analysis report (docs/reports.md)."""
+    from scorecard.report.halfyear import write_half_year
+    from scorecard.report.service import write_service
+
+    # the watch list of the latest month that has one
+    for period in reversed(periods):
+        rec = pipeline.record(ws, period)
+        if rec["watch"].height:
+            terminal.watch(console, rec, lang)
+            break
+    halves = sorted({f"{p.year}H{1 if p.month <= 6 else 2}" for p in periods})
+    for half in halves:
+        months = [p for p in periods if f"{p.year}H{1 if p.month <= 6 else 2}" == half]
+        if len(months) == 6:
+            _, _, html = write_half_year(ws, half, lang)
+            console.print(f"{t('report_written', lang)} {html}")
+    path, _ = write_service(ws, periods[-1], lang)
+    console.print(f"{t('report_written', lang)} {path}")
+
+
 def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     """Fresh workspace at ``root`` from the fixtures; run and close every month in order."""
     source = find_fixtures(fixtures)
@@ -96,5 +119,6 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     terminal.notable(console, notable, lang)
     console.print("\n".join(summary_lines(export_finance(ws, periods[-1], lang), lang)))
     console.print(summary_line(statements(ws, periods[-1], lang), lang))
+    _reports(ws, periods, lang, console)
     console.print(f"workspace: {ws.root}  (scorecard -w {ws.root} explain PARTNER_ID {periods[-1]})")
     return ws

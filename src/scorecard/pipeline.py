@@ -257,7 +257,7 @@ def hash_tables(hashes: dict[str, str | None]) -> str:
 def record_tickets(a: Assessment) -> pl.DataFrame:
     """Every ticket of the month for the record: counted ones with their state, invalid ones,
     and those received outside the month (left out)."""
-    cols = list(SCHEMAS["tickets"])
+    cols = [c for c in SCHEMAS["tickets"] if c != "reopen_count"]  # joined from the complaints below
     counted = a.tickets.collect()
     counted = counted.with_columns(
         pl.col("state").cast(pl.String),
@@ -290,7 +290,19 @@ def record_tickets(a: Assessment) -> pl.DataFrame:
                 line=pl.col("_line"),
             ).select(cols)
         )
-    return pl.concat(frames).with_columns(pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items())
+    # the times each ticket was sent back, from the loaded complaints (ticket_id is their key)
+    loaded = [
+        f for f in (a.inputs.tables["complaints"].frame, outside) if f is not None and "reopen_count" in f.columns
+    ]
+    tickets = pl.concat(frames)
+    if loaded:
+        reopened = pl.concat([f.select("ticket_id", pl.col("reopen_count").cast(pl.Int64)) for f in loaded])
+        tickets = tickets.join(reopened, on="ticket_id", how="left", maintain_order="left")
+    else:
+        tickets = tickets.with_columns(reopen_count=pl.lit(None, dtype=pl.Int64))
+    return tickets.with_columns(pl.col("reopen_count").fill_null(0)).with_columns(
+        pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()
+    )
 
 
 def _facts(frame: pl.DataFrame, left: pl.DataFrame | None, why: str) -> pl.DataFrame:

@@ -117,6 +117,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "base_amount": I,
         "multiplier": I,
         "share": S,
+        "uncapped": I,  # a capped score or fine line: its amount before the cap (fen, positive)
     },
     "tickets": {
         "ticket_id": S,
@@ -134,6 +135,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "reply_state": S,
         "resolution_seconds": I,
         "line": I,
+        "reopen_count": I,  # sent back after an unsatisfied revisit (0 when the column is not given)
     },
     "refunds": {
         "refund_id": S,
@@ -207,6 +209,21 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "correction": S,
     },
     "adjustments": {"partner_id": S, "corrected_period": S, "component": S, "amount": I},
+    # the watch list (docs/metrics-and-rules.md#watch-list): one row per partner × rule on watch
+    "watch": {
+        "partner_id": S,
+        "seq": I,
+        "rule_id": S,
+        "reason": S,
+        "metric": S,
+        "op": S,
+        **_exact("value"),
+        **_exact("threshold"),
+        "streak": I,
+        "next_streak": I,
+        "next_action": S,
+        "action_index": I,
+    },
 }
 TABLES = tuple(SCHEMAS)
 
@@ -331,6 +348,7 @@ def build_tables(
     """The record's tables from the engine's results and the month's facts."""
     results = sorted(results, key=lambda r: r.partner_id)
     partner_rows, sub_rows, rule_rows, action_rows, hold_rows, line_rows, refund_rows = [], [], [], [], [], [], []
+    watch_rows: list[list[Any]] = []
     for r in results:
         m, s, sc = r.metrics, r.settlement, r.score
         total = sum((p.sub_score * p.weight for p in sc.parts), Fraction(0))
@@ -419,6 +437,24 @@ def build_tables(
                     x.base_amount,
                     x.multiplier,
                     None if x.share is None else str(x.share),
+                    x.uncapped,
+                ]
+            )
+        for seq, w in enumerate(r.watch):
+            watch_rows.append(
+                [
+                    m.partner_id,
+                    seq,
+                    w.rule_id,
+                    w.reason,
+                    w.metric,
+                    w.op,
+                    *_nd(w.value),
+                    *_nd(w.threshold),
+                    w.streak,
+                    w.next_streak,
+                    w.next_action,
+                    w.action_index,
                 ]
             )
         for f in m.refunds:
@@ -471,6 +507,7 @@ def build_tables(
         "final_settlements": _frame("final_settlements", []),
         "corrections": _frame("corrections", []),
         "adjustments": _frame("adjustments", []),
+        "watch": _frame("watch", watch_rows),
     }
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:

@@ -57,6 +57,7 @@ class Effects:
     hold_until_compliant: list[str] = field(default_factory=list)  # rule ids
     month_holds: list[Hold] = field(default_factory=list)  # holds of n months started this period
     terminate: list[str] = field(default_factory=list)
+    fines: list[Fired] = field(default_factory=list)  # in rule order, then action order
     notices: list[Fired] = field(default_factory=list)  # every fired action
 
 
@@ -73,6 +74,10 @@ def _terminate(effects: Effects, fired: Fired, period: Period) -> None:
     effects.terminate.append(fired.rule_id)
 
 
+def _fine(effects: Effects, fired: Fired, period: Period) -> None:
+    effects.fines.append(fired)
+
+
 def _no_money_effect(effects: Effects, fired: Fired, period: Period) -> None:
     pass
 
@@ -87,6 +92,7 @@ ACTIONS: dict[str, Callable[[Effects, Fired, Period], None]] = {
     "hold_until_compliant": _hold_until_compliant,
     "hold_months": _hold_months,
     "terminate": _terminate,
+    "fine": _fine,  # the amount is the settlement's (scorecard.settle.FineFact)
 }
 
 

@@ -1,5 +1,7 @@
 """Settlement: from gross to payout, in integer fen, line by line (docs/settlement.md).
 
+    F, P = the score deduction and the fines, capped together at a share of G
+           (score deduction first, then fines in rule order; refunds never capped)
     A = G − R − F − P − Cin + Adj;  if A < 0: Cout = −A, A = 0
     terminated:  payout 0, Hout = Hin + A      (pending final settlement)
     hold active: payout 0, Hout = Hin + A
@@ -59,6 +61,40 @@ def score_deduction(gross: int, share: Decimal) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class FineFact:
+    """One fine (违约金) fired by one rule: a fixed amount in yuan or a share of the gross."""
+
+    rule_id: str
+    amount: Decimal | None = None  # yuan
+    pct: Decimal | None = None  # of gross_amount
+
+    def fen(self, gross: int) -> int:
+        """The fine before any cap: the amount to the fen, or the share of the gross rounded once."""
+        if self.amount is not None:
+            return fen_times(100, self.amount)
+        assert self.pct is not None, "a fine needs an amount or a pct (config check)"
+        return fen_times(gross, self.pct)
+
+
+def capped(gross: int, score: int, fines: Sequence[int], cap_pct: Decimal | None) -> tuple[int, list[int]]:
+    """Score deduction and fines under the month's cap (docs/settlement.md#caps).
+
+    The cap is ``cap_pct`` of the gross, rounded half up once; the score deduction is taken
+    first, then each fine in rule order, each taking what is left of the cap."""
+    if cap_pct is None:
+        return score, list(fines)
+    room = fen_times(gross, cap_pct)
+    taken = min(score, room)
+    room -= taken
+    out = []
+    for fine in fines:
+        part = min(fine, room)
+        room -= part
+        out.append(part)
+    return taken, out
+
+
+@dataclass(frozen=True, slots=True)
 class Settlement:
     gross_amount: int  # G
     refund_deduction: int  # R
@@ -105,9 +141,10 @@ class Line:
     source_id: str | None = None  # refund id, …
     source_line: int | None = None  # line in the input file
     refund_kind: str | None = None
-    base_amount: int | None = None  # a refund's wrongly charged amount
+    base_amount: int | None = None  # a refund's wrongly charged amount; a fixed fine's amount
     multiplier: int | None = None
-    share: Decimal | None = None  # the band's deduction share
+    share: Decimal | None = None  # the band's deduction share; a fine's share of the gross
+    uncapped: int | None = None  # a capped score or fine line: what it was before the cap
 
 
 def settle(
@@ -122,12 +159,17 @@ def settle(
     gross_line: int | None = None,
     adjustment: int = 0,
     restated: tuple[int, int] = (0, 0),
+    fines: Sequence[FineFact] = (),
+    cap_pct: Decimal | None = None,
 ) -> tuple[Settlement, tuple[Line, ...]]:
     """``adjustment`` is the prior-period adjustment (signed); ``held_in`` and ``receivable_in``
     are the balances after any restatement, ``restated`` says by how much (held, receivable)."""
     r = refund_deduction(refunds)
-    f = score_deduction(gross, share)
-    available = gross - r - f - receivable_in + adjustment
+    f_uncapped = score_deduction(gross, share)
+    fines_uncapped = [x.fen(gross) for x in fines]
+    f, fine_parts = capped(gross, f_uncapped, fines_uncapped, cap_pct)
+    p = sum(fine_parts)
+    available = gross - r - f - p - receivable_in + adjustment
     receivable_out = max(-available, 0)
     available = max(available, 0)
     held_out, released = (held_in + available, 0) if terminated or on_hold else (0, held_in)
@@ -135,7 +177,7 @@ def settle(
         gross,
         r,
         f,
-        0,
+        p,
         receivable_in,
         receivable_out,
         held_in,
@@ -159,8 +201,20 @@ def settle(
         )
         for x in refunds
     ]
-    if f:
-        lines.append(Line("score", -f, share=share))
+    if f_uncapped:
+        lines.append(Line("score", -f, share=share, uncapped=f_uncapped if f != f_uncapped else None))
+    for fact, part, whole in zip(fines, fine_parts, fines_uncapped, strict=True):
+        # every fired fine has its line, even one the cap took to 0, so the rule is named
+        lines.append(
+            Line(
+                "fine",
+                -part,
+                rule_id=fact.rule_id,
+                base_amount=None if fact.amount is None else whole,  # a fixed fine: its amount
+                share=fact.pct,  # a fine as a share of the gross
+                uncapped=whole if part != whole else None,
+            )
+        )
     if receivable_in:
         lines.append(Line("receivable_in", -receivable_in))
     if adjustment:

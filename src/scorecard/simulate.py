@@ -25,7 +25,15 @@ from scorecard.pipeline import assess_inputs, build_record, open_ledger, validat
 from scorecard.record import MonthRecord, stored_state
 from scorecard.workspace import Workspace
 
-MONEY_FIELDS = ("refund_deduction", "score_deduction", "receivable_out", "held_out", "released", "payout")
+MONEY_FIELDS = (
+    "refund_deduction",
+    "score_deduction",
+    "fine_deduction",
+    "receivable_out",
+    "held_out",
+    "released",
+    "payout",
+)
 CONFIG_KEYS = frozenset(Config.model_fields)
 
 

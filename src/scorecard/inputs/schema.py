@@ -100,6 +100,9 @@ TABLES: dict[str, Table] = {
                 Column("valid", "bool", required=False, nullable=True, default=True),
                 Column("is_repeat", "bool", required=False, nullable=True, default=False),
                 Column("is_major", "bool", required=False, nullable=True, default=False),
+                # times the ticket was sent back after an unsatisfied revisit (回访不满意转回); feeds the
+                # service report's first-time completion rate (docs/reports.md)
+                Column("reopen_count", "int", required=False, nullable=True, default=0, min_value=0),
             ),
         ),
         Table(

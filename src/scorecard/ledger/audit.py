@@ -20,11 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scorecard.ledger.migrations import HISTORY_TABLES, RECORD_TABLES, RECORD_TABLES_3
+from scorecard.ledger.migrations import RECORD_TABLES
+from scorecard.record import SCHEMAS
 
 GENESIS = "0" * 64  # the "previous hash" of the first event
-# Every table of a month's record the close digest covers (the periods row comes on top).
-DIGESTED_TABLES: tuple[str, ...] = (*RECORD_TABLES, *HISTORY_TABLES, *RECORD_TABLES_3, "approvals", "final_decisions")
+# Every table of a month's record the close digest covers: the record's first tables (tickets as their
+# stored chunks), every table later migrations added to the record, the approvals and the final
+# settlement decisions applied with the month (the periods row comes on top).
+DIGESTED_TABLES: tuple[str, ...] = tuple(
+    dict.fromkeys([*RECORD_TABLES, *(t for t in SCHEMAS if t != "tickets"), "approvals", "final_decisions"])
+)
 EVENT_FIELDS = ("id", "at", "user", "command", "period", "reason", "detail")
 ROW_DIGEST_HEX = 32  # 128 bits per row: enough to tell rows apart, half the size of a full sha256
 

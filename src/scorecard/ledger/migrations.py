@@ -565,7 +565,6 @@ CREATE TABLE adjustments (
     PRIMARY KEY (period, partner_id, corrected_period, component)
 );
 """ + "".join(_closed_guards(t) for t in ("corrections", "adjustments"))
-HISTORY_TABLES = ("corrections", "adjustments")
 # The dispute register (docs/disputes.md). A dispute outlives the close of the month it disputes,
 # so it is not guarded by its period; a decided dispute is final instead: the database refuses to
 # change or delete it (a row a month's bulk ``disputes`` table brought belongs to that month's
@@ -659,6 +658,28 @@ BEGIN SELECT RAISE(ABORT, 'a re-checked report cannot be changed'); END;
 CREATE TRIGGER portal_reports_delete BEFORE DELETE ON portal_reports
 BEGIN SELECT RAISE(ABORT, 'a rectification report cannot be deleted'); END;
 """
+# Fines, caps and the watch list (docs/settlement.md#caps, docs/metrics-and-rules.md#watch-list):
+# a capped money line keeps its uncapped amount; the watch list is a record table, immutable
+# once its month is closed like every other.
+_M6_SQL = """
+ALTER TABLE money_lines ADD COLUMN uncapped INTEGER;
+CREATE TABLE watch (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('streak', 'margin')),
+    metric TEXT NOT NULL,
+    op TEXT NOT NULL,
+    value_num INTEGER, value_den INTEGER,
+    threshold_num INTEGER NOT NULL, threshold_den INTEGER NOT NULL,
+    streak INTEGER NOT NULL,
+    next_streak INTEGER NOT NULL,
+    next_action TEXT NOT NULL,
+    action_index INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id, seq)
+);
+""" + _closed_guards("watch")
 
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -667,6 +688,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "sign-off and audit: hash-chained events, approvals, payees, closed months' digests", _m3_audit),
     (4, "the dispute register; conduct events' event_id", _M4),
     (5, "the partner portal: accounts, sessions, rectification reports", _M5),
+    (6, "fines and caps: uncapped amounts of money lines; the watch list", _M6_SQL),
     (7, "prior-period corrections and adjustments of the record", _M7_SQL),
 ]
 SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)

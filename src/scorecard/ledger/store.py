@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from scorecard.ledger.migrations import HISTORY_TABLES, RECORD_TABLES, RECORD_TABLES_3
+from scorecard.ledger.migrations import RECORD_TABLES
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
 
@@ -42,6 +42,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "final_settlements": ("partner_id",),
     "corrections": ("partner_id", "disputed_period", "dispute_id"),
     "adjustments": ("partner_id", "corrected_period", "component"),
+    "watch": ("partner_id", "seq"),
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -176,15 +177,26 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
     if partner_id is not None:
         sql += " AND first_partner <= ? AND last_partner >= ?"
         args += (partner_id, partner_id)
-    frames = [pl.read_parquet(io.BytesIO(r[0])) for r in conn.execute(sql + " ORDER BY chunk", args)]
+    frames = [
+        _with_every_column(pl.read_parquet(io.BytesIO(r[0]))) for r in conn.execute(sql + " ORDER BY chunk", args)
+    ]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMAS["tickets"])
     if partner_id is not None:
         frame = frame.filter(pl.col("partner_id") == partner_id)
     return frame
 
 
+def _with_every_column(chunk: pl.DataFrame) -> pl.DataFrame:
+    """A chunk stored before a ticket column was added reads with that column empty."""
+    schema = SCHEMAS["tickets"]
+    missing = [pl.lit(None, dtype=d).alias(c) for c, d in schema.items() if c not in chunk.columns]
+    return chunk.with_columns(missing).select(list(schema)) if missing else chunk
+
+
 def delete_month(c: sqlite3.Connection, period: Period) -> None:
     """Remove a draft month's record (the triggers refuse it for a closed month)."""
-    for table in (*RECORD_TABLES, *HISTORY_TABLES, *RECORD_TABLES_3):
+    # the record's first tables, then those later migrations added (every SCHEMAS table but tickets)
+    later = tuple(t for t in SCHEMAS if t not in RECORD_TABLES and t != "tickets")
+    for table in (*RECORD_TABLES, *later):
         c.execute(f"DELETE FROM {table} WHERE period = ?", (str(period),))
     c.execute("DELETE FROM periods WHERE period = ?", (str(period),))

@@ -46,6 +46,7 @@ class Line:
     amount: int  # signed fen: the effect on the payout
     rule_ids: tuple[str, ...]
     basis: str  # in words, in the view's language
+    uncapped: int | None = None  # signed like ``amount``: the line before the month's cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,17 @@ def partner_money(record: MonthRecord) -> dict[str, PartnerMoney]:
     return out
 
 
+def _capped(line: dict[str, Any], lang: str) -> str:
+    """A capped line names what it was before the month's cap (docs/settlement.md#caps)."""
+    if line.get("uncapped") is None:
+        return ""
+    return t("basis_capped", lang).format(uncapped=format_fen(line["uncapped"]))
+
+
+def _uncapped(line: dict[str, Any]) -> int | None:
+    return None if line.get("uncapped") is None else -line["uncapped"]
+
+
 def hold_reasons(holds: list[dict[str, Any]], lang: str) -> str:
     parts = []
     for h in holds:
@@ -129,7 +141,15 @@ def worded(pm: PartnerMoney, lang: str, *, per_refund: bool) -> list[Line]:
             out.append(Line(kind, x["amount"], (), basis))
         elif kind == "score":
             pct = share(Decimal(x["share"]) * 100) + " %"
-            out.append(Line(kind, x["amount"], (), t("basis_score", lang).format(score=r["score"], pct=pct)))
+            basis = t("basis_score", lang).format(score=r["score"], pct=pct) + _capped(x, lang)
+            out.append(Line(kind, x["amount"], (), basis, _uncapped(x)))
+        elif kind == "fine":
+            if x["share"] is not None:
+                what = t("fine_pct", lang).format(pct=share(Decimal(x["share"]) * 100) + " %")
+            else:
+                what = t("fine_amount", lang).format(amount=format_fen(x["base_amount"] or 0))
+            basis = t("basis_fine", lang).format(rule=x["rule_id"], what=what) + _capped(x, lang)
+            out.append(Line(kind, x["amount"], (x["rule_id"],), basis, _uncapped(x)))
         elif kind == "hold":
             basis = t("basis_hold", lang).format(reasons=hold_reasons(pm.holds, lang))
             out.append(Line(kind, x["amount"], pm.hold_rules, basis))

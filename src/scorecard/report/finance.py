@@ -265,9 +265,11 @@ def _summary(book: Book, data: FinanceData, title: str, lang: str) -> None:
         - tot["held_in"]
         + tot["refund_deduction"]
         + tot["score_deduction"]
+        + tot["fine_deduction"]
         + tot["receivable_in"]
         - tot["gross_amount"]
         - tot["receivable_out"]
+        - tot["adjustment"]
     )
     s.table(
         columns(lang, "item", ("amount", "money")),
@@ -318,13 +320,15 @@ def _partners(book: Book, data: FinanceData, lang: str) -> None:
 
 def _adjustments(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
     s = book.sheet(t("sheet_adjustments", lang), f"{t('sheet_adjustments', lang)} {data.period}")
-    cols = columns(lang, "partner_id", "partner_name", "kind", "basis", "rule_id", ("amount", "money"))
+    cols = columns(
+        lang, "partner_id", "partner_name", "kind", "basis", "rule_id", ("amount", "money"), ("uncapped", "money")
+    )
     rows = [
-        [pid, names[pid], t(f"adj_{x.kind}", lang), x.basis, ", ".join(x.rule_ids), x.amount]
+        [pid, names[pid], t(f"adj_{x.kind}", lang), x.basis, ", ".join(x.rule_ids), x.amount, x.uncapped]
         for pid, pm in data.money.items()
         for x in worded(pm, lang, per_refund=True)
     ]
-    s.table(cols, rows, totals=[t("payout", lang), "", "", "", "", sum(r[-1] for r in rows)])
+    s.table(cols, rows, totals=[t("payout", lang), "", "", "", "", sum(r[5] for r in rows), None])
     s.finish()
 
 

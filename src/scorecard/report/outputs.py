@@ -1,6 +1,6 @@
 """A month's output folder as a cache of its record (docs/ledger.md#outputs).
 
-``out/YYYY-MM/`` holds scorecard.csv, notices.csv and manifest.json rendered
+``out/YYYY-MM/`` holds scorecard.csv, notices.csv, watch.csv and manifest.json rendered
 from the record, and later the workbook and statements. A stamp file
 (``.record.json``) names the run the folder was rendered from and the hash of
 every file in it, so any command can tell whether the folder still agrees
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.csvfiles import notices_csv, scorecard_csv
+from scorecard.report.watchlist import watch_csv
 from scorecard.workspace import Workspace, fsync_write, staged_dir
 
 STAMP = ".record.json"
@@ -46,6 +47,7 @@ def month_files(record: MonthRecord, lang: str) -> dict[str, bytes]:
     return {
         "scorecard.csv": scorecard_csv(record),
         "notices.csv": notices_csv(record, lang),
+        "watch.csv": watch_csv(record, lang),
         "manifest.json": json.dumps(manifest(record), indent=2, ensure_ascii=False).encode() + b"\n",
     }
 
@@ -113,7 +115,7 @@ def mismatch(folder: Path, info: PeriodInfo) -> str | None:
 def holds_more_than_the_run(folder: Path) -> bool:
     """Whether ``folder`` holds files a run does not make (a workbook, statements): those may
     have been handed out, so a re-run moves them aside instead of replacing them."""
-    made = {"scorecard.csv", "notices.csv", "manifest.json", STAMP}
+    made = {"scorecard.csv", "notices.csv", "watch.csv", "manifest.json", STAMP}
     return folder.exists() and any(p.name not in made for p in folder.iterdir())
 
 

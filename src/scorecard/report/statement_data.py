@@ -73,6 +73,7 @@ class PartnerPack:
     notices: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     conduct: list[dict[str, Any]] = field(default_factory=list)
+    watch: list[dict[str, Any]] = field(default_factory=list)  # rules the partner is on watch for
     trend: dict[Period, dict[str, Charted]] = field(default_factory=dict)  # month -> metric -> result
     corrections: list[dict[str, Any]] = field(default_factory=list)
     adjustments: list[dict[str, Any]] = field(default_factory=list)
@@ -122,6 +123,7 @@ def gather(
     conduct = _grouped(r for r in record.rows("conduct") if r["state"] == "counted")
     corrections = _grouped(record.rows("corrections"))
     adjustments = _grouped(record.rows("adjustments"))
+    watch = _grouped(record.rows("watch"))
     packs = [
         PartnerPack(
             result=r,
@@ -131,6 +133,7 @@ def gather(
             notices=notices.get(r["partner_id"], []),
             refunds=refunds.get(r["partner_id"], []),
             conduct=conduct.get(r["partner_id"], []),
+            watch=watch.get(r["partner_id"], []),
             trend=trends.get(r["partner_id"], {}),
             corrections=corrections.get(r["partner_id"], []),
             adjustments=adjustments.get(r["partner_id"], []),

@@ -20,6 +20,7 @@ from scorecard.report.adjustments import worded
 from scorecard.report.chart import Point
 from scorecard.report.formats import fixed
 from scorecard.report.statement_data import COMPLAINT_METRIC, ON_TIME_METRIC, Context, PartnerPack
+from scorecard.report.watchlist import target_sentence
 from scorecard.report.xlsx import Cell, Col, Kind, columns
 
 OP_SHOWN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
@@ -126,6 +127,7 @@ class View:
     score: Table
     bands: Table
     holds: list[tuple[str, str]]  # (why, what lifts it)
+    targets: list[str]  # the watch list's plain target sentences for next month
     notices: Table
     disputes: Table  # decisions applied by this month's run
     adjustments: Table  # the adjustment by corrected month and component
@@ -182,6 +184,7 @@ def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> Vie
         score=_score(pack, lang),
         bands=_bands(ctx, r, lang),
         holds=_holds(ctx, pack, lang),
+        targets=[target_sentence(w, ctx.ruleset, lang)[0] for w in pack.watch],
         notices=_notices(pack, lang),
         disputes=disputes_table(pack.corrections, lang),
         adjustments=adjustments_table(pack.adjustments, lang),

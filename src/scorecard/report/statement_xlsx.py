@@ -61,6 +61,9 @@ def _statement(book: Book, view: View, title: str) -> None:
     s.pairs(
         [(t("held_balance", lang), "money", r["held_out"]), (t("receivable_out", lang), "money", r["receivable_out"])]
     )
+    if view.targets:
+        s.caption(t("watch_title", lang))
+        s.table(columns(lang, ("target", "text", 80)), [[x] for x in view.targets], main=False)
     if view.holds:
         s.caption(t("what_lifts", lang))
         s.table(columns(lang, "reasons", "lifts_when"), [list(h) for h in view.holds], main=False)

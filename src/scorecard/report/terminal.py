@@ -82,6 +82,35 @@ def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
         notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged[:SHOWN_ROWS]], lang)
     if len(flagged) > SHOWN_ROWS:
         console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
+    if record["watch"].height:
+        watch(console, record, lang, limit=SHOWN_ROWS)
+
+
+def watch(console: Console, record: MonthRecord, lang: str, limit: int | None = None) -> None:
+    """The watch list: who one breaching month would escalate, or who is near a threshold."""
+    from scorecard.report.watchlist import watch_rows
+
+    rows = watch_rows(record, lang)
+    if not rows:
+        console.print(t("watch_none", lang))
+        return
+    table = Table(title=f"{t('watch_title', lang)} {record.period}")
+    for col in ("partner_id", "rule_id", "watch_reason", "value", "threshold", "streak", "next_action"):
+        table.add_column(t(col, lang), justify="right" if col in ("value", "threshold", "streak") else "left")
+    for w in rows[:limit]:
+        table.add_row(
+            Text(w.partner_id),
+            w.rule_id,
+            t(f"{w.reason}_trigger", lang),
+            w.value_text,
+            f"{w.op} {w.threshold_text}",
+            str(w.streak),
+            t(w.next_action, lang),
+            style="red" if w.next_action == "terminate" else "yellow",
+        )
+    console.print(table)
+    if limit is not None and len(rows) > limit:
+        console.print(f"… {len(rows) - limit} {t('more', lang)} (watch.csv)")
 
 
 def notable(console: Console, rows: Sequence[tuple[object, dict[str, Any], list[str]]], lang: str) -> None:
@@ -227,6 +256,10 @@ def line_label(line: dict[str, Any], lang: str) -> str:
         label += f" {line['source_id']} ({money(line['base_amount'])} × {line['multiplier']})"
     elif line["kind"] == "score" and line["share"]:
         label += f" ({fixed(Decimal(line['share']) * 100, 2)} %)"
+    elif line["kind"] == "fine" and line["rule_id"]:
+        label += f" {line['rule_id']}"
+    if line.get("uncapped") is not None:
+        label += t("basis_capped", lang).format(uncapped=money(line["uncapped"]))
     return label
 
 
@@ -344,7 +377,8 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
     table = Table(
         title=f"{t('simulation', lang)} {sim.period}: {sim.base.info.ruleset_version} → {sim.alt.info.ruleset_version}"
     )
-    for col in ("partner_id", "score", "band_pct", "breached_rules", "status", "score_deduction", "held_out", "payout"):
+    shown_cols = ("partner_id", "score", "band_pct", "breached_rules", "status", "score_deduction", "fine_deduction")
+    for col in (*shown_cols, "held_out", "payout"):
         table.add_column(t(col, lang), justify="left" if col in ("partner_id", "breached_rules", "status") else "right")
 
     def pair(a: object, b: object) -> str:
@@ -357,7 +391,9 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
         shown += 1
         b, a = c.base, c.alt
         if b is None or a is None:
-            table.add_row(c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "")
+            table.add_row(
+                c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "", ""
+            )
             continue
         table.add_row(
             c.partner_id,
@@ -366,6 +402,7 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
             pair(", ".join(b.breached_rules), ", ".join(a.breached_rules)),
             pair(t(b.status, lang), t(a.status, lang)),
             pair(money(b.money["score_deduction"]), money(a.money["score_deduction"])),
+            pair(money(b.money["fine_deduction"]), money(a.money["fine_deduction"])),
             pair(money(b.money["held_out"]), money(a.money["held_out"])),
             pair(money(b.money["payout"]), money(a.money["payout"])),
         )

@@ -94,13 +94,23 @@ def new_workspace(root: Path, months: list[str] | None = None) -> Workspace:
     return ws
 
 
+CHECKER = "checker"  # approves what the tests run as the login user (maker–checker)
+
+
+def approve_and_close(ws: Workspace, period: Period) -> None:
+    """Close a month the way the product requires: approved by another user first."""
+    pipeline.approve(ws, period, user=CHECKER)
+    pipeline.close(ws, period, user=CHECKER)
+
+
 def copy_workspace(template: Path, root: Path) -> Workspace:
     shutil.copytree(template, root)
     return Workspace.at(root)
 
 
 def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, list[tuple[object, ...]]]:
-    """Every table of the ledger, sorted, without the event log and the run/close timestamps.
+    """Every table of the ledger, sorted, without the audit trail (events, approvals, digests) and the
+    run/close timestamps.
 
     ``skip`` drops more tables or columns, written ``table`` or ``table.column``.
     """
@@ -109,7 +119,7 @@ def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, li
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         dump: dict[str, list[tuple[object, ...]]] = {}
         for table in tables:
-            if table in {"events", "sqlite_sequence", *skip}:
+            if table in {"events", "sqlite_sequence", "approvals", "record_digests", *skip}:  # the audit trail
                 continue
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
             keep = [
@@ -154,7 +164,7 @@ def feb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("feb-template") / "ws"
     ws = new_workspace(root)
     pipeline.run(ws, Period.parse("2026-01"))
-    pipeline.close(ws, Period.parse("2026-01"))
+    approve_and_close(ws, Period.parse("2026-01"))
     pipeline.run(ws, Period.parse("2026-02"))
     return root
 

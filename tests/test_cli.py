@@ -176,11 +176,13 @@ def test_run_close_reopen(fresh_ws: Workspace) -> None:
     assert "SI-0005" in text and "written" in text
     for name in ("scorecard.csv", "notices.csv", "manifest.json"):
         assert (fresh_ws.out / "2026-01" / name).is_file()
+    ok(cli("-w", ws, "--user", "checker", "approve", "2026-01"))
     assert "closed" in ok(cli("--lang", "en", "-w", ws, "close", "2026-01"))
     assert "already closed" in fails(cli("-w", ws, "close", "2026-01"))
     fails(cli("-w", ws, "reopen", "2026-01"), code=2)  # --reason is required
     assert "reopened" in ok(cli("--lang", "en", "-w", ws, "reopen", "2026-01", "--reason", "late refund file"))
     ok(cli("-w", ws, "run", "2026-01"))
+    ok(cli("-w", ws, "--user", "checker", "approve", "2026-01"))
     ok(cli("-w", ws, "close", "2026-01"))
     ok(cli("-w", ws, "run", "2026-02"))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import ledger_dump, new_workspace, tree_bytes
+from conftest import approve_and_close, ledger_dump, new_workspace, tree_bytes
 from typer.testing import CliRunner
 
 from scorecard import pipeline
@@ -103,7 +103,7 @@ def test_close_refuses_when_what_was_assessed_changed(feb_ws: Workspace, change:
     assert ledger_dump(feb_ws.db) == dump
     if change == "inputs":
         pipeline.run(feb_ws, FEB)
-        pipeline.close(feb_ws, FEB)  # re-run first: then it closes
+        approve_and_close(feb_ws, FEB)  # re-run first: then it closes
 
 
 def _cells(path: Path) -> list[tuple[str, str, Any]]:
@@ -170,7 +170,7 @@ def test_status_lists_months_and_balances_carried(demo_ws: Workspace) -> None:
     st = ledger_status(demo_ws)
     assert [str(m.info.period) for m in st.months] == [f"2026-{m:02d}" for m in range(1, 8)]
     assert all(m.info.status == "closed" and m.outputs is None for m in st.months)
-    assert all(m.info.run_by == "demo-manager" and m.info.closed_by == "demo-manager" for m in st.months)
+    assert all(m.info.run_by == "demo-manager" and m.info.closed_by == "demo-finance" for m in st.months)
     pending = {b.partner_id: b.held for b in st.balances if b.kind == "pending_final"}
     assert pending == {"SI-0003": 121_003_32, "SI-0004": 647_832_70}
     assert sum(pending.values()) == 768_836_02
@@ -222,7 +222,7 @@ def test_a_run_cut_between_commit_and_output_swap_is_put_right(feb_ws: Workspace
     assert mismatch(feb_ws.out / "2026-02", info) == "rendered from run 1, the ledger holds run 2"  # … the folder not
     assert "rendered from run 1" in cli("-w", str(feb_ws.root), "--lang", "en", "status")[1]
 
-    pipeline.close(feb_ws, FEB)  # close renders the month from its record before freezing it
+    approve_and_close(feb_ws, FEB)  # close renders the month from its record before freezing it
     assert mismatch(feb_ws.out / "2026-02", info) is None
     stored = pipeline.record(feb_ws, FEB)
     for name, data in month_files(stored, "zh").items():

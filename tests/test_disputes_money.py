@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ledger_dump, new_workspace, tree_bytes
+from conftest import approve_and_close, ledger_dump, new_workspace, tree_bytes
 from typer.testing import CliRunner
 
 from scorecard import pipeline
@@ -30,7 +30,7 @@ MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 def run_and_close(ws: Workspace, *periods: Period) -> None:
     for p in periods:
         pipeline.run(ws, p)
-        pipeline.close(ws, p)
+        approve_and_close(ws, p)
 
 
 def rewrite(path: Path, change: dict[str, dict[str, str]], key: str) -> None:
@@ -242,7 +242,7 @@ def test_the_disputes_table_checks_every_row_against_the_records(two_months: Pat
     assert outcome.record.rows("partner_results", "SI-0017")[0]["held_restated"] == -26_059_57
     assert any(w.key == "D2" and "ignored" in w.message for w in outcome.warnings)
     pipeline.run(ws, MAR)  # a re-run reads the table again: not a reuse of its ids
-    pipeline.close(ws, MAR)
+    approve_and_close(ws, MAR)
     # April: the correction stays applied (from March's record) and is not paid twice
     april = pipeline.run(ws, APR).record
     assert april.rows("partner_results", "SI-0017")[0]["adjustment"] == 0

@@ -37,6 +37,7 @@ SHEETS = {
         "Notices",
         "Disputes",
         "Balances carried",
+        "Payments",
         "Versions and inputs",
     ],
     "zh": [
@@ -48,6 +49,7 @@ SHEETS = {
         "通知与处分",
         "申诉与调整",
         "结转余额",
+        "付款",
         "版本与输入",
     ],
 }
@@ -280,6 +282,7 @@ def test_page_setup_per_sheet(scenario: Workspace) -> None:
         "Notices": "Notices 2026-01",
         "Disputes": "Disputes 2026-01",
         "Balances carried": "Balances carried 2026-01",
+        "Payments": "Payments 2026-01",
         "Versions and inputs": "Versions and inputs 2026-01",
     }
     assert {ws.oddFooter.left.text for ws in wb.worksheets} == {"Settlement 2026-01"}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import FIXTURES, MONTHS, copy_workspace, ledger_dump, new_workspace, tree_bytes
+from conftest import FIXTURES, MONTHS, approve_and_close, copy_workspace, ledger_dump, new_workspace, tree_bytes
 from typer.testing import CliRunner, Result
 
 from scorecard import pipeline
@@ -184,7 +184,7 @@ def test_shuffled_input_rows_give_identical_outputs(demo_template: Path, tmp_pat
 
     for month in MONTHS:
         pipeline.run(ws, Period.parse(month))
-        pipeline.close(ws, Period.parse(month))
+        approve_and_close(ws, Period.parse(month))
 
     demo = Workspace.at(demo_template)
     for month in MONTHS:
@@ -545,6 +545,8 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "again"), 1, "cannot reopen 2026-07")
     assert_reported(cli("-w", ws, "run", "2026-06"), 1, "2026-06 is closed")
     assert_reported(cli("-w", ws, "run", "2026-07"), 0)
+    assert_reported(cli("-w", ws, "close", "2026-07"), 1, "not approved", "anyone but")
+    assert_reported(cli("-w", ws, "--user", "checker", "approve", "2026-07"), 0)
     assert_reported(cli("-w", ws, "close", "2026-07"), 0)
     # Same inputs: the re-run changes no number (only who ran it), and the reopening is on record.
     assert ledger_dump(demo_ws.db, skip=who) == dump_before
@@ -564,7 +566,7 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     with Ledger(demo_ws.db, readonly=True) as ledger:
         events = [(e["command"], e["period"], e["reason"]) for e in ledger.events()]
     assert ("reopen", "2026-07", "billing resent the July file") in events
-    assert [c for c, p, _ in events if p == "2026-07"][-3:] == ["reopen", "run", "close"]
+    assert [c for c, p, _ in events if p == "2026-07"][-4:] == ["reopen", "run", "approve", "close"]
 
 
 def test_changed_rules_need_allow_rule_change(feb_ws: Workspace) -> None:
@@ -627,7 +629,7 @@ def test_terminated_partner_rows_in_a_later_month(tmp_path: Path, demo_template:
     ws = new_workspace(tmp_path / "ws", MONTHS[:5])
     for month in MONTHS[:4]:
         pipeline.run(ws, Period.parse(month))
-        pipeline.close(ws, Period.parse(month))
+        approve_and_close(ws, Period.parse(month))
     may = ws.inputs / "2026-05"
     extra = {
         "partners.csv": "SI-0003,苏州汇通通信工程有限公司,C",

@@ -114,20 +114,23 @@ def test_finance_workbook_converts_to_pdf_with_each_sheet_titled(demo_ws: Worksp
     )
     pdf = tmp_path / "settlement.pdf"
     pages = text_of(pdf)
-    # one page per sheet, two for the 60 adjustment lines: every sheet fits the page width
-    assert len(pages) == 10, len(pages)
+    # one page per sheet, two for the 60 adjustment lines and two for the payments; every sheet fits the
+    # page width
+    assert len(pages) == 12, "\n".join(p.splitlines()[0] for p in pages)
     first_lines = [p.splitlines()[0] if p else "" for p in pages]
     assert first_lines == [
-        "Settlement 2026-06 1 / 10",
-        "Partners 2026-06 2 / 10",
-        "Adjustments 2026-06 3 / 10",
-        "Adjustments 2026-06 4 / 10",
-        "Holds and releases 2026-06 5 / 10",
-        "Refunds 2026-06 6 / 10",
-        "Notices 2026-06 7 / 10",
-        "Disputes 2026-06 8 / 10",
-        "Balances carried 2026-06 9 / 10",
-        "Versions and inputs 2026-06 10 / 10",
+        "Settlement 2026-06 1 / 12",
+        "Partners 2026-06 2 / 12",
+        "Adjustments 2026-06 3 / 12",
+        "Adjustments 2026-06 4 / 12",
+        "Holds and releases 2026-06 5 / 12",
+        "Refunds 2026-06 6 / 12",
+        "Notices 2026-06 7 / 12",
+        "Disputes 2026-06 8 / 12",
+        "Balances carried 2026-06 9 / 12",
+        "Payments 2026-06 10 / 12",
+        "Payments 2026-06 11 / 12",
+        "Versions and inputs 2026-06 12 / 12",
     ]
     assert sizes(pdf)[0] == A4 and sizes(pdf)[1] == A4[::-1]  # summary portrait, partners landscape
     assert "Payout" in pages[1] and "3,548,010.86" in pages[1]  # the last column and its total

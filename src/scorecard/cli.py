@@ -358,6 +358,82 @@ def config_schema() -> None:
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
+# --- sign-off, audit and payments (docs/sign-off-and-audit.md) -----------------------------------
+
+
+@app.command()
+def approve(ctx: typer.Context, period: PeriodArg) -> None:
+    """Approve a month's draft for closing (by someone other than the one who ran it)."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        ok = pipeline.approve(opts.workspace, period, user=opts.user)
+    out.print(f"{period} (run {ok.run_seq}): {t('approved', opts.language())} ({ok.approved_by}, {ok.approved_at})")
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    period: Annotated[
+        Period | None, typer.Option(parser=_period, metavar="YYYY-MM", help="Only this month's events.")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The event log: every change to the ledger, who made it, when and why, with its hash."""
+    if format_ not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format must be table, csv or json")
+    opts: Options = ctx.obj
+    with reported(opts):
+        events = pipeline.log(opts.workspace, period)
+    terminal.events(out, events, opts.language(), format_)
+
+
+@app.command()
+def verify(ctx: typer.Context) -> None:
+    """Recompute the event log's hash chain and every closed month's digest; exit 1 at a difference."""
+    opts: Options = ctx.obj
+    with reported(opts):
+        found, (last, digest) = pipeline.verify(opts.workspace)
+    lang = opts.language()
+    for finding in found:
+        err.print(f"{t('error', lang)}: {finding}", markup=False, soft_wrap=True)
+    if found:
+        raise typer.Exit(1)
+    out.print(f"{t('verified', lang)}: {last} events, head {digest}")
+
+
+@export_app.command("payments")
+def export_payments(ctx: typer.Context, period: PeriodArg) -> None:
+    """Write the payment list of a closed month: out/YYYY-MM/payments-YYYY-MM.csv (one row per payee paid)."""
+    from scorecard.money import format_fen
+    from scorecard.payments import export_payments as export
+
+    opts: Options = ctx.obj
+    with reported(opts):
+        lang = opts.language()
+        outcome = export(opts.workspace, period, lang)
+    out.print(f"{t('payments_written', lang)}: {outcome.path}")
+    out.print(f"{outcome.payments} {t('payments_count', lang)}, {t('total', lang)} {format_fen(outcome.total)}")
+
+
+@app.command("final-settlement")
+def final_settlement(
+    ctx: typer.Context,
+    partner_id: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the ledger).")],
+    pay: Annotated[
+        bool, typer.Option("--pay", help="Pay the held balance, less the receivable, and the deposit left.")
+    ] = False,
+    forfeit: Annotated[bool, typer.Option("--forfeit", help="Keep the held balance (compensation claims).")] = False,
+) -> None:
+    """Settle a terminated partner's balances pending final settlement with the open month's run."""
+    if pay == forfeit:
+        raise typer.BadParameter("give exactly one of --pay or --forfeit")
+    opts: Options = ctx.obj
+    with reported(opts):
+        d = pipeline.settle_terminated(opts.workspace, partner_id, "pay" if pay else "forfeit", reason, user=opts.user)
+    out.print(f"{partner_id}: {t('final_settlement_recorded', opts.language())} {d.period} (scorecard run {d.period})")
+
+
 # Options of the whole program that take a value; they may be given before or after the command.
 GLOBAL_OPTIONS = frozenset({"--workspace", "-w", "--config", "--inputs", "--out", "--db", "--lang", "--user"})
 

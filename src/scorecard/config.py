@@ -347,6 +347,12 @@ class RuleSet(Strict):
         return v
 
 
+class Approval(Strict):
+    """Maker–checker (docs/sign-off-and-audit.md): close needs another user's approval of the draft."""
+
+    required: bool = True
+
+
 class Disputes(Strict):
     """How long a partner may dispute a month's record (docs/disputes.md#window)."""
 
@@ -355,11 +361,22 @@ class Disputes(Strict):
 
 class Config(Strict):
     general: General = General.model_validate({})
+    approval: Approval = Approval()
     # before columns: a column mapping may name a stage's timestamp column
     windows: WindowsConfig = WindowsConfig()
     columns: dict[
         Literal[
-            "partners", "billing", "complaints", "settlement", "refunds", "conduct", "surveys", "pauses", "disputes"
+            "partners",
+            "billing",
+            "complaints",
+            "settlement",
+            "refunds",
+            "conduct",
+            "surveys",
+            "pauses",
+            "disputes",
+            "payees",
+            "deposits",
         ],
         dict[str, str],
     ] = {}

@@ -30,7 +30,8 @@ def init_workspace(root: Path, extra_config: str = "") -> Workspace:
 
 
 MARKER = ".scorecard-demo"
-DEMO_USER = "demo-manager"  # who the demo's ledger says ran and closed its months
+DEMO_USER = "demo-manager"  # who the demo's ledger says ran its months
+DEMO_CHECKER = "demo-finance"  # who approved and closed them: maker–checker needs a second person
 
 
 def find_fixtures(explicit: Path | None) -> Path:
@@ -108,7 +109,8 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
             f"{len(outcome.warnings)} warnings; breached: {', '.join(rules) or '—'}",
             markup=False,
         )
-        pipeline.close(ws, period, user=DEMO_USER)
+        pipeline.approve(ws, period, user=DEMO_CHECKER)
+        pipeline.close(ws, period, user=DEMO_CHECKER)
         notable += [
             (period, r, breached.get(r["partner_id"], []))
             for r in rec.rows("partner_results")

@@ -14,10 +14,11 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from scorecard import __version__, dispute_rows
+from scorecard import __version__, dispute_rows, final_settlement
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
@@ -42,6 +43,10 @@ from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
 from scorecard.report.outputs import holds_more_than_the_run, move_aside, render_month, write_month
 from scorecard.state import PartnerState
 from scorecard.workspace import Workspace, staged_dir
+
+if TYPE_CHECKING:
+    from scorecard.approval import Approval
+    from scorecard.ledger.audit import Finding
 
 Progress = Callable[[str], None]
 
@@ -355,6 +360,7 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
         a.warnings,
         [(name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())],
         dict(config.config.response.deductions),
+        payees=a.inputs.tables["payees"].frame,
     )
     extra = history_tables(a)
     if "actions" in extra:
@@ -406,15 +412,18 @@ def run(
         history = History()
         if existing:
             with existing:
+                cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
                 found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
                 found += table_corrections(inputs, existing, config, found)
                 progress("computing the corrected history")
                 history = History(tuple(found), corrected_history(existing, period, found))
+                finals = final_settlement.carried(existing, period)
         else:
             plan = cycle.plan_run(None, period, discard_draft=discard_draft)
             found = list(corrections or []) + table_corrections(inputs, None, config, [])
             history = History(tuple(found))
+            finals = final_settlement.carried(None, period)
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
             raise LedgerError(
@@ -423,18 +432,25 @@ def run(
                 "run again with --allow-rule-change to re-assess it"
             )
         a = assess_inputs(inputs, config, plan.previous, progress, history)
+        # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
+        states, final_tables = final_settlement.apply(finals, a.states, a.inputs.tables["deposits"].frame)
+        a = dataclasses.replace(a, states=states)
         progress("writing the ledger and outputs")
-        record = build_record(a, plan.run_seq, user)
+        record = final_settlement.with_tables(build_record(a, plan.run_seq, user), final_tables)
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:
             write_month(tmp, record, lang)
             with Ledger(ws.db, create=create) as ledger, ledger.write() as c:
                 if plan.discards is not None:
                     cycle.discard(ledger, c, plan.discards, user, f"running {period}")
+                replaced: dict[str, object] = {}
                 if own is not None:
+                    from scorecard.payments import change_detail
+
+                    replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by}
+                    replaced.update(change_detail(ledger, own, record))
                     delete_month(c, period)
                 store_record(c, record)
-                replaced = {"replaced_run": own.run_seq, "replaced_by": own.run_by} if own else {}
                 ledger.add_event(c, "run", period, user, "", json.dumps({"run_seq": plan.run_seq, **replaced}))
             # the ledger has committed: from here on the outputs of the replaced drafts are moved aside
             if plan.discards is not None:
@@ -449,13 +465,25 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
     user = current_user(user)
     config = load_config(ws.config)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        cycle.refuse_broken_chain(ledger.conn, f"{period} was not closed")
         info = ledger.period(period)
         if info is not None and info.draft:
             changed = changed_since_run(ws, info, config)
             if changed:
                 raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+            if config.config.approval.required:  # before the folder is put right: a refusal changes nothing
+                from scorecard import approval
+
+                approval.require(ledger, info)
+            waiting = final_settlement.unapplied(ledger, info)
+            if waiting:
+                who = ", ".join(d.partner_id for d in waiting)
+                raise LedgerError(
+                    f"cannot close {period}: the final settlement of {who} was recorded after its draft was run; "
+                    "re-run it first"
+                )
             render_month(ws, ledger.record(period), config.config.general.language)
-        return cycle.close(ledger, period, user)
+        return cycle.close(ledger, period, user, require_approval=config.config.approval.required)
 
 
 def changed_since_run(ws: Workspace, info: PeriodInfo, config: LoadedConfig) -> str | None:
@@ -505,3 +533,41 @@ def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dic
     if not rows:
         raise LedgerError(f"{partner_id} has no assessed month in the ledger")
     return rows
+
+
+# --- sign-off and audit (docs/sign-off-and-audit.md) ---------------------------------------------
+
+
+def approve(ws: Workspace, period: Period, *, user: str | None = None) -> Approval:
+    """Approve the month's current draft, as someone other than the one who ran it."""
+    from scorecard import approval
+
+    user = current_user(user)
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        return approval.approve(ledger, period, user)
+
+
+def log(ws: Workspace, period: Period | None = None) -> list[dict[str, object]]:
+    """The event log (every change to the ledger), oldest first."""
+    with _existing_ledger(ws) as ledger:
+        return [dict(e) for e in ledger.events(period)]
+
+
+def verify(ws: Workspace, *, quick: bool = False) -> tuple[list[Finding], tuple[int, str]]:
+    """Recompute the event chain and every closed month's digests: the first difference of each,
+    and the chain's head."""
+    from scorecard.ledger import audit
+
+    with _existing_ledger(ws) as ledger:
+        return audit.verify(ledger.conn, quick=quick), audit.head(ledger.conn)
+
+
+def settle_terminated(
+    ws: Workspace, partner_id: str, decision: str, reason: str, *, user: str | None = None
+) -> final_settlement.Decision:
+    """Record the final settlement of a terminated partner; the open month's run applies it."""
+    user = current_user(user)
+    if decision not in ("pay", "forfeit"):
+        raise LedgerError("a final settlement is --pay or --forfeit")
+    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+        return final_settlement.decide(ledger, partner_id, decision, reason, user)  # type: ignore[arg-type]

@@ -170,6 +170,35 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "state_holds": {"partner_id": S, "rule_id": S, "kind": S, "started": S, "ends": S},
     "warnings": {"seq": I, "file": S, "line": I, "column": S, "key": S, "message": S},
     "inputs": {"table_name": S, "file": S, "sha256": S, "rows": I},
+    # who is paid and where (docs/sign-off-and-audit.md#payees)
+    "payees": {"partner_id": S, "payee_name": S, "bank_name": S, "account_no": S, "line": I},
+    # guarantee deposits and final settlements (docs/sign-off-and-audit.md#final-settlement)
+    "deposits": {
+        "partner_id": S,
+        "deposit_in": I,
+        "received": I,
+        "used": I,
+        "returned": I,
+        "deposit_out": I,
+    },
+    "final_settlements": {
+        "partner_id": S,
+        "partner_name": S,
+        "decision": S,
+        "terminated_in": S,
+        "held": I,
+        "receivable": I,
+        "deposit": I,
+        "set_off": I,
+        "deposit_used": I,
+        "deposit_returned": I,
+        "forfeited": I,
+        "amount": I,
+        "receivable_left": I,
+        "reason": S,
+        "decided_by": S,
+        "decided_at": S,
+    },
     # accepted disputes the run applied, and the adjustments they made (docs/disputes.md#money)
     "corrections": {
         "dispute_id": S,
@@ -314,6 +343,7 @@ def build_tables(
     warnings: Sequence[Issue],
     inputs: Sequence[tuple[str, str | None, str | None, int]],
     deductions: dict[str, Decimal],
+    payees: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The record's tables from the engine's results and the month's facts."""
     results = sorted(results, key=lambda r: r.partner_id)
@@ -472,6 +502,9 @@ def build_tables(
             "warnings", ([seq, w.source, w.line, w.column, w.key, w.message] for seq, w in enumerate(warnings))
         ),
         "inputs": _frame("inputs", inputs),
+        "payees": _payees(payees),
+        "deposits": _frame("deposits", []),  # filled by the final settlement step of the run
+        "final_settlements": _frame("final_settlements", []),
         "corrections": _frame("corrections", []),
         "adjustments": _frame("adjustments", []),
         "watch": _frame("watch", watch_rows),
@@ -480,6 +513,13 @@ def build_tables(
         if dict(frame.schema) != SCHEMAS[name]:
             raise AssertionError(f"record table {name} has schema {frame.schema}, expected {SCHEMAS[name]}")
     return tables
+
+
+def _payees(frame: pl.DataFrame | None) -> pl.DataFrame:
+    if frame is None:
+        return _frame("payees", [])
+    cols = ("partner_id", "payee_name", "bank_name", "account_no", "_line")
+    return _frame("payees", frame.select(cols).sort("partner_id").iter_rows())
 
 
 def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: list[str]) -> pl.DataFrame:

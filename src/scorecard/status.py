@@ -6,9 +6,10 @@ the balances are the states carried out of the newest month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from scorecard import approval
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.record import PeriodInfo
@@ -24,6 +25,8 @@ class MonthStatus:
     terminated: int
     payout: int
     outputs: str | None  # why out/P does not match the record; None when it does
+    approved_by: str | None = None  # the approval of the month's current run (maker–checker)
+    approved_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class LedgerStatus:
     months: list[MonthStatus]
     as_of: Period | None  # the newest month: balances are those carried out of it
     balances: list[Balance]
+    deposits: dict[str, int] = field(default_factory=dict)  # guarantee deposits held, per partner (fen)
 
 
 def balances(ledger: Ledger, period: Period) -> list[Balance]:
@@ -71,6 +75,13 @@ def balances(ledger: Ledger, period: Period) -> list[Balance]:
     ]
 
 
+def deposit_balances(ledger: Ledger, period: Period | None) -> dict[str, int]:
+    """Guarantee deposits carried out of ``period`` (docs/sign-off-and-audit.md#deposits)."""
+    from scorecard.final_settlement import deposit_balances as carried
+
+    return carried(ledger, period)
+
+
 def ledger_status(ws: Workspace) -> LedgerStatus:
     if not ws.db.exists():
         raise LedgerError(f"no ledger at {ws.db}: run a month first")
@@ -82,10 +93,23 @@ def ledger_status(ws: Workspace) -> LedgerStatus:
                 " coalesce(sum(payout), 0) FROM partner_results WHERE period = ?",
                 (str(info.period),),
             ).fetchone()
-            months.append(MonthStatus(info, row[0], row[1], row[2], row[3], mismatch(ws.out_for(info.period), info)))
+            ok = approval.current(ledger, info)
+            months.append(
+                MonthStatus(
+                    info,
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    mismatch(ws.out_for(info.period), info),
+                    ok.approved_by if ok else None,
+                    ok.approved_at if ok else None,
+                )
+            )
         as_of = months[-1].info.period if months else None
         carried = balances(ledger, as_of) if as_of else []
-    return LedgerStatus(months, as_of, carried)
+        deposits = deposit_balances(ledger, as_of)
+    return LedgerStatus(months, as_of, carried, deposits)
 
 
 def out_folder(ws: Workspace, period: Period) -> Path:

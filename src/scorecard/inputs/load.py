@@ -65,7 +65,7 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
     left: dict[str, pl.DataFrame] = {}
     staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)
     warnings += found
-    check_tables(staged, sink, settings.stages)
+    check_tables(staged, sink, settings.stages, frozenset(settings.excluded_partners))
     staged["complaints"], found, left["complaints"] = tickets_in_period(staged["complaints"], period)
     warnings += found
     staged["conduct"], found, left["conduct"] = conduct_in_period(staged["conduct"], period)
@@ -130,7 +130,7 @@ def _stage(
 
     frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
     excluded_keys = None
-    if "partner_id" in columns.raw:
+    if "partner_id" in columns.raw and not table.keeps_terminated:
         before = frame
         frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
         warnings += dropped

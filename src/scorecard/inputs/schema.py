@@ -46,6 +46,8 @@ class Table:
     columns: tuple[Column, ...]
     key: str | None = None  # unique key column
     references_partner: bool = True
+    # Rows of terminated partners are kept (not left out with a warning): a final settlement pays them.
+    keeps_terminated: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
@@ -155,6 +157,29 @@ TABLES: dict[str, Table] = {
                 Column("partner_id", "str"),
                 Column("customer_id", "str"),
                 Column("score", "points", min_value=0, max_value=10000),
+            ),
+        ),
+        # Who is paid, and where (docs/sign-off-and-audit.md#payees): one row per partner.
+        Table(
+            "payees",
+            required=False,
+            key="partner_id",
+            keeps_terminated=True,
+            columns=(
+                Column("partner_id", "str"),
+                Column("payee_name", "str"),
+                Column("bank_name", "str"),
+                Column("account_no", "str"),
+            ),
+        ),
+        # Guarantee deposits (保证金) received this month (docs/sign-off-and-audit.md#deposits).
+        Table(
+            "deposits",
+            required=False,
+            key="partner_id",
+            columns=(
+                Column("partner_id", "str"),
+                Column("amount", "money", positive=True),
             ),
         ),
         # disputes filed and decided in the operator's own system (docs/disputes.md#the-disputes-table);

@@ -22,15 +22,22 @@ _SHOWN = "%Y-%m-%d %H:%M:%S"
 _NEVER = datetime(9999, 12, 31)  # noqa: DTZ001 - naive local time like every timestamp
 
 
-def check_tables(tables: dict[str, StagedTable], sink: ErrorSink, stages: Sequence[tuple[str, str]] = ()) -> None:
+def check_tables(
+    tables: dict[str, StagedTable],
+    sink: ErrorSink,
+    stages: Sequence[tuple[str, str]] = (),
+    terminated: frozenset[str] = frozenset(),
+) -> None:
     for staged in tables.values():
         duplicate_keys(staged, sink)
     partners = tables["partners"]
     if partners.has("partner_id"):
         known = partners.frame.get_column("partner_id").drop_nulls().unique()
+        also = pl.Series("partner_id", sorted(terminated), dtype=pl.String)
         for staged in tables.values():
             if staged.table.references_partner:
-                unknown_partners(staged, known, partners.source or "partners", sink)
+                ids = pl.concat([known, also]).unique() if staged.table.keeps_terminated else known
+                unknown_partners(staged, ids, partners.source or "partners", sink)
         for name in ("billing", "settlement"):
             partners_without_row(partners, tables[name], sink)
         if partners.has("mode"):
@@ -40,6 +47,8 @@ def check_tables(tables: dict[str, StagedTable], sink: ErrorSink, stages: Sequen
     for since, column in dict.fromkeys(stages):
         time_order(tables["complaints"], column, sink, since)
     pauses(tables["pauses"], tables["complaints"], sink)
+    if "payees" in tables:
+        account_numbers(tables["payees"], sink)
 
 
 def duplicate_keys(staged: StagedTable, sink: ErrorSink) -> None:
@@ -176,3 +185,20 @@ def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> Non
         message,
         "pauses of one ticket that do not overlap (one may end as the next starts)",
     )
+
+
+# Letters and digits, optionally grouped by spaces or hyphens: a domestic account or an IBAN.
+ACCOUNT_PATTERN = r"^[0-9A-Za-z]([0-9A-Za-z -]*[0-9A-Za-z])?$"
+
+
+def account_numbers(payees: StagedTable, sink: ErrorSink) -> None:
+    """A payee's account number is what a bank accepts: 6 to 34 letters or digits (spaces and
+    hyphens between them are allowed), so nothing else reaches a payment file."""
+    if not payees.has("account_no"):
+        return
+    acc = pl.col("account_no")
+    digits = acc.str.replace_all(r"[ -]", "").str.len_chars()
+    wrong = ~acc.str.contains(ACCOUNT_PATTERN) | (digits < 6) | (digits > 34)
+    rows = payees.frame.filter(acc.is_not_null() & payees.readable("account_no") & wrong)
+    message = pl.format("not a bank account number: '{}'", acc)
+    sink.add_rows(payees.source or "", payees.label("account_no"), rows, message, "6 to 34 letters or digits")

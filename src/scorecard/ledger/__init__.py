@@ -141,11 +141,21 @@ class Ledger:
 
     def add_event(
         self, c: sqlite3.Connection, command: str, period: Period | str, user: str, reason: str = "", detail: str = ""
-    ) -> None:
+    ) -> int:
+        """Append one event to the hash-chained log (docs/sign-off-and-audit.md); returns its id.
+
+        The one place events are written: each event's hash covers its fields and the hash
+        of the event before it."""
+        from scorecard.ledger.audit import chain_head, event_hash
+
+        eid, prev = chain_head(c)
+        fields = (eid, now(), user, command, str(period), reason, detail)
         c.execute(
-            "INSERT INTO events (at, user, command, period, reason, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (now(), user, command, str(period), reason, detail),
+            "INSERT INTO events (id, at, user, command, period, reason, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*fields, prev, event_hash(fields, prev)),
         )
+        return eid
 
     def events(self, period: Period | None = None) -> list[sqlite3.Row]:
         if period is None:

@@ -72,17 +72,28 @@ def discard(ledger: Ledger, c: sqlite3.Connection, draft: PeriodInfo, user: str,
     delete_month(c, draft.period)
 
 
-def close(ledger: Ledger, period: Period, user: str) -> PeriodInfo:
+def close(ledger: Ledger, period: Period, user: str, *, require_approval: bool = False) -> PeriodInfo:
+    """Freeze the draft: its close event carries the digest of the whole record
+    (docs/sign-off-and-audit.md); with ``require_approval`` (the pipeline passes the
+    configured ``[approval] required``) only an approved draft closes."""
+    from scorecard import approval
+    from scorecard.ledger import audit
+
     with ledger.write() as c:
+        refuse_broken_chain(c, f"{period} was not closed")
         info = ledger.period(period)
         if info is None:
             raise LedgerError(f"{period} has not been run: nothing to close")
         if info.status == "closed":
             raise LedgerError(f"{period} is already closed")
-        ledger.add_event(c, "close", period, user, "", json.dumps({"run_seq": info.run_seq}))
+        ok = approval.require(ledger, info) if require_approval else approval.current(ledger, info)
+        at = ledger_now()
+        sealed = audit.seal(c, str(period), at, user)
+        signed = {"approved_by": ok.approved_by, "approved_at": ok.approved_at} if ok else {}
+        ledger.add_event(c, "close", period, user, "", json.dumps({"run_seq": info.run_seq, **signed, **sealed}))
         c.execute(
             "UPDATE periods SET status = 'closed', closed_at = ?, closed_by = ? WHERE period = ?",
-            (ledger_now(), user, str(period)),
+            (at, user, str(period)),
         )
     closed = ledger.period(period)
     assert closed is not None
@@ -110,7 +121,18 @@ def reopen(ledger: Ledger, period: Period, reason: str, user: str, *, discard_dr
         c.execute(
             "UPDATE periods SET status = 'draft', closed_at = NULL, closed_by = NULL WHERE period = ?", (str(period),)
         )
+        # a draft has no digests: the next close seals the month again
+        c.execute("DELETE FROM record_digests WHERE period = ?", (str(period),))
     return draft
+
+
+def refuse_broken_chain(c: sqlite3.Connection, what: str) -> None:
+    """The quick form of verify: a command that adds to a broken event log refuses."""
+    from scorecard.ledger.audit import check_chain
+
+    broken = check_chain(c)
+    if broken is not None:
+        raise LedgerError(f"the event log is broken ({broken}); {what}: run scorecard verify")
 
 
 def ledger_now() -> str:

@@ -445,6 +445,106 @@ def _m2_record(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Sign-off and audit (docs/sign-off-and-audit.md): approvals of a month's run, the payees the month
+# pays, guarantee deposits, final settlements of terminated partners (requested, then applied by
+# the month's run), and the per-table, per-row digests a close event authenticates. Closed months' rows of these
+# tables are immutable like the rest of the record.
+RECORD_TABLES_3 = ("payees", "deposits", "final_settlements")
+_M3_SQL = """
+CREATE TABLE approvals (
+    period TEXT NOT NULL,
+    run_seq INTEGER NOT NULL,
+    event_id INTEGER NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    PRIMARY KEY (period, event_id)
+);
+CREATE TABLE payees (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    payee_name TEXT NOT NULL,
+    bank_name TEXT NOT NULL,
+    account_no TEXT NOT NULL,
+    line INTEGER,
+    PRIMARY KEY (period, partner_id)
+);
+CREATE TABLE deposits (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    deposit_in INTEGER NOT NULL,
+    received INTEGER NOT NULL,
+    used INTEGER NOT NULL,
+    returned INTEGER NOT NULL,
+    deposit_out INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id),
+    CHECK (deposit_in + received = used + returned + deposit_out AND deposit_out >= 0)
+);
+CREATE TABLE final_settlements (
+    period TEXT NOT NULL REFERENCES periods(period),
+    partner_id TEXT NOT NULL,
+    partner_name TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('pay', 'forfeit')),
+    terminated_in TEXT,
+    held INTEGER NOT NULL,
+    receivable INTEGER NOT NULL,
+    deposit INTEGER NOT NULL,
+    set_off INTEGER NOT NULL,
+    deposit_used INTEGER NOT NULL,
+    deposit_returned INTEGER NOT NULL,
+    forfeited INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    receivable_left INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (period, partner_id),
+    CHECK (held + deposit = set_off + deposit_used + forfeited + amount AND amount >= 0),
+    CHECK (receivable = set_off + deposit_used + receivable_left AND receivable_left >= 0)
+);
+CREATE TABLE final_decisions (
+    period TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('pay', 'forfeit')),
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (period, partner_id)
+);
+CREATE TABLE record_digests (
+    period TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (period, table_name)
+);
+""" + "".join(_closed_guards(t) for t in ("approvals", "record_digests", "final_decisions", *RECORD_TABLES_3))
+
+
+def _m3_audit(conn: sqlite3.Connection) -> None:
+    """Chain the event log: every event gets the hash of the one before and its own.
+
+    Events written before this migration are chained as they are found; from
+    here on each event is chained when it is written (Ledger.add_event)."""
+    from scorecard.ledger.audit import GENESIS, event_hash
+
+    conn.execute("ALTER TABLE events ADD COLUMN prev_hash TEXT")
+    conn.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+    conn.execute("DROP TRIGGER events_append_only_update")
+    prev = GENESIS
+    for row in conn.execute("SELECT id, at, user, command, period, reason, detail FROM events ORDER BY id").fetchall():
+        h = event_hash(tuple(row), prev)
+        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", (prev, h, row[0]))
+        prev = h
+    conn.execute(
+        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events"
+        " BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+    )
+    for statement in _statements(_M3_SQL):
+        conn.execute(statement)
+
+
 _M7_SQL = """
 CREATE TABLE corrections (
     period TEXT NOT NULL REFERENCES periods(period),
@@ -585,6 +685,7 @@ Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ledger: periods, results, rule results, notices, refunds, states, inputs, events", _M1),
     (2, "the assessment record: partner results, rule results, actions, holds, money lines, facts", _m2_record),
+    (3, "sign-off and audit: hash-chained events, approvals, payees, closed months' digests", _m3_audit),
     (4, "the dispute register; conduct events' event_id", _M4),
     (5, "the partner portal: accounts, sessions, rectification reports", _M5),
     (6, "fines and caps: uncapped amounts of money lines; the watch list", _M6_SQL),

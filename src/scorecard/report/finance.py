@@ -16,6 +16,7 @@ from scorecard.i18n import t
 from scorecard.issues import InputError
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.money import format_fen
+from scorecard.payments import Change, SignOff, changes, payments, sign_off
 from scorecard.periods import Period
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
@@ -48,6 +49,8 @@ class FinanceData:
     record: MonthRecord
     money: dict[str, PartnerMoney]
     balances: list[Balance]
+    signoff: SignOff | None = None  # who prepared, approved and closed the month (every sheet's header)
+    changes: list[Change] | None = None  # payouts changed by a re-run after approval or a reopening
 
     @property
     def period(self) -> Period:
@@ -81,7 +84,13 @@ class FinanceData:
 
 def read_finance(ledger: Ledger, period: Period) -> FinanceData:
     record = ledger.record(period)
-    data = FinanceData(record, partner_money(record), balances(ledger, period))
+    data = FinanceData(
+        record,
+        partner_money(record),
+        balances(ledger, period),
+        sign_off(ledger, record.info),
+        changes(ledger, period),
+    )
     check(data)
     return data
 
@@ -114,7 +123,8 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     title = f"{t('finance_title', lang)} {data.period}"
     if data.draft:
         title += f" — {t('draft_short', lang)}"
-    book = Book(title, t("draft_mark", lang) if data.draft else None, run_time(data.info.run_at))
+    signoff = data.signoff.line(lang) if data.signoff else None
+    book = Book(title, t("draft_mark", lang) if data.draft else None, run_time(data.info.run_at), signoff)
     names = {r["partner_id"]: r["partner_name"] for r in data.results}
     _summary(book, data, title, lang)
     _partners(book, data, lang)
@@ -125,8 +135,85 @@ def finance_book(data: FinanceData, lang: str) -> Book:
     _notices(book, data, names, rule_text, lang)
     _disputes(book, data, names, lang)
     _balances(book, data, lang)
+    _payments(book, data, lang)
+    if data.record["final_settlements"].height:
+        _final_settlements(book, data, lang)
+    if data.changes is not None:
+        _changes(book, data, names, lang)
     _audit(book, data, lang)
     return book
+
+
+def _payments(book: Book, data: FinanceData, lang: str) -> None:
+    """The payment list (docs/sign-off-and-audit.md#payments): one row per partner paid; its total is the
+    month's payout. A partner without a payee shows empty payee cells here; ``export payments`` refuses it."""
+    s = book.sheet(t("sheet_payments", lang), f"{t('sheet_payments', lang)} {data.period}")
+    cols = columns(
+        lang, "partner_id", "partner_name", "payee_name", "bank_name", "account_no", ("amount", "money"), "reference"
+    )
+    rows = [
+        [p.partner_id, p.partner_name, p.payee_name, p.bank_name, p.account_no, p.amount, p.reference]
+        for p in payments(data.record)
+    ]
+    s.table(cols, rows, totals=[t("total", lang), "", "", "", "", sum(r[5] for r in rows), ""])
+    s.finish()
+
+
+def _final_settlements(book: Book, data: FinanceData, lang: str) -> None:
+    """Terminated partners settled with the month: one money line of kind final_settlement each."""
+    s = book.sheet(t("sheet_final", lang), f"{t('sheet_final', lang)} {data.period}")
+    money = ("held", "receivable", "deposit", "set_off", "deposit_used", "deposit_returned", "forfeited")
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        "kind",
+        "decision",
+        *((f, "money") for f in money),
+        ("amount", "money"),
+        ("receivable_left", "money"),
+        ("reason", "text", 40),
+        "decided_by",
+    )
+    rows = [
+        [
+            f["partner_id"],
+            f["partner_name"],
+            t("adj_final_settlement", lang),
+            t(f["decision"], lang),
+            *(f[m] for m in money),
+            f["amount"],
+            f["receivable_left"],
+            f["reason"],
+            f"{f['decided_by']} {f['decided_at']}",
+        ]
+        for f in data.record.rows("final_settlements")
+    ]
+    totals = [t("total", lang), "", "", "", *(sum(r[4 + i] for r in rows) for i in range(len(money) + 2)), "", ""]
+    s.table(cols, rows, totals=totals)
+    s.finish()
+
+
+def _changes(book: Book, data: FinanceData, names: dict[str, str], lang: str) -> None:
+    """Per partner, the payout before and after each re-run that followed an approval or a reopening."""
+    s = book.sheet(t("sheet_changes", lang), f"{t('sheet_changes', lang)} {data.period}")
+    cols = columns(
+        lang,
+        "partner_id",
+        "partner_name",
+        ("from_run", "int"),
+        ("to_run", "int"),
+        ("payout_before", "money"),
+        ("payout_after", "money"),
+        ("difference", "money"),
+        ("why", "text", 60),
+    )
+    rows = [
+        [c.partner_id, names.get(c.partner_id, ""), c.from_run, c.to_run, c.before, c.after, c.after - c.before, c.why]
+        for c in data.changes or []
+    ]
+    s.table(cols, rows)
+    s.finish()
 
 
 def _heading(data: FinanceData, lang: str) -> list[tuple[str, Any, Any]]:

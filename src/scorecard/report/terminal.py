@@ -321,6 +321,7 @@ def status(console: Console, st: Any, lang: str) -> None:
     for col in ("period", "period_status", "rule_version", "partners", "on_hold_count", "terminated_count", "payout"):
         table.add_column(t(col, lang), justify="right" if col in ("partners", "payout") else "left")
     table.add_column(t("run_by", lang))
+    table.add_column(t("approved_by", lang))
     table.add_column(t("closed_by", lang))
     table.add_column(t("outputs_match", lang))
     for m in st.months:
@@ -334,6 +335,7 @@ def status(console: Console, st: Any, lang: str) -> None:
             str(m.terminated),
             money(m.payout),
             Text(f"{i.run_by}\n{i.run_at}"),
+            Text(f"{m.approved_by}\n{m.approved_at}" if m.approved_by else ""),
             Text(f"{i.closed_by}\n{i.closed_at}" if i.closed_by else ""),
             t("yes", lang) if m.outputs is None else t("no", lang),
         )
@@ -341,6 +343,14 @@ def status(console: Console, st: Any, lang: str) -> None:
     for m in st.months:  # said in full below the table: a reason is never cut to fit a column
         if m.outputs is not None:
             console.print(Text(f"out/{m.info.period}: {m.outputs}"), soft_wrap=True)
+    if st.deposits:
+        dep = Table(title=f"{t('deposits_held', lang)} ({st.as_of})")
+        dep.add_column(t("partner_id", lang))
+        dep.add_column(t("deposit", lang), justify="right")
+        for pid, amount in sorted(st.deposits.items()):
+            dep.add_row(Text(pid), money(amount))
+        dep.add_row(t("total", lang), money(sum(st.deposits.values())), style="bold")
+        console.print(dep)
     if not st.balances:
         console.print(t("no_balances", lang))
         return
@@ -406,3 +416,38 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
         totals.add_row(t(f, lang), money(base[f]), money(alt[f]), money(alt[f] - base[f]))
     console.print(totals)
     console.print(f"{shown} / {len(sim.changes)} {t('partners_changed', lang)}")
+
+
+def events(console: Console, rows: Sequence[dict[str, Any]], lang: str, fmt: str = "table") -> None:
+    """The event log (``scorecard log``): table, csv or json."""
+    import csv
+    import io
+    import json
+
+    keys = ("id", "at", "user", "command", "period", "reason", "detail", "hash")
+    if fmt == "json":
+        console.print_json(json.dumps([{k: r.get(k) for k in keys} for r in rows], ensure_ascii=False))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(keys)
+        writer.writerows([[r.get(k) for k in keys] for r in rows])
+        console.print(buf.getvalue(), end="", markup=False, highlight=False)
+        return
+    table = Table(title=t("event_log", lang))
+    for col in ("event_id", "event_at", "user", "command", "period", "reason", "detail", "hash"):
+        table.add_column(t(col, lang), justify="right" if col == "event_id" else "left", overflow="fold")
+    for r in rows:
+        detail = str(r.get("detail") or "")
+        table.add_row(
+            str(r["id"]),
+            r["at"],
+            Text(r["user"]),
+            r["command"],
+            r["period"],
+            Text(r.get("reason") or ""),
+            Text(detail if len(detail) <= 80 else detail[:77] + "..."),
+            (r.get("hash") or "")[:12],
+        )
+    console.print(table)

@@ -131,7 +131,9 @@ def columns(lang: str, *specs: str | tuple[str, str] | tuple[str, str, int | Non
 class Book:
     """One workbook in memory; :meth:`save` writes it atomically."""
 
-    def __init__(self, title: str, mark: str | None = None, created: datetime | None = None) -> None:
+    def __init__(
+        self, title: str, mark: str | None = None, created: datetime | None = None, signoff: str | None = None
+    ) -> None:
         self.buffer = io.BytesIO()
         self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
         props: dict[str, Any] = {"title": title, "comments": "scorecard"}
@@ -140,6 +142,7 @@ class Book:
         self.wb.set_properties(props)
         self.title = title
         self.mark = mark  # "DRAFT …" on every sheet of a draft month
+        self.signoff = signoff  # month, draft/closed, prepared / approved / closed by, on every sheet
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
 
     def fmt(self, **props: Any) -> Any:
@@ -173,14 +176,17 @@ class Sheet:
         self.text(0, 0, heading, bold=True, font_size=14)
         if book.mark:
             self.text(1, 0, book.mark, bold=True, font_color="#B42318")
+        if book.signoff:
+            self.text(2, 0, book.signoff, italic=True)
         self.fixed.discard(0)
-        self.row = 3 if book.mark else 2  # next free row, after one blank
+        self.row = 4 if book.signoff else 3 if book.mark else 2  # next free row, after one blank
         self.ws.set_paper(9)  # A4
         self.ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         # every printed page says which sheet it is, and the footer which workbook
         centre = f'&C&"-,Bold"&KB42318{header_escape(book.mark)}' if book.mark else ""
         self.ws.set_header(f"&L{header_escape(heading)}{centre}&R&P / &N")
-        self.ws.set_footer(f"&L{header_escape(book.title)}")
+        signed = f"&R{header_escape(book.signoff)}" if book.signoff else ""
+        self.ws.set_footer(f"&L{header_escape(book.title)}{signed}")
 
     # --- cells ---------------------------------------------------------------
 

@@ -119,7 +119,10 @@ def ledger_dump(db: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, li
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         dump: dict[str, list[tuple[object, ...]]] = {}
         for table in tables:
-            if table in {"events", "sqlite_sequence", "approvals", "record_digests", *skip}:  # the audit trail
+            # the audit trail, and the portal's own tables (accounts the demo makes): not the record
+            if table in {"events", "sqlite_sequence", "approvals", "record_digests", *skip} or table.startswith(
+                "portal_"
+            ):
                 continue
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
             keep = [

@@ -707,3 +707,43 @@ def test_markup_in_a_partner_id_reaches_the_run_summary_as_text(tmp_path: Path) 
     result = cli("-w", str(ws.root), "--lang", "en", "run", "2026-01")
     assert result.exit_code == 0, repr(result.exception)
     assert "SI-[/]3" in result.output
+
+
+CUT_WRITE = """
+import os, signal, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA cache_size = 2")
+conn.execute("BEGIN IMMEDIATE")
+# rows grow, so the file grows: page 1 (which keeps the file's size) is journaled, as in a real run
+changed = conn.execute(
+    "UPDATE partner_results SET partner_name = partner_name || printf('%.3000c', 'x') WHERE period = '2026-02'"
+)
+assert changed.rowcount > 0
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_journal_from_another_copy_of_the_ledger_is_refused(feb_ws: Workspace, demo_template: Path) -> None:
+    """A hot journal left by a crash of this very file is played back (the kill tests show it); one
+    copied beside another copy of the ledger would write that copy's pages into it: refused."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", CUT_WRITE, str(feb_ws.db)], check=False, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    journal = Path(f"{feb_ws.db}-journal")
+    assert journal.stat().st_size > 0
+    other = feb_ws.root.parent / "other" / "scorecard.db"
+    other.parent.mkdir()
+    shutil.copy(demo_template / "scorecard.db", other)  # another copy of a ledger, months further on
+    shutil.copy(journal, f"{other}-journal")
+    before = other.read_bytes()
+    result = CliRunner().invoke(app, ["--db", str(other), "-w", str(feb_ws.root), "--lang", "en", "status"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "left by another copy" in result.output and "-journal" in result.output
+    assert other.read_bytes() == before  # nothing played back into it
+    # the file's own journal is its crash recovery: the ledger opens, rolled back to its last commit
+    assert CliRunner().invoke(app, ["-w", str(feb_ws.root), "status"]).exit_code == 0
+    assert not journal.exists()

@@ -46,6 +46,52 @@ def check_file(path: Path, *, create: bool) -> None:
         raise LedgerUnusable(
             path, "not a ledger: the file is not an SQLite database", "the ledger restored from a backup"
         )
+    check_journal(path)
+
+
+_JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+
+def _counter(header: bytes) -> int:
+    """The database header's file change counter (bytes 24–27): SQLite adds one per write transaction."""
+    return int.from_bytes(header[24:28], "big")
+
+
+def check_journal(path: Path) -> None:
+    """A rollback journal left beside the ledger is played back by SQLite at the next open. One left by
+    a crash of this very file that journaled page 1 (any transaction that grows the file does: the
+    file's size is kept on page 1) holds page 1 as it was before the cut transaction, so its change
+    counter is the file's, or one less. A journal copied from another copy of the ledger holds another
+    counter, and playing it back would write that copy's pages into this file: it is refused instead.
+    A journal without page 1 cannot be told apart; SQLite plays it back."""
+    journal = Path(f"{path}-journal")
+    if not journal.is_file():
+        return
+    with journal.open("rb") as fh, path.open("rb") as db:
+        head = fh.read(28)
+        if len(head) < 28 or head[:8] != _JOURNAL_MAGIC:
+            return  # not a hot journal: SQLite ignores it
+        n_rec = int.from_bytes(head[8:12], "big")
+        sector, page_size = int.from_bytes(head[20:24], "big"), int.from_bytes(head[24:28], "big")
+        header = db.read(100)
+        db_page_size = int.from_bytes(header[16:18], "big")
+        if page_size != (65536 if db_page_size == 1 else db_page_size):
+            raise LedgerUnusable(path, _FOREIGN_JOURNAL, _JOURNAL_TODO)
+        if n_rec == 0:
+            return  # SQLite plays back no record of a hot journal whose count was never written
+        fh.seek(sector)
+        for _ in range(n_rec if n_rec != 0xFFFFFFFF else 1 << 31):
+            record = fh.read(4 + page_size + 4)
+            if len(record) < 4 + page_size + 4:
+                return
+            if int.from_bytes(record[:4], "big") == 1:
+                if _counter(header) - _counter(record[4:]) not in (0, 1):
+                    raise LedgerUnusable(path, _FOREIGN_JOURNAL, _JOURNAL_TODO)
+                return
+
+
+_FOREIGN_JOURNAL = "the rollback journal beside the ledger was left by another copy of it"
+_JOURNAL_TODO = "move the -journal file away (it does not belong to this file), then run the command again"
 
 
 def check_database(conn: sqlite3.Connection, path: Path, *, known_schema: int) -> None:

@@ -12,8 +12,7 @@ open month as an adjustment and restated balances.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -77,6 +76,15 @@ class _Acc:
     review: list[str] = field(default_factory=list)
 
 
+def _with_resolved(tickets: pl.DataFrame, resolved: Mapping[str, datetime | None]) -> pl.DataFrame:
+    """``resolved_at`` replaced by the corrected time; ``_fixed`` marks the corrected rows."""
+    fix = pl.DataFrame(
+        {"ticket_id": list(resolved), "_fixed": list(resolved.values())},
+        schema={"ticket_id": pl.String, "_fixed": pl.Datetime("us")},
+    )
+    return tickets.join(fix, on="ticket_id", how="left").with_columns(resolved_at=pl.coalesce("_fixed", "resolved_at"))
+
+
 def apply_to_tickets(tickets: pl.DataFrame, corrections: Iterable[Correction]) -> pl.DataFrame:
     """Tickets with the corrections of their month: left out, or resolved at the corrected time
     (on time when at or before the stored deadline)."""
@@ -89,13 +97,8 @@ def apply_to_tickets(tickets: pl.DataFrame, corrections: Iterable[Correction]) -
             valid=pl.when(pl.col("ticket_id").is_in(invalid)).then(pl.lit(False)).otherwise(pl.col("valid")),
         )
     if resolved:
-        fix = pl.DataFrame(
-            {"ticket_id": list(resolved), "_fixed": list(resolved.values())},
-            schema={"ticket_id": pl.String, "_fixed": pl.Datetime("us")},
-        )
         out = (
-            out.join(fix, on="ticket_id", how="left")
-            .with_columns(resolved_at=pl.coalesce("_fixed", "resolved_at"))
+            _with_resolved(out, resolved)
             .with_columns(
                 resolution_seconds=pl.when(pl.col("_fixed").is_not_null())
                 .then((pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds())
@@ -253,13 +256,6 @@ def pending_balance(state: PartnerState, restatement: Restatement) -> PartnerSta
     )
 
 
-def by_partner(corrections: Iterable[Correction]) -> dict[str, list[Correction]]:
-    out: dict[str, list[Correction]] = defaultdict(list)
-    for c in corrections:
-        out[c.partner_id].append(c)
-    return out
-
-
 def apply_to_inputs(frames: dict[str, pl.DataFrame], corrections: Sequence[Correction]) -> dict[str, pl.DataFrame]:
     """The open month's loaded tables with its own corrections: the ticket left out or resolved at
     the corrected time, the refund or the conduct event void (no adjustment needed)."""
@@ -274,15 +270,7 @@ def apply_to_inputs(frames: dict[str, pl.DataFrame], corrections: Sequence[Corre
             valid=pl.when(pl.col("ticket_id").is_in(invalid)).then(pl.lit(False)).otherwise(pl.col("valid"))
         )
     if resolved:
-        fix = pl.DataFrame(
-            {"ticket_id": list(resolved), "_fixed": list(resolved.values())},
-            schema={"ticket_id": pl.String, "_fixed": pl.Datetime("us")},
-        )
-        complaints = (
-            complaints.join(fix, on="ticket_id", how="left")
-            .with_columns(resolved_at=pl.coalesce("_fixed", "resolved_at"))
-            .drop("_fixed")
-        )
+        complaints = _with_resolved(complaints, resolved).drop("_fixed")
     out["complaints"] = complaints
     void_refunds = [c.record_id for c in corrections if c.record == "refund"]
     if void_refunds:
@@ -331,8 +319,9 @@ def registered_ids(ledger: Ledger, period: Period) -> set[str]:
 def correction(
     dispute_id: str, partner_id: str, period: str, record: str, record_id: str, text: str | None
 ) -> Correction:
-    """A register row's correction text (``invalid``, ``void``, ``resolved_at=<datetime>``) as a Correction."""
-    resolved = None
-    if text and text.startswith("resolved_at="):
-        resolved = datetime.fromisoformat(text.removeprefix("resolved_at=").strip().replace("/", "-"))
+    """A stored correction text (``invalid``, ``void``, ``resolved_at=<datetime>``) as a Correction,
+    read by the register's own parser."""
+    from scorecard.disputes.register import parse_correction  # the register imports the ledger, as this does
+
+    _, resolved = parse_correction(record, text)
     return Correction(dispute_id, partner_id, Period.parse(period), record, record_id, resolved)  # type: ignore[arg-type]

@@ -101,7 +101,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
         outcome = pipeline.run(ws, period, user=DEMO_USER)
         rec = outcome.record
         counts = rec.counts()
-        breached = terminal.breached_by_partner(rec)
+        breached = rec.breached_rules()
         rules = sorted({rule for rs in breached.values() for rule in rs})
         console.print(
             f"{period} rules {rec.info.ruleset_version}: {counts['partners_assessed']} partners, "

@@ -9,20 +9,18 @@ rejected row's correction is ignored with a warning (docs/disputes.md#the-disput
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
 from scorecard.corrections import Correction
+from scorecard.disputes.register import DisputeError, parse_correction, window_end
 from scorecard.issues import Issue, Severity
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
 
-_RESOLVED = re.compile(r"^resolved_at\s*=\s*(.+)$")
-_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 KEY = {"ticket": "ticket_id", "refund": "refund_id", "conduct": "event_id"}
 
 
@@ -31,31 +29,6 @@ class Facts:
     """The records a dispute may name in one month: id -> (partner, counted?, received_at)."""
 
     records: dict[str, dict[str, tuple[str, bool, datetime | None]]]
-
-
-def window_end(period: Period, days: int) -> date:
-    """The last day a dispute of ``period`` may be filed: ``days`` calendar days after its last day."""
-    return period.end.date() - timedelta(days=1) + timedelta(days=days)
-
-
-def parse_correction(record: str, text: str | None) -> tuple[datetime | None, str | None]:
-    """(resolved_at, error). Tickets: ``invalid`` or ``resolved_at=<datetime>``; refunds, conduct: ``void``."""
-    value = (text or "").strip()
-    if not value:
-        return None, None
-    if record == "ticket" and value == "invalid":
-        return None, None
-    if record != "ticket" and value == "void":
-        return None, None
-    m = _RESOLVED.match(value)
-    if record == "ticket" and m:
-        for fmt in _FORMATS:
-            try:
-                return datetime.strptime(m.group(1).strip(), fmt), None  # noqa: DTZ007 - naive local time
-            except ValueError:
-                continue
-    expected = "invalid or resolved_at=YYYY-MM-DD HH:MM[:SS]" if record == "ticket" else "void"
-    return None, f"not a correction: '{value}' (expected {expected})"
 
 
 def facts_of_record(ledger: Ledger, period: Period) -> Facts:
@@ -170,9 +143,10 @@ def check(
                 "record_id", f"{kind} '{rid}' did not count in {disputed}: nothing to correct", "a record that counted"
             )
             continue
-        resolved, problem = parse_correction(kind, r["correction"])
-        if problem:
-            error("correction", problem)
+        try:
+            _, resolved = parse_correction(kind, r["correction"])
+        except DisputeError as exc:  # read by the register's own parser, worded for a table row
+            error("correction", f"not a correction: '{(r['correction'] or '').strip()}'", exc.issues.errors[0].expected)
             continue
         if resolved is not None and received is not None and resolved < received:
             error("correction", f"resolved_at {resolved} is before the ticket's received_at {received}")

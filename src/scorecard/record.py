@@ -278,16 +278,6 @@ class MonthRecord:
     def partner_ids(self) -> list[str]:
         return self.tables["partner_results"].get_column("partner_id").to_list()
 
-    def only(self, partner_id: str) -> MonthRecord:
-        """The record cut down to one partner's rows (every table that has a partner_id)."""
-        cut = {
-            name: frame.filter(pl.col("partner_id") == partner_id) if "partner_id" in frame.columns else frame
-            for name, frame in self.tables.items()
-            if name not in ("warnings",)
-        }
-        cut["warnings"] = self.tables["warnings"].filter(pl.col("key") == partner_id)
-        return MonthRecord(self.info, cut)
-
     def breached_rules(self) -> dict[str, list[str]]:
         """Per partner, the ids of the rules it breached, sorted."""
         out: dict[str, list[str]] = {}

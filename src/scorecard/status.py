@@ -7,7 +7,6 @@ the balances are the states carried out of the newest month.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from scorecard import approval
 from scorecard.ledger import Ledger, LedgerError
@@ -110,7 +109,3 @@ def ledger_status(ws: Workspace) -> LedgerStatus:
         carried = balances(ledger, as_of) if as_of else []
         deposits = deposit_balances(ledger, as_of)
     return LedgerStatus(months, as_of, carried, deposits)
-
-
-def out_folder(ws: Workspace, period: Period) -> Path:
-    return ws.out_for(period)

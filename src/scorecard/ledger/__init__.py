@@ -12,7 +12,6 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from fractions import Fraction
 from pathlib import Path
 
 from scorecard.issues import InputError, Issue
@@ -27,17 +26,6 @@ class LedgerError(InputError):
 
     def __init__(self, message: str) -> None:
         super().__init__([Issue("scorecard.db", None, None, message)], message)
-
-
-def exact_text(value: Fraction | None) -> str | None:
-    """An exact rational as text ("7/3"), so nothing is lost in the ledger."""
-    if value is None:
-        return None
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-
-
-def parse_exact(text: str | None) -> Fraction | None:
-    return None if text is None else Fraction(text)
 
 
 def now() -> str:

@@ -58,10 +58,6 @@ SHOWN_ROWS = 40  # the terminal lists this many partners; scorecard.csv has them
 SUMMARY_MONEY = ("gross_amount", "score_deduction", "held_out", "released", "payout")
 
 
-def breached_by_partner(record: MonthRecord) -> dict[str, list[str]]:
-    return record.breached_rules()
-
-
 def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
     """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
     rows = record.rows("partner_results")
@@ -77,7 +73,7 @@ def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
             style="bold" if status is None else "",
         )
     console.print(counts)
-    breached = breached_by_partner(record)
+    breached = record.breached_rules()
     flagged = [r for r in rows if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]]
     if flagged:
         notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged[:SHOWN_ROWS]], lang)

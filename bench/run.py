@@ -38,6 +38,7 @@ from scorecard.i18n import t  # noqa: E402
 PY = sys.executable
 PROBES = str(HERE / "probes.py")
 REFERENCE = str(HERE / "reference.py")
+STAGES = str(HERE / "stages.py")
 CHECKED = ("valid_complaints", "complaint_rate_per_10k", "on_time_rate")
 
 
@@ -78,6 +79,7 @@ def row(tickets: int, fmt: str, what: str, samples: list[Sample], note: str = ""
         Summary.of(inner) if inner else None,
         max(s.max_rss_mib for s in samples),
         note,
+        samples[-1].inner.get("stages"),  # type: ignore[arg-type]
     )
 
 
@@ -88,7 +90,7 @@ def bench_workspace(ws: Path, fmt: str, tickets: int, args: argparse.Namespace, 
     export, statements = has_command("export", "finance"), has_command("statements")
     statements_note = "" if statements else "command not available yet"
     if statements and not with_statements:
-        statements, statements_note = False, "timed at the largest size, first format only"
+        statements, statements_note = False, f"timed at {args.statements_at}, first format only"
     runs: list[Sample] = []
     exports: list[Sample] = []
     stmts: list[Sample] = []
@@ -114,8 +116,11 @@ def bench_workspace(ws: Path, fmt: str, tickets: int, args: argparse.Namespace, 
         excel = [
             measure([PY, PROBES, "excel", str(table), str(logs / "polars.xlsx")], logs / "excel.log") for _ in reps
         ]
+    # last: it starts the month again in one process, timing each stage (bench/stages.py)
+    split = measure([PY, STAGES, str(ws), PERIOD], logs / "stages.log")
     missing = "command not available yet"
     return [
+        row(tickets, fmt, "stages", [split]),
         row(tickets, fmt, "run", runs),
         row(tickets, fmt, "duckdb", duck),
         row(tickets, fmt, "floor", floor),
@@ -162,7 +167,12 @@ def adjustment_table(ws: Path) -> pl.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tickets", default="1M,3M,10M", help="sizes, e.g. 1M,3M,10M (30M when asked)")
+    ap.add_argument(
+        "--tickets",
+        default="1M,3M,10M",
+        help="sizes, e.g. 1M,3M,10M,30M:parquet (a size may name its own formats after a colon)",
+    )
+    ap.add_argument("--statements-at", default="10M", help="the size statements are timed at (else the largest)")
     ap.add_argument("--partners", type=int, default=10_000)
     ap.add_argument("--format", default="parquet,csv")
     ap.add_argument("--repeat", type=int, default=3)
@@ -175,24 +185,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=HERE / "data", help="where generated workspaces are kept")
     ap.add_argument("--results", type=Path, default=HERE / "results" / "latest.md")
     args = ap.parse_args(argv)
-    sizes = [parse_count(s) for s in args.tickets.split(",")]
     formats = args.format.split(",")
+    plan: dict[int, list[str]] = {}  # size -> its formats ("30M:parquet" names them)
+    for spec in args.tickets.split(","):
+        size, _, own = spec.partition(":")
+        plan[parse_count(size)] = own.split("+") if own else formats
+    sizes = list(plan)
+    statements_at = parse_count(args.statements_at)
+    statements_at = statements_at if statements_at in plan else max(sizes)
     load_before = report.load()
     started = time.perf_counter()
     rows: list[Row] = []
     try:
         for n in sizes:
             t0 = time.perf_counter()
-            paths = generate(args.data, n, args.partners, formats)
+            paths = generate(args.data, n, args.partners, plan[n])
             took = time.perf_counter() - t0
             print(f"{report.fmt_count(n)} tickets: inputs ready in {took:.1f} s", flush=True)
-            for fmt in formats:
-                with_statements = n == max(sizes) and fmt == formats[0]
+            for fmt in plan[n]:
+                with_statements = n == statements_at and fmt == plan[n][0]
                 rows += bench_workspace(paths[fmt], fmt, n, args, with_statements=with_statements)
     except (CommandFailed, Disagreement) as e:
         print(f"BENCHMARK FAILED: {e}", file=sys.stderr)
         return 1
-    items = report.goals(rows, sizes, formats, args.partners)
+    items = report.goals(rows, sizes, formats, args.partners, statements_at)
     lines = [
         f"Scale benchmark: {args.partners:,} partners, period {PERIOD}, {args.repeat} repetitions "
         f"(times: wall clock of a fresh process; in-process: the probe's own timing after imports).",
@@ -204,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         *report.results_table(rows),
         "",
         *report.ratio_table(rows, sizes, formats),
+        "",
+        "Where one run's time goes (seconds, one process, bench/stages.py):",
+        "",
+        *report.stage_table(rows),
         "",
         *report.goals_table(items),
         "",

@@ -380,12 +380,11 @@ def oracle_frames(period: Period, results: list[PartnerResult], with_values: boo
         if with_values:
             values.append((pid, m.zero_base, *(x for name in METRICS for x in _pair(m.value(name)))))
         rules += [(pid, r.rule_id, r.breached, r.streak, *_pair(r.value), *_pair(r.comparand)) for r in res.rules]
-        for seq, f in enumerate(res.notices):
-            through = period.shift(f.action.months - 1) if f.kind == "hold_months" and f.action.months else None
-            label = f.action.label
+        for seq, a in enumerate(res.actions):
+            f, label = a.fired, a.fired.action.label
             actions.append(
-                (pid, seq, f.rule_id, f.kind, f.streak, notice_deadline(period, f.action),
-                 label.zh if label else None, label.en if label else None, to_index(through))
+                (pid, seq, f.rule_id, f.kind, f.streak, a.deadline,
+                 label.zh if label else None, label.en if label else None, to_index(a.hold_end))
             )  # fmt: skip
         parts += [(pid, p.metric, *_pair(p.value), *_pair(p.sub_score), *_pair(p.weight)) for p in res.score.parts]
         s, sc = res.settlement, res.score

@@ -254,7 +254,7 @@ def _part_order(ruleset: RuleSet) -> tuple[pl.DataFrame, list[str]]:
     The Fraction engine lists the sub-scores in the order of its weights dict after the fallbacks
     moved the weights of empty metrics (a target not yet weighted comes last): that order depends
     only on which sources are empty, so every case is replayed once here."""
-    sources = [m for m in ruleset.score.fallback if m in NULLABLE]
+    sources: list[str] = [str(m) for m in ruleset.score.fallback if m in NULLABLE]
     rows = []
     for mode, configured in ruleset.score.weights.items():
         for mask in range(2 ** len(sources)):

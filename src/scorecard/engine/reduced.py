@@ -16,17 +16,23 @@ import polars as pl
 I64_MAX = 2**63 - 1
 
 
+_STEPS = 8  # Euclid's steps per pass over the columns (one plan, evaluated at once)
+
+
 def gcd(a: pl.Series, b: pl.Series) -> pl.Series:
     """gcd(|a|, |b|) element by element (0 where both are 0); nulls stay null."""
-    frame = pl.DataFrame({"a": a.abs(), "b": b.abs()})
     c = pl.col
+    lf = pl.LazyFrame({"a": a.abs(), "b": b.abs()})
     while True:
-        if frame.select((c("b") != 0).any()).item() is not True:
+        for _ in range(_STEPS):
+            lf = lf.select(
+                pl.when(c("b") != 0).then(c("b")).otherwise(c("a")).alias("a"),
+                pl.when(c("b") != 0).then(c("a") % c("b")).otherwise(0).alias("b"),
+            )
+        frame = lf.collect()
+        if not frame.select((c("b") != 0).any()).item():
             return frame.get_column("a")
-        frame = frame.select(
-            pl.when(c("b") != 0).then(c("b")).otherwise(c("a")).alias("a"),
-            pl.when(c("b") != 0).then(c("a") % c("b")).otherwise(0).alias("b"),
-        )
+        lf = frame.lazy()
 
 
 def reduced(frame: pl.DataFrame, pairs: dict[str, tuple[str, str]]) -> pl.DataFrame:

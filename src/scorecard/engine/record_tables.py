@@ -53,12 +53,6 @@ _METRIC_COLUMNS = [
     for c in SCHEMAS["partner_results"]
     if c not in ("score_exact", "score", "band_min", "band_pct", "status", *MONEY_FIELDS)
 ]
-_PAIRS = {
-    "complaint_rate": "complaint_rate_per_10k",
-    "on_time_rate": "on_time_rate",
-    "reply_on_time_rate": "reply_on_time_rate",
-    "p90_resolution_hours": "p90_resolution_hours",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,88 +75,75 @@ def metric_frames(
     The counts the engine forms its rates from are taken from the exact rates themselves
     (``p/q`` in lowest terms as ``p`` of ``q``), so the engine sees the values the Fraction
     engine sees. A response score finer than hundredths is refused (``ValueError``)."""
-    comp: dict[str, list[Any]] = {k: [] for k in COMPONENTS}
     stage_cols = [col for s in stages for col in stage_columns(s)]
-    for col in stage_cols:
-        comp[col] = []
-    rec: dict[str, list[Any]] = {k: [] for k in _METRIC_COLUMNS}
+    comp: list[tuple[Any, ...]] = []
+    rec: list[tuple[Any, ...]] = []
     refunds: list[tuple[Any, ...]] = []
     for m in metrics:
         hundredths = m.response_score * 100
         if hundredths != hundredths.to_integral_value():
             raise ValueError(f"{m.partner_id}: response score {m.response_score} is finer than hundredths")
         reply, avg, sat, p90 = m.reply_on_time_rate, m.avg_resolution_hours, m.satisfaction, m.p90_resolution_hours
-        row = {
-            "partner_id": m.partner_id,
-            "mode": m.mode,
-            "billed_users": m.billed_users,
-            "group_customers": m.group_customers,
-            "valid_complaints": m.valid_complaints,
-            "repeat_complaints": m.repeat_complaints,
-            "major_complaints": m.major_complaints,
-            "on_time_tickets": m.on_time_tickets,
-            "late_tickets": m.late_tickets,
-            "reply_on_time": None if reply is None else reply.numerator,
-            "reply_late": None if reply is None else reply.denominator - reply.numerator,
+        row: tuple[Any, ...] = (  # in the order of COMPONENTS
+            m.partner_id,
+            m.mode,
+            m.billed_users,
+            m.group_customers,
+            m.valid_complaints,
+            m.repeat_complaints,
+            m.major_complaints,
+            m.on_time_tickets,
+            m.late_tickets,
+            None if reply is None else reply.numerator,  # reply_on_time
+            None if reply is None else reply.denominator - reply.numerator,  # reply_late
             # hours = seconds / (3600 × tickets): 3600·p / (3600·q) for p/q in lowest terms
-            "resolved_tickets": 0 if avg is None else avg.denominator,
-            "resolution_seconds": 0 if avg is None else avg.numerator * 3600,
-            "p90_hours_num": None if p90 is None else p90.numerator,
-            "p90_hours_den": None if p90 is None else p90.denominator,
-            "response_hundredths": int(hundredths),
+            0 if avg is None else avg.denominator,  # resolved_tickets
+            0 if avg is None else avg.numerator * 3600,  # resolution_seconds
+            None if p90 is None else p90.numerator,
+            None if p90 is None else p90.denominator,
+            int(hundredths),
             # satisfaction = total / (100 × surveys): 100·p / (100·q)
-            "survey_count": 0 if sat is None else sat.denominator,
-            "survey_total": 0 if sat is None else sat.numerator * 100,
-            "refund_total": m.refund_total,
-            "gross_amount": m.gross_amount,
-            "service_cost": m.service_cost,
-        }
-        for k, v in row.items():
-            comp[k].append(v)
+            0 if sat is None else sat.denominator,  # survey_count
+            0 if sat is None else sat.numerator * 100,  # survey_total
+            m.refund_total,
+            m.gross_amount,
+            m.service_cost,
+        )
         if stage_cols:
             measured = {name: (on_time, late) for name, on_time, late, _ in m.stages}
-            for s in stages:
-                on_time, late = measured.get(s, (None, None))
-                a, b = stage_columns(s)
-                comp[a].append(on_time)
-                comp[b].append(late)
-        crn, crd = _nd(m.complaint_rate_per_10k)
-        otn, otd = _nd(m.on_time_rate)
-        ron, rod = _nd(m.reply_on_time_rate)
-        pn, pd = _nd(p90)
-        for k, v in (
-            ("partner_id", m.partner_id),
-            ("partner_name", m.partner_name),
-            ("mode", m.mode),
-            ("billed_users", m.billed_users),
-            ("group_customers", m.group_customers),
-            ("valid_complaints", m.valid_complaints),
-            ("repeat_complaints", m.repeat_complaints),
-            ("major_complaints", m.major_complaints),
-            ("invalid_tickets", m.invalid_tickets),
-            ("on_time_tickets", m.on_time_tickets),
-            ("late_tickets", m.late_tickets),
-            ("pending_tickets", m.pending_tickets),
-            ("complaint_rate_num", crn),
-            ("complaint_rate_den", crd),
-            ("zero_base", m.zero_base),
-            ("on_time_rate_num", otn),
-            ("on_time_rate_den", otd),
-            ("reply_on_time_rate_num", ron),
-            ("reply_on_time_rate_den", rod),
-            ("resolved_tickets", m.resolved_tickets),
-            ("resolution_seconds", m.resolution_seconds),
-            ("p90_resolution_hours_num", pn),
-            ("p90_resolution_hours_den", pd),
-            ("conduct_events", m.conduct_events),
-            ("response_score", str(m.response_score)),
-            ("survey_count", m.survey_count),
-            ("survey_total", m.survey_total),
-            ("refund_total", m.refund_total),
-            ("service_cost", m.service_cost),
-            ("settlement_line", m.settlement_line),
-        ):
-            rec[k].append(v)
+            row += tuple(x for s in stages for x in measured.get(s, (None, None)))
+        comp.append(row)
+        rate, on_time_rate = m.complaint_rate_per_10k, m.on_time_rate
+        rec.append(
+            (  # in the order of _METRIC_COLUMNS
+                m.partner_id,
+                m.partner_name,
+                m.mode,
+                m.billed_users,
+                m.group_customers,
+                m.valid_complaints,
+                m.repeat_complaints,
+                m.major_complaints,
+                m.invalid_tickets,
+                m.on_time_tickets,
+                m.late_tickets,
+                m.pending_tickets,
+                *_nd(rate),
+                m.zero_base,
+                *_nd(on_time_rate),
+                *_nd(reply),
+                m.resolved_tickets,
+                m.resolution_seconds,
+                *_nd(p90),
+                m.conduct_events,
+                str(m.response_score),
+                m.survey_count,
+                m.survey_total,
+                m.refund_total,
+                m.service_cost,
+                m.settlement_line,
+            )
+        )
         for f in m.refunds:
             refunds.append(
                 (f.refund_id, m.partner_id, f.kind, f.amount, f.multiplier, f.deduction, f.customer_id, f.line)
@@ -170,8 +151,8 @@ def metric_frames(
     comp_schema = {k: v[0] for k, v in COMPONENTS.items()} | dict.fromkeys(stage_cols, pl.Int64())
     schema = SCHEMAS["partner_results"]
     return (
-        pl.DataFrame(comp, schema=comp_schema),
-        pl.DataFrame(rec, schema={k: schema[k] for k in _METRIC_COLUMNS}),
+        pl.DataFrame(comp, schema=comp_schema, orient="row"),
+        pl.DataFrame(rec, schema={k: schema[k] for k in _METRIC_COLUMNS}, orient="row"),
         pl.DataFrame(refunds, schema=SCHEMAS["refunds"], orient="row"),
     )
 

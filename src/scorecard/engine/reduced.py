@@ -1,38 +1,28 @@
 """Exact pairs in lowest terms, as the record stores them (``Fraction``'s numerator and denominator).
 
 The engine never reduces while it computes (a comparison cross-multiplies);
-the record keeps every rational reduced, denominator > 0, 0 as 0/1. The gcd
-is Euclid's algorithm over whole columns (a remainder is smaller than both
-operands, so nothing grows and nothing can overflow, in Int64 as in Int128);
-it ends after at most ~1.44·log2 of the largest term steps (≤ 185 for 128
-bits), usually a few dozen. A reduced term that does not fit Int64 is
+the record keeps every rational reduced, denominator > 0, 0 as 0/1. Dividing
+by the gcd only shrinks the terms, so nothing can overflow. A reduced term that does not fit Int64 is
 refused: the record's columns are Int64.
 """
 
 from __future__ import annotations
+
+import math
 
 import polars as pl
 
 I64_MAX = 2**63 - 1
 
 
-_STEPS = 8  # Euclid's steps per pass over the columns (one plan, evaluated at once)
-
-
 def gcd(a: pl.Series, b: pl.Series) -> pl.Series:
-    """gcd(|a|, |b|) element by element (0 where both are 0); nulls stay null."""
-    c = pl.col
-    lf = pl.LazyFrame({"a": a.abs(), "b": b.abs()})
-    while True:
-        for _ in range(_STEPS):
-            lf = lf.select(
-                pl.when(c("b") != 0).then(c("b")).otherwise(c("a")).alias("a"),
-                pl.when(c("b") != 0).then(c("a") % c("b")).otherwise(0).alias("b"),
-            )
-        frame = lf.collect()
-        if not frame.select((c("b") != 0).any()).item():
-            return frame.get_column("a")
-        lf = frame.lazy()
+    """gcd(|a|, |b|) element by element (0 where both are 0; null where either is null).
+
+    Python's integers, one ``math.gcd`` per row: a few hundred nanoseconds each, faster than any
+    column-wise Euclid for the record's sizes (a pair per partner × rule), and exact for 128 bits.
+    """
+    out = [None if x is None or y is None else math.gcd(x, y) for x, y in zip(a.to_list(), b.to_list(), strict=True)]
+    return pl.Series(out, dtype=a.dtype)
 
 
 def reduced(frame: pl.DataFrame, pairs: dict[str, tuple[str, str]]) -> pl.DataFrame:

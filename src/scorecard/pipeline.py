@@ -7,6 +7,7 @@ beancount's ``loader.py``. Everything the CLI does is a function here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import getpass
 import hashlib
 import json
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from scorecard import __version__, dispute_rows, final_settlement
-from scorecard.assess import PartnerResult, assess
+from scorecard.assess import PartnerResult, Restated, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
 from scorecard.corrections import (
@@ -31,6 +32,7 @@ from scorecard.corrections import (
     pending_balance,
     registered_ids,
 )
+from scorecard.engine.record_tables import record_tables
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
@@ -63,23 +65,39 @@ class History:
     restatements: dict[str, Restatement] = dataclasses.field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assessment:
-    """One month assessed in memory (not yet recorded)."""
+    """One month assessed in memory (not yet recorded).
+
+    ``tables`` are the record's tables the columnar engine made (scorecard.engine.record_tables);
+    None when the month was beyond its exact range and the Fraction engine assessed it, whose
+    results are then ``fraction_results``."""
 
     period: Period
     config: LoadedConfig
     ruleset: RuleSet
     inputs: PeriodInputs
     metrics: list[PartnerMetrics]
-    results: list[PartnerResult]
     states: dict[str, PartnerState]
     tickets: pl.LazyFrame  # the month's tickets with deadline and state (on_time/late/pending/invalid)
     history: History = dataclasses.field(default_factory=History)
+    tables: dict[str, pl.DataFrame] | None = None
+    fraction_results: list[PartnerResult] | None = None
+    # what the month was assessed from, for the Fraction engine's results on demand
+    previous: dict[str, PartnerState] = dataclasses.field(default_factory=dict)
+    restated: dict[str, Restated] = dataclasses.field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Issue]:
         return self.inputs.issues.warnings
+
+    @functools.cached_property
+    def results(self) -> list[PartnerResult]:
+        """The Fraction engine's results for the month (the columnar engine's oracle), formed on
+        demand: the record does not need them."""
+        if self.fraction_results is not None:
+            return self.fraction_results
+        return assess(self.period, self.metrics, self.previous, self.ruleset, restated=self.restated)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,14 +251,39 @@ def assess_inputs(
         stages,
     )
     progress("applying rules and settling")
+    # The corrected history (corrections.corrected_history) re-assesses the few partners with
+    # accepted disputes month by month with the Fraction engine (scorecard.assess); the month
+    # itself is assessed by the columnar engine, over all partners at once.
     previous = {**previous, **{pid: r.state for pid, r in history.restatements.items()}}
     restated = {pid: r.restated for pid, r in history.restatements.items()}
-    results, states = assess(period, metrics, previous, ruleset, restated=restated)
-    assessed = {r.partner_id for r in results}
+    tables: dict[str, pl.DataFrame] | None = None
+    results: list[PartnerResult] | None = None
+    try:
+        engine = record_tables(period, metrics, previous, ruleset, restated)
+        tables, states = engine.tables, engine.states
+        assessed = set(tables["partner_results"].get_column("partner_id").to_list())
+    except ValueError:
+        # beyond the columnar engine's exact range (amounts near 2**60 fen, a response score finer
+        # than hundredths, a score needing more than 126 bits): the Fraction engine has no limit
+        results, states = assess(period, metrics, previous, ruleset, restated=restated)
+        assessed = {r.partner_id for r in results}
     for pid, r in history.restatements.items():  # terminated before: to the balance pending final settlement
         if pid not in assessed and r.state.terminated:
             states[pid] = pending_balance(states[pid], r)
-    return Assessment(period, config, ruleset, inputs, metrics, results, states, tickets, history)
+    return Assessment(
+        period,
+        config,
+        ruleset,
+        inputs,
+        metrics,
+        states,
+        tickets,
+        history,
+        tables=tables,
+        fraction_results=results,
+        previous=previous,
+        restated=restated,
+    )
 
 
 def inputs_hash(inputs: PeriodInputs) -> str:
@@ -352,7 +395,7 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
     """The month's record: the engine's results and every fact they were made from."""
     config = a.config
     tables = build_tables(
-        a.results,
+        a.results if a.tables is None else [],
         a.states,
         record_tickets(a),
         _facts(a.inputs.tables["conduct"].frame, a.inputs.left_out.get("conduct"), "outside"),
@@ -361,6 +404,7 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
         [(name, t.source, t.sha256, t.frame.height) for name, t in sorted(a.inputs.tables.items())],
         dict(config.config.response.deductions),
         payees=a.inputs.tables["payees"].frame,
+        engine_tables=a.tables,
     )
     extra = history_tables(a)
     if "actions" in extra:

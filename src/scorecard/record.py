@@ -334,8 +334,11 @@ def build_tables(
     inputs: Sequence[tuple[str, str | None, str | None, int]],
     deductions: dict[str, Decimal],
     payees: pl.DataFrame | None = None,
+    engine_tables: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """The record's tables from the engine's results and the month's facts."""
+    """The record's tables from the engine's results and the month's facts. ``engine_tables``:
+    the tables the columnar engine made (scorecard.engine.record_tables), in place of those
+    made here from ``results``."""
     results = sorted(results, key=lambda r: r.partner_id)
     partner_rows, sub_rows, rule_rows, action_rows, hold_rows, line_rows, refund_rows = [], [], [], [], [], [], []
     watch_rows: list[list[Any]] = []
@@ -451,7 +454,9 @@ def build_tables(
             refund_rows.append(
                 [f.refund_id, m.partner_id, f.kind, f.amount, f.multiplier, f.deduction, f.customer_id, f.line]
             )
-    assessed = [r.partner_id for r in results]
+    assessed = {r.partner_id for r in results}
+    if engine_tables is not None:
+        assessed = set(engine_tables["partner_results"].get_column("partner_id").to_list())
     state_list = sorted(states.values(), key=lambda s: s.partner_id)
     tables = {
         "partner_results": _frame("partner_results", partner_rows),
@@ -499,6 +504,8 @@ def build_tables(
         "adjustments": _frame("adjustments", []),
         "watch": _frame("watch", watch_rows),
     }
+    if engine_tables is not None:
+        tables.update(engine_tables)
     for name, frame in tables.items():
         if dict(frame.schema) != SCHEMAS[name]:
             raise AssertionError(f"record table {name} has schema {frame.schema}, expected {SCHEMAS[name]}")
@@ -512,7 +519,7 @@ def _payees(frame: pl.DataFrame | None) -> pl.DataFrame:
     return _frame("payees", frame.select(cols).sort("partner_id").iter_rows())
 
 
-def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: list[str]) -> pl.DataFrame:
+def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: set[str]) -> pl.DataFrame:
     """Conduct events with their points: ``state`` counted, or outside (the month)."""
     rows = []
     if "event_id" not in frame.columns:
@@ -526,7 +533,7 @@ def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: list
     return _frame("conduct", rows)
 
 
-def _surveys(frame: pl.DataFrame, assessed: list[str]) -> pl.DataFrame:
+def _surveys(frame: pl.DataFrame, assessed: set[str]) -> pl.DataFrame:
     rows = [
         [pid, seq, customer, score, state, line]
         for seq, (pid, customer, score, state, line) in enumerate(

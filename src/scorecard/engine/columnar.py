@@ -55,12 +55,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scorecard.config import RuleSet
+from scorecard.config import STAGE_METRIC_PREFIX, RuleSet
 from scorecard.engine.exact import ENGINE, FEN_LIMIT, check_bounds
+from scorecard.engine.holds import HOLD_SCHEMA, hold_frames, prior_holds
 from scorecard.engine.rules import action_definitions, fired_actions, month_index, rule_results
 from scorecard.engine.score import check_scores, parts_frame, score_frame
-from scorecard.engine.settle import check_invariant, effects, settlement
+from scorecard.engine.settle import RESTATED_SCHEMA, check_fines, check_invariant, effects, fines, settlement
 from scorecard.engine.values import COMPONENTS, check_components, values_frame
+from scorecard.engine.watch import watch_frame
 from scorecard.periods import Period
 
 STATE_SCHEMA = {
@@ -93,12 +95,17 @@ PARTNER_COLUMNS = (
     "gross_amount",
     "refund_deduction",
     "score_deduction",
+    "score_uncapped",
+    "fine_deduction",
     "receivable_in",
     "receivable_out",
     "held_in",
     "held_out",
     "released",
     "payout",
+    "adjustment",
+    "held_restated",
+    "receivable_restated",
 )
 
 __all__ = ["STATE_SCHEMA", "STREAK_SCHEMA", "Assessment", "assess_columnar", "month_index"]
@@ -113,29 +120,58 @@ class Assessment:
     partners: pl.DataFrame
     states: pl.DataFrame
     streaks: pl.DataFrame
+    holds: pl.DataFrame  # every hold active this month (HOLD_SCHEMA, in the Fraction engine's order)
+    month_holds: pl.DataFrame  # the holds of n months every known partner carries out (HOLD_SCHEMA)
+    fines: pl.DataFrame  # every fired fine: sequence, rule, fixed amount, share, uncapped, part (fen)
+    watch: pl.DataFrame  # the watch list (engine.watch.WATCH_COLUMNS)
 
 
 def empty_states() -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(schema=STATE_SCHEMA), pl.DataFrame(schema=STREAK_SCHEMA)
 
 
+def stage_names(ruleset: RuleSet) -> list[str]:
+    """The stages whose on-time rate a rule compares."""
+    names = [m for r in ruleset.rules for m in (r.metric, r.against) if m and m.startswith(STAGE_METRIC_PREFIX)]
+    return sorted({m.removeprefix(STAGE_METRIC_PREFIX) for m in names})
+
+
 def assess_columnar(
-    period: Period, components: pl.DataFrame, states: pl.DataFrame, streaks: pl.DataFrame, ruleset: RuleSet
+    period: Period,
+    components: pl.DataFrame,
+    states: pl.DataFrame,
+    streaks: pl.DataFrame,
+    ruleset: RuleSet,
+    *,
+    holds: pl.DataFrame | None = None,
+    restated: pl.DataFrame | None = None,
 ) -> Assessment:
-    """Assess ``period`` for every partner in ``components`` under ``ruleset`` (see the module docstring)."""
+    """Assess ``period`` for every partner in ``components`` under ``ruleset`` (see the module docstring).
+
+    ``holds``: the holds of n months carried in, per rule (HOLD_SCHEMA, in their stored order);
+    without it, each state's ``hold_through`` stands for one such hold. ``restated``: what the
+    corrected history restates per partner (RESTATED_SCHEMA).
+    """
     check_components(components)
     # Every count as Int64 whatever integer type it came in: the products in values.py assume it.
     components = components.with_columns([pl.col(k).cast(v[0]) for k, v in COMPONENTS.items()])
     states = states.select([pl.col(k).cast(v) for k, v in STATE_SCHEMA.items()])
     streaks = streaks.select([pl.col(k).cast(v) for k, v in STREAK_SCHEMA.items()])
+    holds = prior_holds(states) if holds is None else holds.select([pl.col(k).cast(v) for k, v in HOLD_SCHEMA.items()])
+    restated = (
+        pl.DataFrame(schema=RESTATED_SCHEMA)
+        if restated is None
+        else restated.select([pl.col(k).cast(v) for k, v in RESTATED_SCHEMA.items()])
+    )
     check_bounds(states, {"held": FEN_LIMIT, "receivable": FEN_LIMIT}, "states")
+    check_bounds(restated, {k: FEN_LIMIT for k in RESTATED_SCHEMA if k != "partner_id"}, "restated amounts")
     month = month_index(period)
 
     # A partner terminated earlier is never assessed again.
     terminated = states.filter(pl.col("terminated_in").is_not_null()).select("partner_id")
     assessed = components.lazy().join(terminated.lazy(), on="partner_id", how="anti").sort("partner_id")
 
-    values = values_frame(assessed).collect(engine=ENGINE)
+    values = values_frame(assessed, stage_names(ruleset)).collect(engine=ENGINE)
     rules = rule_results(ruleset, values.lazy(), streaks.lazy()).collect(engine=ENGINE)
     actions = fired_actions(rules.lazy(), action_definitions(ruleset, period), period).collect(engine=ENGINE)
 
@@ -149,30 +185,72 @@ def assess_columnar(
     check_scores(scored)
     parts = parts_frame(scored, metrics)
 
+    # Holds: one collect for the three frames.
+    rows = values.lazy().select("partner_id", "_row")
+    prior = holds.lazy().with_row_index("_ord").with_columns(pl.col("_ord").cast(pl.Int64))
+    active, carried, hold_summary = pl.collect_all(hold_frames(actions.lazy(), prior, rows, month), engine=ENGINE)
+
+    # Fines and the capped deductions, then the settlement.
+    cap = ruleset.caps.deduction_cap_pct if ruleset.caps else None
+    fined, deductions = pl.collect_all(fines(actions.lazy(), scored.lazy(), cap), engine=ENGINE)
+    check_fines(fined, deductions)
     partners = (
-        settlement(scored.lazy(), effects(actions.lazy()), states.lazy(), month)
+        settlement(
+            scored.lazy(),
+            effects(actions.lazy()),
+            hold_summary.lazy(),
+            deductions.lazy().drop("_top"),
+            states.lazy(),
+            restated.lazy(),
+        )
         .select(PARTNER_COLUMNS)
         .collect(engine=ENGINE)
     )
     check_invariant(partners)
+    fined = fined.with_columns(pl.col("uncapped").cast(pl.Int64), pl.col("part").cast(pl.Int64))
 
-    next_states, next_streaks = _next_states(partners, rules, states, streaks, month)
-    return Assessment(values.drop("_row"), rules.drop("_row"), actions, parts, partners, next_states, next_streaks)
+    watch = watch_frame(
+        ruleset, rules.lazy(), partners.lazy().filter(pl.col("terminated")).select("partner_id")
+    ).collect(engine=ENGINE)
+
+    next_states, next_streaks = _next_states(partners, hold_summary, rules, states, streaks, month)
+    return Assessment(
+        values.drop("_row"),
+        rules.drop("_row"),
+        actions.drop("_row"),
+        parts,
+        partners,
+        next_states,
+        next_streaks,
+        active,
+        carried,
+        fined,
+        watch.drop("_row"),
+    )
 
 
 def _next_states(
-    partners: pl.DataFrame, rules: pl.DataFrame, states: pl.DataFrame, streaks: pl.DataFrame, month: int
+    partners: pl.DataFrame,
+    hold_summary: pl.DataFrame,
+    rules: pl.DataFrame,
+    states: pl.DataFrame,
+    streaks: pl.DataFrame,
+    month: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Assessed partners carry this month's outcome; the others keep theirs, with streaks reset
     unless terminated (an absent month breaks a streak)."""
     c = pl.col
-    new = partners.lazy().select(
-        "partner_id",
-        "hold_through",
-        c("held_out").alias("held"),
-        c("receivable_out").alias("receivable"),
-        pl.when(c("terminated")).then(pl.lit(month, dtype=pl.Int64)).otherwise(None).alias("terminated_in"),
-        pl.lit(month, dtype=pl.Int64).alias("last_assessed"),
+    new = (
+        partners.lazy()
+        .join(hold_summary.lazy().select("partner_id", "state_through"), on="partner_id", how="left")
+        .select(
+            "partner_id",
+            c("state_through").alias("hold_through"),
+            c("held_out").alias("held"),
+            c("receivable_out").alias("receivable"),
+            pl.when(c("terminated")).then(pl.lit(month, dtype=pl.Int64)).otherwise(None).alias("terminated_in"),
+            pl.lit(month, dtype=pl.Int64).alias("last_assessed"),
+        )
     )
     carried = states.lazy().join(partners.lazy().select("partner_id"), on="partner_id", how="anti")
     kept_streaks = streaks.lazy().join(

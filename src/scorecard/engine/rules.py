@@ -13,7 +13,8 @@ from datetime import timedelta
 import polars as pl
 
 from scorecard.config import MONEY_METRICS, RuleSet
-from scorecard.engine.exact import compare, rational
+from scorecard.engine.exact import FEN_LIMIT, compare, rational
+from scorecard.money import fen_times
 from scorecard.periods import Period
 
 RULE_SCHEMA = {
@@ -38,6 +39,10 @@ ACTION_DEFS_SCHEMA = {
     "deadline": pl.Date(),
     "label_zh": pl.String(),
     "label_en": pl.String(),
+    "fine_fen": pl.Int64(),  # a fixed fine: its amount in fen
+    "pct_num": pl.Int64(),  # a fine as a share of the gross, exactly
+    "pct_den": pl.Int64(),
+    "pct_text": pl.String(),  # … and as configured (the money line's share)
 }
 
 ACTION_SCHEMA = {
@@ -52,6 +57,12 @@ ACTION_SCHEMA = {
     "deadline": pl.Date(),
     "label_zh": pl.String(),
     "label_en": pl.String(),
+    "months": pl.Int64(),
+    "fine_fen": pl.Int64(),
+    "pct_num": pl.Int64(),
+    "pct_den": pl.Int64(),
+    "pct_text": pl.String(),
+    "terminated": pl.Boolean(),  # the partner is terminated this period (any terminate action fired)
 }
 
 
@@ -115,6 +126,11 @@ def action_definitions(ruleset: RuleSet, period: Period) -> pl.DataFrame:
         for seq, action in enumerate(rule.actions):
             # Notices are dated the first day after the period (as scorecard.rules.notice_deadline).
             deadline = period.end.date() + timedelta(days=action.deadline_days) if action.deadline_days else None
+            # A fixed fine is rounded to the fen once, here (as scorecard.settle.FineFact.fen).
+            fine_fen = None if action.amount is None else fen_times(100, action.amount)
+            if fine_fen is not None and fine_fen >= FEN_LIMIT:
+                raise ValueError(f"rule {rule.id}: a fine of {action.amount} is beyond the engine's exact range")
+            pct = None if action.pct is None else rational(action.pct)
             rows.append(
                 {
                     "rule_id": rule.id,
@@ -126,16 +142,22 @@ def action_definitions(ruleset: RuleSet, period: Period) -> pl.DataFrame:
                     "deadline": deadline,
                     "label_zh": action.label.zh if action.label else None,
                     "label_en": action.label.en if action.label else None,
+                    "fine_fen": fine_fen,
+                    "pct_num": None if pct is None else pct[0],
+                    "pct_den": None if pct is None else pct[1],
+                    "pct_text": None if action.pct is None else str(action.pct),
                 }
             )
     return pl.DataFrame(rows, schema=ACTION_DEFS_SCHEMA)
 
 
 def fired_actions(rules: pl.LazyFrame, definitions: pl.DataFrame, period: Period) -> pl.LazyFrame:
-    """Each action fired this period (ACTION_SCHEMA), in the order rules and actions are configured.
+    """Each action fired this period (ACTION_SCHEMA and the partner's ``_row``), in the order rules
+    and actions are configured.
 
     ``sequence`` numbers a partner's fired actions 0, 1, …; ``hold_through`` is
-    the last month (month index) a ``hold_months`` action withholds.
+    the last month (month index) a ``hold_months`` action withholds. A partner
+    terminated this period gets its termination, not a deadline to rectify by.
     """
     streak = pl.col("streak")
     fires = (
@@ -155,6 +177,8 @@ def fired_actions(rules: pl.LazyFrame, definitions: pl.DataFrame, period: Period
             .then(pl.col("months") + (month_index(period) - 1))
             .otherwise(None)
             .cast(pl.Int64),
+            terminated=(pl.col("kind") == "terminate").any().over("_row"),
         )
-        .select(list(ACTION_SCHEMA))
+        .with_columns(deadline=pl.when(pl.col("terminated")).then(None).otherwise(pl.col("deadline")))
+        .select(*ACTION_SCHEMA, "_row")
     )

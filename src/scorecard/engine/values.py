@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from scorecard.config import STAGE_METRIC_PREFIX
 from scorecard.engine.exact import COUNT_LIMIT, FEN_LIMIT, TERM_LIMIT, check_bounds
 
 TEN_THOUSAND = 10_000
@@ -126,11 +127,35 @@ def check_components(components: pl.DataFrame) -> None:
         raise ValueError(f"metric components: p90_hours_den must be > 0 (partner {bad_den['partner_id'][0]})")
     if components["partner_id"].is_duplicated().any():
         raise ValueError("metric components: a partner appears twice (expected one row per partner)")
-    check_bounds(components, {k: v[2] for k, v in COMPONENTS.items() if v[2] is not None}, "metric components")
+    limits = {k: v[2] for k, v in COMPONENTS.items() if v[2] is not None}
+    limits |= {c: COUNT_LIMIT for c in components.columns if c.startswith(("stage_on_time:", "stage_late:"))}
+    check_bounds(components, limits, "metric components")
+    stage = [c for c in components.columns if c.startswith(("stage_on_time:", "stage_late:"))]
+    if stage and not components.filter(pl.any_horizontal([pl.col(c) < 0 for c in stage])).is_empty():
+        raise ValueError("metric components: a negative stage count")
 
 
-def values_frame(components: pl.LazyFrame) -> pl.LazyFrame:
-    """partner_id, mode, zero_base and ``<metric>_num`` / ``<metric>_den`` for every metric.
+def stage_columns(stage: str) -> tuple[str, str]:
+    """The optional component columns of a stage: its on-time and late tickets (null: the stage
+    was not measured this month)."""
+    return f"stage_on_time:{stage}", f"stage_late:{stage}"
+
+
+def stage_pair(stage: str, columns: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    """``stage_on_time_rate:<stage>`` as a pair: on time / (on time + late), empty when the stage
+    was not measured or nothing was assessable (as PartnerMetrics.stage_on_time_rate); Int64, as
+    the counts are below 2**40."""
+    on_time, late = stage_columns(stage)
+    if on_time not in columns or late not in columns:
+        none = pl.lit(None, dtype=pl.Int64)
+        return none, none
+    assessable = pl.col(on_time) + pl.col(late)
+    return _pair(pl.col(on_time), assessable, assessable.fill_null(0) > 0)
+
+
+def values_frame(components: pl.LazyFrame, stages: list[str] | None = None) -> pl.LazyFrame:
+    """partner_id, mode, zero_base and ``<metric>_num`` / ``<metric>_den`` for every metric (and
+    for ``stage_on_time_rate:<stage>`` of each of ``stages``).
 
     ``_row`` numbers the partners in input order: later stages sort on it, an
     integer, rather than on the partner's id (several times faster).
@@ -141,6 +166,10 @@ def values_frame(components: pl.LazyFrame) -> pl.LazyFrame:
         zero_base().alias("zero_base"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
     ]
-    for name, (num, den) in metric_pairs().items():
+    pairs = metric_pairs()
+    names = components.collect_schema().names()
+    for stage in stages or []:
+        pairs[f"{STAGE_METRIC_PREFIX}{stage}"] = stage_pair(stage, names)
+    for name, (num, den) in pairs.items():
         cols += [num.cast(pl.Int64).alias(f"{name}_num"), den.cast(pl.Int64).alias(f"{name}_den")]
     return components.select(cols)

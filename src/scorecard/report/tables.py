@@ -67,7 +67,7 @@ def _tokens(text: str) -> list[tuple[int, int, bool]]:
 
 
 def _lines(text: Text) -> list[Text]:
-    return text.split("\n", allow_blank=True) if "\n" in text.plain else [text]
+    return list(text.split("\n", allow_blank=True)) if "\n" in text.plain else [text]
 
 
 def min_width(text: Text, kind: Kind) -> int:

@@ -259,6 +259,13 @@ def run_values(ws: Workspace) -> set[str]:
     return values
 
 
+def log_values(ws: Workspace, period: str) -> set[str]:
+    with ledger(ws) as lg:
+        events = [dict(e) for e in lg.events(Period.parse(period))]
+    assert events
+    return {v for e in events for v in (str(e["id"]), e["at"], e["user"], e["command"], e["period"], e["hash"][:12])}
+
+
 VIEWS: dict[str, tuple[list[str], Callable[[Workspace, str], set[str]]]] = {
     "history SI-0009": (["history", "SI-0009"], lambda ws, lang: history_values(ws, "SI-0009", lang)),
     "history SI-0005": (["history", "SI-0005"], lambda ws, lang: history_values(ws, "SI-0005", lang)),
@@ -277,6 +284,7 @@ VIEWS: dict[str, tuple[list[str], Callable[[Workspace, str], set[str]]]] = {
     "status": (["status"], lambda ws, _: status_values(ws)),
     "simulate": (["simulate", "2026-05", *SET_5], lambda ws, _: simulate_values(ws)),
     "watch 2026-02": (["watch", "2026-02"], lambda ws, lang: watch_values(ws, "2026-02", lang)),
+    "log 2026-07": (["log", "--period", "2026-07"], lambda ws, _: log_values(ws, "2026-07")),
 }
 
 

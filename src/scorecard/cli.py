@@ -564,45 +564,9 @@ def dispute_list(
             )
         rows = list_in(opts.workspace, status, partner)
     if format_ == "table":
-        terminal_disputes(rows, opts.language())
+        terminal.disputes(out, rows, opts.language())
     else:
         print(render_list(rows, format_), end="")
-
-
-def terminal_disputes(rows: list, lang: str) -> None:  # type: ignore[type-arg]
-    from rich.table import Table
-
-    if not rows:
-        out.print(t("no_disputes", lang))
-        return
-    table = Table(show_edge=False)
-    for key in (
-        "dispute_id",
-        "partner_id",
-        "period",
-        "dispute_record",
-        "record_id",
-        "correction",
-        "dispute_status",
-        "filed_by",
-        "decided_by",
-        "note",
-    ):
-        table.add_column(t(key, lang))
-    for d in rows:
-        table.add_row(
-            d.dispute_id,
-            d.partner_id,
-            str(d.period),
-            t("record_" + d.record, lang),
-            d.record_id,
-            d.correction,
-            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
-            d.filed_by,
-            d.decided_by or "",
-            d.note or "",
-        )
-    out.print(table)
 
 
 # --- partner portal (docs/portal.md) ---------------------------------------------------------------

@@ -197,7 +197,8 @@ def fitted(console: Console, grid: Grid) -> None:
 
 def records(console: Console, grid: Grid) -> None:
     """Each row as a block of ``label: value`` lines, for a table no terminal this narrow can hold."""
-    console.print(grid.title if isinstance(grid.title, Text) else Text(grid.title), style="bold", soft_wrap=True)
+    if grid.title:
+        console.print(grid.title if isinstance(grid.title, Text) else Text(grid.title), style="bold", soft_wrap=True)
     label_width = max([0, *(cell_len(c.label) for c in grid.columns)])
     room = max(console.width - label_width - 2, 20)
     for row, style in zip(grid.rows, grid.styles, strict=True):
@@ -229,7 +230,7 @@ def plain(console: Console, grid: Grid) -> None:
         return "  ".join(parts).rstrip()
 
     title = grid.title.plain if isinstance(grid.title, Text) else grid.title
-    for text in (title, line(headers), *(line(r) for r in rows)):
+    for text in ([title] if title else []) + [line(headers), *(line(r) for r in rows)]:
         console.print(Text(text), soft_wrap=True, crop=False)
     console.print()
 

@@ -9,7 +9,6 @@ from typing import Any, get_args
 
 import polars as pl
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName
@@ -794,19 +793,67 @@ def events(console: Console, rows: Sequence[dict[str, Any]], lang: str, fmt: str
         writer.writerows([[r.get(k) for k in keys] for r in rows])
         console.print(buf.getvalue(), end="", markup=False, highlight=False)
         return
-    table = Table(title=t("event_log", lang))
-    for col in ("event_id", "event_at", "user", "command", "period", "reason", "detail", "hash"):
-        table.add_column(t(col, lang), justify="right" if col == "event_id" else "left", overflow="fold")
+    table = Grid(
+        t("event_log", lang),
+        _columns(
+            lang,
+            ("event_id", "num"),
+            ("event_at", "id"),
+            ("user", "text"),
+            ("command", "text"),
+            ("period", "id"),
+            ("reason", "text"),
+            ("detail", "text"),
+            ("hash", "id"),
+        ),
+    )
     for r in rows:
         detail = str(r.get("detail") or "")
-        table.add_row(
+        table.add(
             str(r["id"]),
             r["at"],
-            Text(r["user"]),
+            r["user"],
             r["command"],
-            r["period"],
-            Text(r.get("reason") or ""),
-            Text(detail if len(detail) <= 80 else detail[:77] + "..."),
+            r["period"] or "",
+            r.get("reason") or "",
+            detail if len(detail) <= 80 else detail[:77] + "...",  # in full with --format json
             (r.get("hash") or "")[:12],
         )
-    console.print(table)
+    show(console, table)
+
+
+def disputes(console: Console, rows: Sequence[Any], lang: str) -> None:
+    """The dispute register (``scorecard dispute list``) as a table."""
+    if not rows:
+        console.print(t("no_disputes", lang))
+        return
+    table = Grid(
+        "",
+        _columns(
+            lang,
+            ("dispute_id", "id"),
+            ("partner_id", "id"),
+            ("period", "id"),
+            ("dispute_record", "text"),
+            ("record_id", "id"),
+            ("correction", "text"),
+            ("dispute_status", "text"),
+            ("filed_by", "text"),
+            ("decided_by", "text"),
+            ("note", "text"),
+        ),
+    )
+    for d in rows:
+        table.add(
+            d.dispute_id,
+            d.partner_id,
+            str(d.period),
+            t("record_" + d.record, lang),
+            d.record_id,
+            d.correction,
+            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
+            d.filed_by,
+            d.decided_by or "",
+            d.note or "",
+        )
+    show(console, table)

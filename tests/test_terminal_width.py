@@ -36,7 +36,7 @@ from scorecard.record import MonthRecord, day_text, exact
 from scorecard.report.csvfiles import SCORECARD_COLUMNS
 from scorecard.report.formats import fixed
 from scorecard.report.tables import Column, Grid, show
-from scorecard.report.watchlist import watch_rows
+from scorecard.report.watchlist import WATCH_COLUMNS, watch_rows
 from scorecard.simulate import MONEY_FIELDS, simulate
 from scorecard.workspace import Workspace
 
@@ -528,6 +528,10 @@ def test_watch_json_and_csv_are_watch_csv_rows(ws: Workspace) -> None:
         on_file = list(csv.DictReader(f))
     assert on_file and [{k: as_csv(v) for k, v in row.items()} for row in got] == on_file
     assert_csv_equals_json(data(ws, "zh", "csv", "watch", "2026-02"), {"watch": got})
+    # a month without a watch list: an empty list, and a CSV with watch.csv's header alone
+    assert data(ws, "zh", "json", "watch", "2026-05") == []
+    empty = cli(ws, "zh", "watch", "2026-05", "--format", "csv").stdout_bytes.decode("utf-8-sig")
+    assert empty.splitlines() == [",".join(WATCH_COLUMNS)]
 
 
 def test_run_json_is_the_summary_alone_on_stdout(run_ws: Workspace) -> None:

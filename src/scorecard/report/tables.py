@@ -4,9 +4,10 @@
 A view builds :class:`Grid` objects (columns with a kind, rows of cells) for people and plain rows
 (dicts keyed by scorecard.csv's field names) for programs. On a terminal a grid is fitted to the
 width: text columns wrap at word boundaries (and between Chinese characters), numbers, ids,
-periods and timestamps are never broken; when even the narrowest layout is wider than the
-terminal each row becomes a block of ``label: value`` lines. Written to a pipe or a file a grid
-is a plain aligned table, one line per row, as wide as it needs: nothing is ever cut.
+periods and timestamps are never broken; a grid whose narrowest layout is still too wide is
+split into several tables that repeat its first column, and when not even that fits each row
+becomes a block of ``label: value`` lines. Written to a pipe or a file a grid is a plain aligned
+table, one line per row, as wide as it needs: nothing is ever cut.
 """
 
 from __future__ import annotations
@@ -149,9 +150,9 @@ def show(console: Console, grid: Grid) -> None:
 
 
 def fitted(console: Console, grid: Grid) -> None:
-    """The grid at the terminal's width: in one table if its narrowest layout fits, else in several
-    tables side by side in the data, one under the other, each repeating the key column (the first),
-    else as blocks of ``label: value`` lines."""
+    """The grid at the terminal's width: one table if its narrowest layout fits; else its columns in
+    several tables, one under the other, each repeating the first column (the row's key); else
+    blocks of ``label: value`` lines."""
     n = len(grid.columns)
     headers = [Text(c.label) for c in grid.columns]
     mins = [
@@ -255,11 +256,12 @@ def _cell(value: object) -> str:
     return text if _NUMBER.fullmatch(text) else csv_text(text)
 
 
-def csv_bytes(sections: Mapping[str, Rows]) -> bytes:
+def csv_bytes(sections: Mapping[str, Rows], columns: Sequence[str] = ()) -> bytes:
     """One CSV file: the rows of a single table, or of several with a first ``section`` column
-    naming the table and the union of their columns (a cell of another table's column is empty)."""
+    naming the table and the union of their columns (a cell of another table's column is empty).
+    ``columns`` come first, so that a table without rows still has its header."""
     several = len(sections) > 1
-    header: list[str] = ["section"] if several else []
+    header: list[str] = (["section"] if several else []) + list(columns)
     for rows in sections.values():
         for row in rows:
             header += [k for k in row if k not in header]
@@ -271,7 +273,7 @@ def csv_bytes(sections: Mapping[str, Rows]) -> bytes:
     return _csv(lines, header)
 
 
-def emit(console: Console, sections: Mapping[str, Rows], fmt: str) -> None:
+def emit(console: Console, sections: Mapping[str, Rows], fmt: str, columns: Sequence[str] = ()) -> None:
     """Write a view's data to the console's file: JSON (a list of rows for a one-table view, else
     an object of lists keyed by table name) or CSV (UTF-8 with a BOM, as every CSV scorecard writes)."""
     stream = console.file
@@ -280,7 +282,7 @@ def emit(console: Console, sections: Mapping[str, Rows], fmt: str) -> None:
         stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         stream.flush()
         return
-    payload = csv_bytes(sections)
+    payload = csv_bytes(sections, columns)
     stream.flush()
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:

@@ -168,7 +168,9 @@ def watch(console: Console, record: MonthRecord, lang: str, limit: int | None = 
 
     rows = watch_rows(record, lang)
     if fmt != "table":
-        emit(console, {"watch": [watch_data(w) for w in rows]}, fmt)
+        from scorecard.report.watchlist import WATCH_COLUMNS
+
+        emit(console, {"watch": [watch_data(w) for w in rows]}, fmt, WATCH_COLUMNS)
         return
     if not rows:
         console.print(t("watch_none", lang))

@@ -26,6 +26,7 @@ from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
 from scorecard.report.shown import visible
+from scorecard.report.tables import FORMATS
 from scorecard.workspace import Workspace
 
 app = typer.Typer(
@@ -101,7 +102,7 @@ PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", 
 
 
 def _format(text: str) -> str:
-    if text not in terminal.FORMATS:
+    if text not in FORMATS:
         raise typer.BadParameter("--format must be table, csv or json")
     return text
 

@@ -19,9 +19,7 @@ from scorecard.record import MonthRecord, day_text, exact
 from scorecard.report.csvfiles import CSV_MONEY, CSV_MONEY_LATER
 from scorecard.report.formats import fixed, share
 from scorecard.report.shown import visible
-from scorecard.report.tables import FORMATS, Column, Grid, Kind, Rows, emit, show
-
-__all__ = ["FORMATS"]
+from scorecard.report.tables import Column, Grid, Kind, Rows, emit, show
 
 
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
@@ -274,15 +272,14 @@ def explain(console: Console, record: MonthRecord, lang: str, fmt: str = "table"
     ruleset = record.ruleset
     values = partner_metrics(r)
     parts = {p["metric"]: p for p in record.rows("sub_scores")}
+    late = record["tickets"].filter(pl.col("state").is_in(["late", "pending"])).sort("received_at")
+    if fmt != "table":
+        emit(console, explain_data(record, values, parts, late, lang), fmt)
+        return
     by_id = {rule.id: rule for rule in ruleset.rules}
     fired: dict[str, list[str]] = {}
     for a in record.rows("actions"):
         fired.setdefault(a["rule_id"], []).append(action_text(a, lang))
-    tickets = record["tickets"]
-    late = tickets.filter(pl.col("state").is_in(["late", "pending"])).sort("received_at")
-    if fmt != "table":
-        emit(console, explain_data(record, values, parts, late, lang), fmt)
-        return
     console.print(
         Text(
             f"{r['partner_id']} {r['partner_name']}  {t('mode', lang)} {r['mode']}  "

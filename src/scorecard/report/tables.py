@@ -197,22 +197,31 @@ def fitted(console: Console, grid: Grid) -> None:
 
 
 def records(console: Console, grid: Grid) -> None:
-    """Each row as a block of ``label: value`` lines, for a table no terminal this narrow can hold."""
+    """Each row as a block of ``label: value`` lines, for a table no terminal this narrow can hold.
+    A value goes under its label, indented, when beside it there is no room for its longest word."""
     if grid.title:
-        console.print(grid.title if isinstance(grid.title, Text) else Text(grid.title), style="bold", soft_wrap=True)
+        title = grid.title if isinstance(grid.title, Text) else Text(grid.title)
+        console.print(title, style="bold")
     label_width = max([0, *(cell_len(c.label) for c in grid.columns)])
-    room = max(console.width - label_width - 2, 20)
+    beside_room = console.width - label_width - 2
+    under = Text("  ")
     for row, style in zip(grid.rows, grid.styles, strict=True):
         for c, cell in zip(grid.columns, row, strict=True):
             if not cell.plain:
                 continue
-            value = wrap(cell, room) if c.kind == "text" else cell
-            pad = " " * (label_width + 2)
-            first = True
-            for line in _lines(value):
-                head = Text(c.label + " " * (label_width - cell_len(c.label)) + ": ") if first else Text(pad)
-                console.print(Text.assemble(head, line), style=style, soft_wrap=True)
-                first = False
+            if min_width(cell, c.kind) <= beside_room:
+                value = wrap(cell, beside_room) if c.kind == "text" else cell
+                lines = _lines(value)
+                head = Text(c.label + " " * (label_width - cell_len(c.label)) + ": ")
+                console.print(Text.assemble(head, lines[0]), style=style, soft_wrap=True)
+                pad = Text(" " * (label_width + 2))
+                rest = lines[1:]
+            else:
+                value = wrap(cell, console.width - 2) if c.kind == "text" else cell
+                console.print(wrap(Text(c.label + ":"), console.width), style=style, soft_wrap=True)
+                pad, rest = under, _lines(value)
+            for line in rest:
+                console.print(Text.assemble(pad, line), style=style, soft_wrap=True)
         console.print()
 
 

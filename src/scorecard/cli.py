@@ -26,6 +26,7 @@ from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
 from scorecard.report.shown import visible
+from scorecard.report.tables import FORMATS
 from scorecard.workspace import Workspace
 
 app = typer.Typer(
@@ -100,6 +101,21 @@ def _period(text: str) -> Period:
 PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", help="The period (month).")]
 
 
+def _format(text: str) -> str:
+    if text not in FORMATS:
+        raise typer.BadParameter("--format must be table, csv or json")
+    return text
+
+
+# --format of the read-only views (docs/terminal.md): a table for people, CSV or JSON for programs.
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", parser=_format, metavar="table|csv|json", help="table (for people), csv or json (for programs)."
+    ),
+]
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
@@ -160,6 +176,7 @@ def run(
     new_ledger: Annotated[
         bool, typer.Option(help="Start a new ledger although out/ holds assessed months (their history is lost).")
     ] = False,
+    format_: FormatOpt = "table",
 ) -> None:
     """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
     opts: Options = ctx.obj
@@ -175,23 +192,24 @@ def run(
         )
     lang = opts.language()
     terminal.print_issues(err, result.warnings, lang)
+    said = out if format_ == "table" else err  # with --format csv/json stdout holds the data alone
     if result.discarded is not None:
-        out.print(f"{t('draft_discarded', lang)}: {result.discarded.period} (run {result.discarded.run_seq})")
+        said.print(f"{t('draft_discarded', lang)}: {result.discarded.period} (run {result.discarded.run_seq})")
     for moved in result.moved:
-        out.print(f"{t('moved_aside', lang)}: {moved}", markup=False)
-    terminal.run_summary(out, result.record, lang)
-    out.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}", markup=False)
+        said.print(f"{t('moved_aside', lang)}: {moved}", markup=False)
+    terminal.run_summary(out, result.record, lang, format_)
+    said.print(f"{period} ({t('draft', lang)}): {t('written', lang)} {result.out_dir}", markup=False)
 
 
 @app.command()
-def explain(ctx: typer.Context, partner_id: str, period: PeriodArg) -> None:
+def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
     opts: Options = ctx.obj
     with reported(opts):
         rec = pipeline.record(opts.workspace, period, partner_id)
         if rec["partner_results"].height == 0:
             raise InputError([Issue(str(opts.workspace.db), None, None, f"{partner_id} was not assessed in {period}")])
-    terminal.explain(out, rec, opts.language())
+    terminal.explain(out, rec, opts.language(), format_)
 
 
 @app.command()
@@ -223,7 +241,7 @@ def reopen(
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, format_: FormatOpt = "table") -> None:
     """Every month of the ledger (draft or closed, who ran and closed it, whether out/ matches) and the
     balances carried (held pending final settlement, absent partners' balances)."""
     from scorecard.status import ledger_status
@@ -231,7 +249,7 @@ def status(ctx: typer.Context) -> None:
     opts: Options = ctx.obj
     with reported(opts):
         st = ledger_status(opts.workspace)
-    terminal.status(out, st, opts.language())
+    terminal.status(out, st, opts.language(), format_)
 
 
 @app.command()
@@ -239,12 +257,13 @@ def history(
     ctx: typer.Context,
     partner_id: str,
     last: Annotated[int | None, typer.Option(help="Only the last N periods.")] = None,
+    format_: FormatOpt = "table",
 ) -> None:
     """A partner's months: metrics, breaches, status, held balance, payout."""
     opts: Options = ctx.obj
     with reported(opts):
         rows = pipeline.history(opts.workspace, partner_id, last)
-    terminal.history(out, partner_id, rows, opts.language())
+    terminal.history(out, partner_id, rows, opts.language(), format_)
 
 
 @app.command()
@@ -262,6 +281,7 @@ def simulate(
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List every partner, not only those that change.")] = False,
     xlsx: Annotated[Path | None, typer.Option(help="Also write every partner's comparison to this workbook.")] = None,
+    format_: FormatOpt = "table",
 ) -> None:
     """What would change under other rules, partner by partner; the ledger is not touched."""
     from scorecard.report.simulation_xlsx import write_simulation
@@ -270,10 +290,10 @@ def simulate(
     opts: Options = ctx.obj
     with reported(opts):
         sim = run_simulation(opts.workspace, period, rules, set_ or [])
-    terminal.simulation(out, sim, opts.language(), show_all)
+    terminal.simulation(out, sim, opts.language(), show_all, format_)
     if xlsx is not None:
         write_simulation(sim, xlsx, opts.language())
-        out.print(f"{t('written', opts.language())} {xlsx}", markup=False)
+        (out if format_ == "table" else err).print(f"{t('written', opts.language())} {xlsx}", markup=False)
 
 
 @export_app.command("finance")
@@ -545,45 +565,9 @@ def dispute_list(
             )
         rows = list_in(opts.workspace, status, partner)
     if format_ == "table":
-        terminal_disputes(rows, opts.language())
+        terminal.disputes(out, rows, opts.language())
     else:
         print(render_list(rows, format_), end="")
-
-
-def terminal_disputes(rows: list, lang: str) -> None:  # type: ignore[type-arg]
-    from rich.table import Table
-
-    if not rows:
-        out.print(t("no_disputes", lang))
-        return
-    table = Table(show_edge=False)
-    for key in (
-        "dispute_id",
-        "partner_id",
-        "period",
-        "dispute_record",
-        "record_id",
-        "correction",
-        "dispute_status",
-        "filed_by",
-        "decided_by",
-        "note",
-    ):
-        table.add_column(t(key, lang))
-    for d in rows:
-        table.add_row(
-            d.dispute_id,
-            d.partner_id,
-            str(d.period),
-            t("record_" + d.record, lang),
-            d.record_id,
-            d.correction,
-            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
-            d.filed_by,
-            d.decided_by or "",
-            d.note or "",
-        )
-    out.print(table)
 
 
 # --- partner portal (docs/portal.md) ---------------------------------------------------------------
@@ -672,13 +656,13 @@ def serve(
 
 
 @app.command("watch")
-def watch_list(ctx: typer.Context, period: PeriodArg) -> None:
+def watch_list(ctx: typer.Context, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """The watch list of a month, from its record: partners one breaching month away from a
     stronger action, or within the watch margin of a threshold."""
     opts: Options = ctx.obj
     with reported(opts):
         rec = pipeline.record(opts.workspace, period)
-    terminal.watch(out, rec, opts.language())
+    terminal.watch(out, rec, opts.language(), fmt=format_)
 
 
 # --- reports from the stored records (docs/reports.md) ---

@@ -1,4 +1,5 @@
-"""Terminal views: run summary, explain, history, issues (rich tables)."""
+"""Terminal views: run summary, explain, history, status, simulate, watch, issues; each as a table
+(fitted to a terminal, plain in a pipe: report/tables.py) or as CSV / JSON data (docs/terminal.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any, get_args
 
 import polars as pl
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName
@@ -16,8 +16,10 @@ from scorecard.i18n import t
 from scorecard.issues import Issue, grouped
 from scorecard.money import format_fen
 from scorecard.record import MonthRecord, day_text, exact
-from scorecard.report.formats import fixed
+from scorecard.report.csvfiles import CSV_MONEY, CSV_MONEY_LATER
+from scorecard.report.formats import fixed, share
 from scorecard.report.shown import visible
+from scorecard.report.tables import Column, Grid, Kind, Rows, emit, show
 
 
 def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
@@ -54,49 +56,139 @@ def metric_text(metric: str, value: object) -> str:
     return fixed(value, 4) if metric == "complaint_rate_per_10k" else fixed(value, 2)  # type: ignore[arg-type]
 
 
-SHOWN_ROWS = 40  # the terminal lists this many partners; scorecard.csv has them all
+SHOWN_ROWS = 40  # the terminal lists this many partners; scorecard.csv (and --format csv/json) has them all
 SUMMARY_MONEY = ("gross_amount", "score_deduction", "held_out", "released", "payout")
 
 
-def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
+def _opt(text: str) -> str | None:
+    return text or None
+
+
+def scorecard_fields(period: object, r: dict[str, Any], breached: Sequence[str], version: str) -> dict[str, object]:
+    """A stored partner row as scorecard.csv writes it (same names, same text; counts as integers,
+    money as yuan text with 2 decimals, an empty value as None, breached_rules as a list), for the
+    views' --format csv and json."""
+    avg = exact(r["resolution_seconds"], 3600 * r["resolved_tickets"]) if r["resolved_tickets"] else None
+    return {
+        "period": str(period),
+        "partner_id": r["partner_id"],
+        "partner_name": r["partner_name"],
+        "mode": r["mode"],
+        "valid_complaints": r["valid_complaints"],
+        "billed_users": r["billed_users"],
+        "group_customers": r["group_customers"],
+        "complaint_rate_per_10k": _opt(fixed(exact(r["complaint_rate_num"], r["complaint_rate_den"]), 4)),
+        "on_time_rate": _opt(fixed(exact(r["on_time_rate_num"], r["on_time_rate_den"]), 4)),
+        "response_score": fixed(Decimal(r["response_score"]), 2),
+        "satisfaction": _opt(
+            fixed(exact(r["survey_total"], 100 * r["survey_count"]) if r["survey_count"] else None, 2)
+        ),
+        "score": fixed(Decimal(r["score"]), 2),
+        "band_pct": share(Decimal(r["band_pct"])),
+        "breached_rules": list(breached),
+        "status": r["status"],
+        **{f: money(r[f]) for f in (*CSV_MONEY, *CSV_MONEY_LATER)},
+        "repeat_complaints": r["repeat_complaints"],
+        "major_complaints": r["major_complaints"],
+        "late_tickets": r["late_tickets"],
+        "pending_tickets": r["pending_tickets"],
+        "reply_on_time_rate": _opt(fixed(exact(r["reply_on_time_rate_num"], r["reply_on_time_rate_den"]), 4)),
+        "avg_resolution_hours": _opt(fixed(avg, 2)),
+        "p90_resolution_hours": _opt(fixed(exact(r["p90_resolution_hours_num"], r["p90_resolution_hours_den"]), 2)),
+        "conduct_events": r["conduct_events"],
+        "rule_version": version,
+    }
+
+
+def _columns(lang: str, *spec: tuple[str, Kind]) -> list[Column]:
+    return [Column(key, t(key, lang), kind) for key, kind in spec]
+
+
+def run_summary(console: Console, record: MonthRecord, lang: str, fmt: str = "table") -> None:
     """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
     rows = record.rows("partner_results")
-    counts = Table(title=t("run_summary", lang))
-    for col in ("status", "partners", *SUMMARY_MONEY):
-        counts.add_column(t(col, lang), justify="left" if col == "status" else "right")
+    counts = Grid(
+        t("run_summary", lang),
+        _columns(lang, ("status", "text"), ("partners", "num"), *((f, "num") for f in SUMMARY_MONEY)),
+    )
+    count_rows: Rows = []
     for status in ("active", "on_hold", "terminated", None):
         rs = [r for r in rows if status is None or r["status"] == status]
-        counts.add_row(
+        sums = {f: money(sum(r[f] for r in rs)) for f in SUMMARY_MONEY}
+        count_rows.append({"period": str(record.period), "status": status or "total", "partners": len(rs), **sums})
+        counts.add(
             t(status, lang) if status else t("totals", lang),
             str(len(rs)),
-            *(money(sum(r[f] for r in rs)) for f in SUMMARY_MONEY),
+            *sums.values(),
             style="bold" if status is None else "",
         )
-    console.print(counts)
     breached = record.breached_rules()
     flagged = [r for r in rows if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]]
+    notable_rows = [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged]
+    if fmt != "table":
+        from scorecard.report.watchlist import watch_rows
+
+        sections: dict[str, Rows] = {"totals": count_rows, "notable": notable_data(notable_rows)}
+        sections["watch"] = [watch_data(w) for w in watch_rows(record, lang)]
+        emit(console, sections, fmt)
+        return
+    show(console, counts)
     if flagged:
-        notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged[:SHOWN_ROWS]], lang)
+        notable(console, notable_rows[:SHOWN_ROWS], lang)
     if len(flagged) > SHOWN_ROWS:
         console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
     if record["watch"].height:
         watch(console, record, lang, limit=SHOWN_ROWS)
 
 
-def watch(console: Console, record: MonthRecord, lang: str, limit: int | None = None) -> None:
+def watch_data(w: Any) -> dict[str, object]:
+    """A watch row with watch.csv's fields and text."""
+    return {
+        "period": w.period,
+        "partner_id": w.partner_id,
+        "partner_name": w.partner_name,
+        "rule_id": w.rule_id,
+        "reason": w.reason,
+        "metric": w.metric,
+        "op": w.op,
+        "value": w.value_text,
+        "threshold": w.threshold_text,
+        "streak": w.streak,
+        "next_streak": w.next_streak,
+        "next_action": w.next_action,
+        "target": w.target,
+    }
+
+
+def watch(console: Console, record: MonthRecord, lang: str, limit: int | None = None, fmt: str = "table") -> None:
     """The watch list: who one breaching month would escalate, or who is near a threshold."""
     from scorecard.report.watchlist import watch_rows
 
     rows = watch_rows(record, lang)
+    if fmt != "table":
+        from scorecard.report.watchlist import WATCH_COLUMNS
+
+        emit(console, {"watch": [watch_data(w) for w in rows]}, fmt, WATCH_COLUMNS)
+        return
     if not rows:
         console.print(t("watch_none", lang))
         return
-    table = Table(title=f"{t('watch_title', lang)} {record.period}")
-    for col in ("partner_id", "rule_id", "watch_reason", "value", "threshold", "streak", "next_action"):
-        table.add_column(t(col, lang), justify="right" if col in ("value", "threshold", "streak") else "left")
+    table = Grid(
+        f"{t('watch_title', lang)} {record.period}",
+        _columns(
+            lang,
+            ("partner_id", "id"),
+            ("rule_id", "id"),
+            ("watch_reason", "text"),
+            ("value", "num"),
+            ("threshold", "num"),
+            ("streak", "num"),
+            ("next_action", "text"),
+        ),
+    )
     for w in rows[:limit]:
-        table.add_row(
-            Text(w.partner_id),
+        table.add(
+            w.partner_id,
             w.rule_id,
             t(f"{w.reason}_trigger", lang),
             w.value_text,
@@ -105,21 +197,47 @@ def watch(console: Console, record: MonthRecord, lang: str, limit: int | None = 
             t(w.next_action, lang),
             style="red" if w.next_action == "terminate" else "yellow",
         )
-    console.print(table)
+    show(console, table)
     if limit is not None and len(rows) > limit:
         console.print(f"… {len(rows) - limit} {t('more', lang)} (watch.csv)")
 
 
+def notable_data(rows: Sequence[tuple[object, dict[str, Any], list[str]]]) -> Rows:
+    return [
+        {
+            "period": str(period),
+            "partner_id": r["partner_id"],
+            "partner_name": r["partner_name"],
+            "breached_rules": list(breached),
+            "status": r["status"],
+            "held_out": money(r["held_out"]),
+            "released": money(r["released"]),
+            "payout": money(r["payout"]),
+        }
+        for period, r, breached in rows
+    ]
+
+
 def notable(console: Console, rows: Sequence[tuple[object, dict[str, Any], list[str]]], lang: str) -> None:
     """Every partner-month with a breach, a hold, a termination or a release."""
-    table = Table(title=t("notable", lang))
-    for col in ("period", "partner_id", "breached_rules", "status", "held_out", "released", "payout"):
-        table.add_column(t(col, lang), justify="right" if col in ("held_out", "released", "payout") else "left")
+    table = Grid(
+        t("notable", lang),
+        _columns(
+            lang,
+            ("period", "id"),
+            ("partner_id", "id"),
+            ("breached_rules", "text"),
+            ("status", "text"),
+            ("held_out", "num"),
+            ("released", "num"),
+            ("payout", "num"),
+        ),
+    )
     for period, r, breached in rows:
         style = {"terminated": "red", "on_hold": "yellow"}.get(r["status"], "green")
-        table.add_row(
+        table.add(
             str(period),
-            Text(r["partner_id"]),
+            r["partner_id"],
             ", ".join(breached),
             t(r["status"], lang),
             money(r["held_out"]),
@@ -127,7 +245,7 @@ def notable(console: Console, rows: Sequence[tuple[object, dict[str, Any], list[
             money(r["payout"]),
             style=style,
         )
-    console.print(table)
+    show(console, table)
 
 
 def hold_text(h: dict[str, Any], lang: str) -> str:
@@ -137,42 +255,69 @@ def hold_text(h: dict[str, Any], lang: str) -> str:
     return t("hold_months_through", lang).format(ends=h["ends"], rule=h["rule_id"])
 
 
-def explain(console: Console, record: MonthRecord, lang: str) -> None:
+def metric_data(metric: str, value: object) -> object:
+    """A metric's value for --format csv/json: as scorecard.csv writes it (counts as integers)."""
+    if value is None:
+        return None
+    if metric in MONEY_METRICS:
+        return money(int(value))  # type: ignore[call-overload]
+    if metric in COUNT_METRICS:
+        return int(value)  # type: ignore[call-overload]
+    places = 4 if metric in RATE_METRICS or metric == "complaint_rate_per_10k" else 2
+    return fixed(value, places)  # type: ignore[arg-type]
+
+
+def explain(console: Console, record: MonthRecord, lang: str, fmt: str = "table") -> None:
     r = record.rows("partner_results")[0]
     ruleset = record.ruleset
+    values = partner_metrics(r)
+    parts = {p["metric"]: p for p in record.rows("sub_scores")}
+    late = record["tickets"].filter(pl.col("state").is_in(["late", "pending"])).sort("received_at")
+    if fmt != "table":
+        emit(console, explain_data(record, values, parts, late, lang), fmt)
+        return
+    by_id = {rule.id: rule for rule in ruleset.rules}
+    fired: dict[str, list[str]] = {}
+    for a in record.rows("actions"):
+        fired.setdefault(a["rule_id"], []).append(action_text(a, lang))
     console.print(
         Text(
             f"{r['partner_id']} {r['partner_name']}  {t('mode', lang)} {r['mode']}  "
             f"{t('rule_version', lang)} {record.info.ruleset_version}  {t('status', lang)}: {t(r['status'], lang)}",
             style="bold",
-        )
+        ),
+        soft_wrap=not console.is_terminal,
     )
-    values = partner_metrics(r)
-    parts = {p["metric"]: p for p in record.rows("sub_scores")}
-    metrics = Table(title=t("metrics", lang))
-    for col in ("metric", "value", "sub_score", "weight"):
-        metrics.add_column(t(col, lang))
+    metrics = Grid(
+        t("metrics", lang),
+        _columns(lang, ("metric", "text"), ("value", "num"), ("sub_score", "num"), ("weight", "num")),
+    )
     for name in get_args(MetricName):  # every metric, in the configuration's order
         p = parts.get(name)
-        metrics.add_row(
+        metrics.add(
             t(name, lang),
             metric_text(name, values.get(name)),
             fixed(exact(p["sub_score_num"], p["sub_score_den"]), 2) if p else "",
             fixed(exact(p["weight_num"], p["weight_den"]), 2) if p else "",
         )
-    console.print(metrics)
+    show(console, metrics)
     console.print(
         f"{t('score', lang)}: {r['score']}  {t('band', lang)} ≥ {r['band_min']} → "
         f"{t('deduction', lang)} {fixed(Decimal(r['band_pct']) * 100, 2)} %",
         markup=False,
     )
-    rules = Table(title=t("rules", lang))
-    for col in ("rule", "value", "threshold", "breached", "streak", "actions"):
-        rules.add_column(t(col, lang))
-    by_id = {rule.id: rule for rule in ruleset.rules}
-    fired: dict[str, list[str]] = {}
-    for a in record.rows("actions"):
-        fired.setdefault(a["rule_id"], []).append(action_text(a, lang))
+    rules = Grid(
+        t("rules", lang),
+        _columns(
+            lang,
+            ("rule", "text"),
+            ("value", "text"),
+            ("threshold", "text"),
+            ("breached", "text"),
+            ("streak", "num"),
+            ("actions", "text"),
+        ),
+    )
     for rr in record.rows("rule_results"):
         rule = by_id[rr["rule_id"]]
         value = exact(rr["value_num"], rr["value_den"])
@@ -180,8 +325,8 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
             f"{rule.op} {metric_text(rule.against or rule.metric, exact(rr['comparand_num'], rr['comparand_den']))}"
         )
         why = t("zero_base", lang) if rr["breached"] and value is None else ""
-        rules.add_row(
-            Text(f"{rr['rule_id']}\n{rule.description.get(lang)}"),
+        rules.add(
+            f"{rr['rule_id']}\n{rule.description.get(lang)}",
             metric_text(rule.metric, value) + (f" ({why})" if why else ""),
             threshold,
             t("yes", lang) if rr["breached"] else t("no", lang),
@@ -189,52 +334,158 @@ def explain(console: Console, record: MonthRecord, lang: str) -> None:
             ", ".join(fired.get(rr["rule_id"], [])),
             style="red" if rr["breached"] else "",
         )
-    console.print(rules)
+    show(console, rules)
 
-    money_table = Table(title=t("settlement", lang))
-    money_table.add_column(t("item", lang))
-    money_table.add_column(t("amount", lang), justify="right")
+    money_table = Grid(t("settlement", lang), _columns(lang, ("item", "text"), ("amount", "num")))
     for line in record.rows("money_lines"):
-        money_table.add_row(line_label(line, lang), money(line["amount"]))
-    money_table.add_row(t("payout", lang), money(r["payout"]), style="bold")
+        money_table.add(line_label(line, lang), money(line["amount"]))
+    money_table.add(t("payout", lang), money(r["payout"]), style="bold")
     for balance in ("held_in", "held_out", "receivable_out"):  # the balances behind the lines
-        money_table.add_row(t(balance, lang), money(r[balance]), style="dim")
-    console.print(money_table)
+        money_table.add(t(balance, lang), money(r[balance]), style="dim")
+    show(console, money_table)
     corrections = record.rows("corrections")
     if corrections:
-        ct = Table(title=t("disputes_applied", lang))
-        for col in ("dispute_id", "disputed_period", "record", "record_id", "correction"):
-            ct.add_column(t(col, lang))
+        ct = Grid(
+            t("disputes_applied", lang),
+            _columns(
+                lang,
+                ("dispute_id", "id"),
+                ("disputed_period", "id"),
+                ("record", "text"),
+                ("record_id", "id"),
+                ("correction", "text"),
+            ),
+        )
         for c in corrections:
-            ct.add_row(
-                Text(c["dispute_id"]), c["disputed_period"], t(c["record"], lang), Text(c["record_id"]), c["correction"]
-            )
-        console.print(ct)
+            ct.add(c["dispute_id"], c["disputed_period"], t(c["record"], lang), c["record_id"], c["correction"])
+        show(console, ct)
         for a in record.rows("adjustments"):
             console.print(
-                Text(f"  {a['corrected_period']} {t('component_' + a['component'], lang)}: {money(a['amount'])}")
+                Text(f"  {a['corrected_period']} {t('component_' + a['component'], lang)}: {money(a['amount'])}"),
+                soft_wrap=not console.is_terminal,
             )
     holds = record.rows("holds")
     if holds:
-        console.print(Text(f"{t('holds', lang)}: " + "; ".join(hold_text(h, lang) for h in holds)))
+        console.print(
+            Text(f"{t('holds', lang)}: " + "; ".join(hold_text(h, lang) for h in holds)),
+            soft_wrap=not console.is_terminal,
+        )
 
-    tickets = record["tickets"]
-    late = tickets.filter(pl.col("state").is_in(["late", "pending"])).sort("received_at")
     if late.height:
-        tt = Table(title=f"{t('late_pending_tickets', lang)} ({late.height})")
-        for col in ("ticket_id", "received_at", "deadline", "resolved_at", "state"):
-            tt.add_column(t(col, lang))
+        tt = Grid(
+            f"{t('late_pending_tickets', lang)} ({late.height})",
+            _columns(
+                lang,
+                ("ticket_id", "id"),
+                ("received_at", "id"),
+                ("deadline", "id"),
+                ("resolved_at", "id"),
+                ("state", "text"),
+            ),
+        )
         for row in late.head(50).iter_rows(named=True):
-            tt.add_row(
-                Text(row["ticket_id"]),
+            tt.add(
+                row["ticket_id"],
                 day_text(row["received_at"]),
                 day_text(row["deadline"]),
                 day_text(row["resolved_at"]) or "—",
                 t(row["state"], lang),
             )
-        console.print(tt)
+        show(console, tt)
         if late.height > 50:
             console.print(f"… {late.height - 50} {t('more', lang)}")
+
+
+def explain_data(
+    record: MonthRecord, values: dict[str, object], parts: dict[str, dict[str, Any]], late: pl.DataFrame, lang: str
+) -> dict[str, Rows]:
+    """Everything explain shows, as tables of fields (scorecard.csv's names for the partner row)."""
+    r = record.rows("partner_results")[0]
+    by_id = {rule.id: rule for rule in record.ruleset.rules}
+    fired: dict[str, list[str]] = {}
+    for a in record.rows("actions"):
+        fired.setdefault(a["rule_id"], []).append(a["kind"])
+    partner = scorecard_fields(
+        record.period, r, record.breached_rules().get(r["partner_id"], []), record.info.ruleset_version
+    )
+    partner["band_min"] = str(r["band_min"])
+    return {
+        "partner": [partner],
+        "metrics": [
+            {
+                "metric": name,
+                "value": metric_data(name, values.get(name)),
+                "sub_score": fixed(exact(p["sub_score_num"], p["sub_score_den"]), 2) if p else None,
+                "weight": fixed(exact(p["weight_num"], p["weight_den"]), 2) if p else None,
+            }
+            for name in get_args(MetricName)
+            for p in [parts.get(name)]
+        ],
+        "rules": [
+            {
+                "rule_id": rr["rule_id"],
+                "description": by_id[rr["rule_id"]].description.get(lang),
+                "metric": rr["metric"],
+                "op": rr["op"],
+                "value": metric_data(rr["metric"], exact(rr["value_num"], rr["value_den"])),
+                "threshold": metric_data(
+                    by_id[rr["rule_id"]].against or rr["metric"], exact(rr["comparand_num"], rr["comparand_den"])
+                ),
+                "zero_base": bool(rr["zero_base"]),
+                "breached": bool(rr["breached"]),
+                "streak": rr["streak"],
+                "actions": fired.get(rr["rule_id"], []),
+            }
+            for rr in record.rows("rule_results")
+        ],
+        "actions": [
+            {
+                "rule_id": a["rule_id"],
+                "kind": a["kind"],
+                "streak": a["streak"],
+                "months": a["months"],
+                "hold_end": a["hold_end"],
+                "deadline": str(a["deadline"]) if a["deadline"] else None,
+            }
+            for a in record.rows("actions")
+        ],
+        "money_lines": [
+            {
+                "kind": line["kind"],
+                "amount": money(line["amount"]),
+                "rule_id": line["rule_id"],
+                "source_id": line["source_id"],
+                "refund_kind": line["refund_kind"],
+                "base_amount": None if line["base_amount"] is None else money(line["base_amount"]),
+                "multiplier": line["multiplier"],
+                "share": line["share"],
+                "uncapped": None if line.get("uncapped") is None else money(line["uncapped"]),
+            }
+            for line in record.rows("money_lines")
+        ],
+        "holds": [
+            {"rule_id": h["rule_id"], "kind": h["kind"], "started": h["started"], "ends": h["ends"]}
+            for h in record.rows("holds")
+        ],
+        "corrections": [
+            {k: c[k] for k in ("dispute_id", "disputed_period", "record", "record_id", "correction")}
+            for c in record.rows("corrections")
+        ],
+        "adjustments": [
+            {"corrected_period": a["corrected_period"], "component": a["component"], "amount": money(a["amount"])}
+            for a in record.rows("adjustments")
+        ],
+        "tickets": [
+            {
+                "ticket_id": row["ticket_id"],
+                "received_at": day_text(row["received_at"]),
+                "deadline": day_text(row["deadline"]) or None,
+                "resolved_at": day_text(row["resolved_at"]) or None,
+                "state": row["state"],
+            }
+            for row in late.iter_rows(named=True)
+        ],
+    }
 
 
 def action_text(a: dict[str, Any], lang: str) -> str:
@@ -280,24 +531,34 @@ def partner_metrics(r: dict[str, Any]) -> dict[str, object]:
     }
 
 
-def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], lang: str) -> None:
-    table = Table(title=Text(f"{t('history', lang)}: {partner_id} {rows[-1]['partner_name']}"))
-    for col in (
-        "period",
-        "valid_complaints",
-        "complaint_rate_per_10k",
-        "on_time_rate",
-        "score",
-        "breached_rules",
-        "status",
-        "held_out",
-        "receivable_out",
-        "payout",
-    ):
-        table.add_column(t(col, lang), justify="left" if col in ("period", "breached_rules", "status") else "right")
+def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], lang: str, fmt: str = "table") -> None:
+    if fmt != "table":
+        data = [
+            {"period_status": r["period_status"]}
+            | scorecard_fields(r["period"], r, r["breached_rules"], r["ruleset_version"])
+            for r in rows
+        ]
+        emit(console, {"history": [{"period": d["period"]} | d for d in data]}, fmt)
+        return
+    table = Grid(
+        Text(f"{t('history', lang)}: {partner_id} {rows[-1]['partner_name']}"),
+        _columns(
+            lang,
+            ("period", "text"),
+            ("valid_complaints", "num"),
+            ("complaint_rate_per_10k", "num"),
+            ("on_time_rate", "num"),
+            ("score", "num"),
+            ("breached_rules", "text"),
+            ("status", "text"),
+            ("held_out", "num"),
+            ("receivable_out", "num"),
+            ("payout", "num"),
+        ),
+    )
     for r in rows:
         draft = "" if r["period_status"] == "closed" else f" ({t('draft', lang)})"
-        table.add_row(
+        table.add(
             f"{r['period']}{draft}",
             str(r["valid_complaints"]),
             metric_text("complaint_rate_per_10k", exact(r["complaint_rate_num"], r["complaint_rate_den"])),
@@ -309,20 +570,70 @@ def history(console: Console, partner_id: str, rows: Sequence[dict[str, Any]], l
             money(int(r["receivable_out"])),
             money(int(r["payout"])),
         )
-    console.print(table)
+    show(console, table)
 
 
-def status(console: Console, st: Any, lang: str) -> None:
-    table = Table(title=t("status_title", lang))
-    for col in ("period", "period_status", "rule_version", "partners", "on_hold_count", "terminated_count", "payout"):
-        table.add_column(t(col, lang), justify="right" if col in ("partners", "payout") else "left")
-    table.add_column(t("run_by", lang))
-    table.add_column(t("approved_by", lang))
-    table.add_column(t("closed_by", lang))
-    table.add_column(t("outputs_match", lang))
+def status_data(st: Any) -> dict[str, Rows]:
+    return {
+        "months": [
+            {
+                "period": str(m.info.period),
+                "period_status": m.info.status,
+                "rule_version": m.info.ruleset_version,
+                "partners": m.partners,
+                "on_hold": m.on_hold,
+                "terminated": m.terminated,
+                "payout": money(m.payout),
+                "run_by": m.info.run_by,
+                "run_at": m.info.run_at,
+                "approved_by": m.approved_by,
+                "approved_at": m.approved_at,
+                "closed_by": m.info.closed_by,
+                "closed_at": m.info.closed_at,
+                "outputs_match": m.outputs is None,
+                "outputs_problem": m.outputs,
+            }
+            for m in st.months
+        ],
+        "deposits": [{"partner_id": pid, "deposit": money(amount)} for pid, amount in sorted(st.deposits.items())],
+        "balances": [
+            {
+                "partner_id": b.partner_id,
+                "partner_name": b.partner_name,
+                "kind": b.kind,
+                "since": str(b.since) if b.since else None,
+                "held": money(b.held),
+                "receivable": money(b.receivable),
+            }
+            for b in st.balances
+        ],
+    }
+
+
+def status(console: Console, st: Any, lang: str, fmt: str = "table") -> None:
+    if fmt != "table":
+        emit(console, status_data(st), fmt)
+        return
+    table = Grid(
+        t("status_title", lang),
+        _columns(
+            lang,
+            ("period", "id"),
+            ("period_status", "text"),
+            ("rule_version", "id"),
+            ("partners", "num"),
+            ("on_hold_count", "num"),
+            ("terminated_count", "num"),
+            ("payout", "num"),
+            ("run_by", "id"),  # who, then when on a line of its own: a timestamp is never broken
+            ("approved_by", "id"),
+            ("closed_by", "id"),
+            ("outputs_match", "text"),
+        ),
+    )
     for m in st.months:
         i = m.info
-        table.add_row(
+        table.add(
             str(i.period),
             t(i.status, lang),
             i.ruleset_version,
@@ -330,56 +641,106 @@ def status(console: Console, st: Any, lang: str) -> None:
             str(m.on_hold),
             str(m.terminated),
             money(m.payout),
-            Text(f"{i.run_by}\n{i.run_at}"),
-            Text(f"{m.approved_by}\n{m.approved_at}" if m.approved_by else ""),
-            Text(f"{i.closed_by}\n{i.closed_at}" if i.closed_by else ""),
+            f"{i.run_by}\n{i.run_at}",
+            f"{m.approved_by}\n{m.approved_at}" if m.approved_by else "",
+            f"{i.closed_by}\n{i.closed_at}" if i.closed_by else "",
             t("yes", lang) if m.outputs is None else t("no", lang),
         )
-    console.print(table)
-    for m in st.months:  # said in full below the table: a reason is never cut to fit a column
+    show(console, table)
+    for m in st.months:  # why out/P does not match, in full: a path is never cut to fit a column
         if m.outputs is not None:
             console.print(Text(f"out/{m.info.period}: {m.outputs}"), soft_wrap=True)
     if st.deposits:
-        dep = Table(title=f"{t('deposits_held', lang)} ({st.as_of})")
-        dep.add_column(t("partner_id", lang))
-        dep.add_column(t("deposit", lang), justify="right")
+        dep = Grid(f"{t('deposits_held', lang)} ({st.as_of})", _columns(lang, ("partner_id", "id"), ("deposit", "num")))
         for pid, amount in sorted(st.deposits.items()):
-            dep.add_row(Text(pid), money(amount))
-        dep.add_row(t("total", lang), money(sum(st.deposits.values())), style="bold")
-        console.print(dep)
+            dep.add(pid, money(amount))
+        dep.add(t("total", lang), money(sum(st.deposits.values())), style="bold")
+        show(console, dep)
     if not st.balances:
         console.print(t("no_balances", lang))
         return
-    bal = Table(title=f"{t('balances_carried', lang)} ({st.as_of})")
-    for col in ("partner_id", "partner_name", "balance_kind", "since", "held", "receivable"):
-        bal.add_column(t(col, lang), justify="right" if col in ("held", "receivable") else "left")
+    bal = Grid(
+        f"{t('balances_carried', lang)} ({st.as_of})",
+        _columns(
+            lang,
+            ("partner_id", "id"),
+            ("partner_name", "text"),
+            ("balance_kind", "text"),
+            ("since", "id"),
+            ("held", "num"),
+            ("receivable", "num"),
+        ),
+    )
     for b in st.balances:
-        bal.add_row(
-            Text(b.partner_id),
-            Text(b.partner_name),
-            t(b.kind, lang),
-            str(b.since or ""),
-            money(b.held),
-            money(b.receivable),
-        )
+        bal.add(b.partner_id, b.partner_name, t(b.kind, lang), str(b.since or ""), money(b.held), money(b.receivable))
     held, receivable = sum(b.held for b in st.balances), sum(b.receivable for b in st.balances)
-    bal.add_row(t("total", lang), "", "", "", money(held), money(receivable), style="bold")
-    console.print(bal)
+    bal.add(t("total", lang), "", "", "", money(held), money(receivable), style="bold")
+    show(console, bal)
 
 
-def simulation(console: Console, sim: object, lang: str, show_all: bool = False) -> None:
+def simulation_data(sim: Any) -> dict[str, Rows]:
+    from scorecard.simulate import MONEY_FIELDS
+
+    base, alt = sim.totals("base"), sim.totals("alt")
+    changes: Rows = []
+    for c in sim.changes:
+        for side, s, version in (
+            ("base", c.base, sim.base.info.ruleset_version),
+            ("simulated", c.alt, sim.alt.info.ruleset_version),
+        ):
+            if s is None:
+                continue
+            changes.append(
+                {
+                    "period": str(sim.period),
+                    "partner_id": c.partner_id,
+                    "partner_name": c.partner_name,
+                    "side": side,
+                    "changed": c.changed,
+                    "rule_version": version,
+                    "score": fixed(Decimal(s.score), 2),
+                    "band_pct": share(Decimal(s.band_pct)),
+                    "breached_rules": list(s.breached_rules),
+                    "status": s.status,
+                    **{f: money(s.money[f]) for f in MONEY_FIELDS},
+                }
+            )
+    totals: Rows = [
+        {"item": f, "base": money(base[f]), "simulated": money(alt[f]), "difference": money(alt[f] - base[f])}
+        for f in MONEY_FIELDS
+    ]
+    return {"changes": changes, "totals": totals}
+
+
+def simulation(console: Console, sim: object, lang: str, show_all: bool = False, fmt: str = "table") -> None:
     from scorecard.simulate import MONEY_FIELDS, Simulation
 
     assert isinstance(sim, Simulation)
-    table = Table(
-        title=f"{t('simulation', lang)} {sim.period}: {sim.base.info.ruleset_version} → {sim.alt.info.ruleset_version}"
+    if fmt != "table":
+        data = simulation_data(sim)
+        if not show_all:
+            data["changes"] = [row for row in data["changes"] if row["changed"]]
+        emit(console, data, fmt)
+        return
+    table = Grid(
+        f"{t('simulation', lang)} {sim.period}: {sim.base.info.ruleset_version} → {sim.alt.info.ruleset_version}",
+        _columns(
+            lang,
+            ("partner_id", "id"),
+            ("score", "text"),
+            ("band_pct", "text"),
+            ("breached_rules", "text"),
+            ("status", "text"),
+            ("score_deduction", "text"),
+            ("fine_deduction", "text"),
+            ("held_out", "text"),
+            ("payout", "text"),
+        ),
     )
-    shown_cols = ("partner_id", "score", "band_pct", "breached_rules", "status", "score_deduction", "fine_deduction")
-    for col in (*shown_cols, "held_out", "payout"):
-        table.add_column(t(col, lang), justify="left" if col in ("partner_id", "breached_rules", "status") else "right")
 
-    def pair(a: object, b: object) -> str:
-        return str(a) if a == b else f"{a} → [bold]{b}[/]"
+    def pair(a: object, b: object) -> Text:
+        # the two sides break only at the arrow's spaces (or a text's own), never inside a number
+        return Text(str(a)) if a == b else Text.assemble(f"{a} → ", (str(b), "bold"))
 
     shown = 0
     for c in sim.changes:
@@ -388,11 +749,10 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
         shown += 1
         b, a = c.base, c.alt
         if b is None or a is None:
-            table.add_row(
-                c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "", ""
-            )
+            only = "only in " + ("simulation" if b is None else "base")
+            table.add(c.partner_id, "", "", "", only, "", "", "", "")
             continue
-        table.add_row(
+        table.add(
             c.partner_id,
             pair(b.score, a.score),
             pair(b.band_pct, a.band_pct),
@@ -403,14 +763,15 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
             pair(money(b.money["held_out"]), money(a.money["held_out"])),
             pair(money(b.money["payout"]), money(a.money["payout"])),
         )
-    console.print(table)
+    show(console, table)
     base, alt = sim.totals("base"), sim.totals("alt")
-    totals = Table(title=t("totals", lang))
-    for col in ("item", "base", "simulated", "difference"):
-        totals.add_column(t(col, lang), justify="left" if col == "item" else "right")
+    totals = Grid(
+        t("totals", lang),
+        _columns(lang, ("item", "text"), ("base", "num"), ("simulated", "num"), ("difference", "num")),
+    )
     for f in MONEY_FIELDS:
-        totals.add_row(t(f, lang), money(base[f]), money(alt[f]), money(alt[f] - base[f]))
-    console.print(totals)
+        totals.add(t(f, lang), money(base[f]), money(alt[f]), money(alt[f] - base[f]))
+    show(console, totals)
     console.print(f"{shown} / {len(sim.changes)} {t('partners_changed', lang)}")
 
 
@@ -431,19 +792,67 @@ def events(console: Console, rows: Sequence[dict[str, Any]], lang: str, fmt: str
         writer.writerows([[r.get(k) for k in keys] for r in rows])
         console.print(buf.getvalue(), end="", markup=False, highlight=False)
         return
-    table = Table(title=t("event_log", lang))
-    for col in ("event_id", "event_at", "user", "command", "period", "reason", "detail", "hash"):
-        table.add_column(t(col, lang), justify="right" if col == "event_id" else "left", overflow="fold")
+    table = Grid(
+        t("event_log", lang),
+        _columns(
+            lang,
+            ("event_id", "num"),
+            ("event_at", "id"),
+            ("user", "text"),
+            ("command", "text"),
+            ("period", "id"),
+            ("reason", "text"),
+            ("detail", "text"),
+            ("hash", "id"),
+        ),
+    )
     for r in rows:
         detail = str(r.get("detail") or "")
-        table.add_row(
+        table.add(
             str(r["id"]),
             r["at"],
-            Text(r["user"]),
+            r["user"],
             r["command"],
-            r["period"],
-            Text(r.get("reason") or ""),
-            Text(detail if len(detail) <= 80 else detail[:77] + "..."),
+            r["period"] or "",
+            r.get("reason") or "",
+            detail if len(detail) <= 80 else detail[:77] + "...",  # in full with --format json
             (r.get("hash") or "")[:12],
         )
-    console.print(table)
+    show(console, table)
+
+
+def disputes(console: Console, rows: Sequence[Any], lang: str) -> None:
+    """The dispute register (``scorecard dispute list``) as a table."""
+    if not rows:
+        console.print(t("no_disputes", lang))
+        return
+    table = Grid(
+        "",
+        _columns(
+            lang,
+            ("dispute_id", "id"),
+            ("partner_id", "id"),
+            ("period", "id"),
+            ("dispute_record", "text"),
+            ("record_id", "id"),
+            ("correction", "text"),
+            ("dispute_status", "text"),
+            ("filed_by", "text"),
+            ("decided_by", "text"),
+            ("note", "text"),
+        ),
+    )
+    for d in rows:
+        table.add(
+            d.dispute_id,
+            d.partner_id,
+            str(d.period),
+            t("record_" + d.record, lang),
+            d.record_id,
+            d.correction,
+            t("dispute_" + d.status, lang) + (f" ({t('dispute_late', lang)})" if d.late else ""),
+            d.filed_by,
+            d.decided_by or "",
+            d.note or "",
+        )
+    show(console, table)

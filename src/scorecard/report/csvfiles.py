@@ -106,7 +106,7 @@ def csv_bytes(frame: pl.DataFrame, header: list[str]) -> bytes:
     head = ",".join(_field(h) for h in header) + "\n"
     if frame.height == 0:
         return (_BOM + head).encode("utf-8")
-    lines = frame.select(
+    lines: str = frame.select(
         pl.concat_str([_quoted(c).fill_null("") for c in frame.columns], separator=",").str.join("\n")
     ).item()
     return (_BOM + head + lines + "\n").encode("utf-8")

@@ -60,25 +60,29 @@ SUMMARY_MONEY = ("gross_amount", "score_deduction", "held_out", "released", "pay
 
 def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
     """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
-    rows = record.rows("partner_results")
+    # sums and the flagged partners in polars; only the rows shown become Python dicts
+    frame = record["partner_results"]
     counts = Table(title=t("run_summary", lang))
     for col in ("status", "partners", *SUMMARY_MONEY):
         counts.add_column(t(col, lang), justify="left" if col == "status" else "right")
     for status in ("active", "on_hold", "terminated", None):
-        rs = [r for r in rows if status is None or r["status"] == status]
+        rs = frame if status is None else frame.filter(pl.col("status") == status)
+        sums = rs.select(pl.col(f).sum() for f in SUMMARY_MONEY).row(0)
         counts.add_row(
             t(status, lang) if status else t("totals", lang),
-            str(len(rs)),
-            *(money(sum(r[f] for r in rs)) for f in SUMMARY_MONEY),
+            str(rs.height),
+            *(money(int(v)) for v in sums),
             style="bold" if status is None else "",
         )
     console.print(counts)
     breached = record.breached_rules()
-    flagged = [r for r in rows if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]]
-    if flagged:
-        notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged[:SHOWN_ROWS]], lang)
-    if len(flagged) > SHOWN_ROWS:
-        console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
+    hit = pl.Series(list(breached), dtype=pl.String)
+    flagged = frame.filter(pl.col("partner_id").is_in(hit) | (pl.col("status") != "active") | (pl.col("released") != 0))
+    if flagged.height:
+        shown = flagged.head(SHOWN_ROWS).to_dicts()
+        notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in shown], lang)
+    if flagged.height > SHOWN_ROWS:
+        console.print(f"… {flagged.height - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
     if record["watch"].height:
         watch(console, record, lang, limit=SHOWN_ROWS)
 

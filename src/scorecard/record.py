@@ -554,7 +554,7 @@ def _surveys(frame: pl.DataFrame, assessed: list[str]) -> pl.DataFrame:
 
 def _kept(assessed: list[str]) -> pl.Expr:
     """A fact left out (its state says why) is kept; a counted one when its partner was assessed."""
-    return (pl.col("state") != "counted") | pl.col("partner_id").is_in(pl.Series(assessed, dtype=pl.String))
+    return (pl.col("state") != "counted") | pl.col("partner_id").is_in(pl.Series(assessed, dtype=pl.String).implode())
 
 
 def stored_state(record: MonthRecord) -> dict[str, PartnerState]:

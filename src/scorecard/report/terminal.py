@@ -76,7 +76,7 @@ def run_summary(console: Console, record: MonthRecord, lang: str) -> None:
         )
     console.print(counts)
     breached = record.breached_rules()
-    hit = pl.Series(list(breached), dtype=pl.String)
+    hit = pl.Series(list(breached), dtype=pl.String).implode()
     flagged = frame.filter(pl.col("partner_id").is_in(hit) | (pl.col("status") != "active") | (pl.col("released") != 0))
     if flagged.height:
         shown = flagged.head(SHOWN_ROWS).to_dicts()

@@ -521,27 +521,49 @@ def _payees(frame: pl.DataFrame | None) -> pl.DataFrame:
 
 def _conduct(frame: pl.DataFrame, deductions: dict[str, Decimal], assessed: set[str]) -> pl.DataFrame:
     """Conduct events with their points: ``state`` counted, or outside (the month)."""
-    rows = []
     if "event_id" not in frame.columns:
         frame = frame.with_columns(event_id=pl.lit(None, dtype=pl.String))
-    for seq, (pid, kind, day, note, state, line, event_id) in enumerate(
-        frame.select("partner_id", "event_type", "occurred_on", "note", "state", "_line", "event_id").iter_rows()
-    ):
-        if state == "counted" and pid not in assessed:
-            continue
-        rows.append([pid, seq, kind, day, note, str(deductions.get(kind, Decimal(0))), state, line, event_id])
-    return _frame("conduct", rows)
+    points = {kind: str(value) for kind, value in deductions.items()}
+    rows = (
+        frame.select("partner_id", "event_type", "occurred_on", "note", "state", "_line", "event_id")
+        .with_row_index("seq")
+        .filter(_kept(assessed))
+        .select(
+            "partner_id",
+            pl.col("seq").cast(pl.Int64),
+            "event_type",
+            "occurred_on",
+            "note",
+            pl.col("event_type")
+            .replace_strict(points, default=str(Decimal(0)), return_dtype=pl.String)
+            .fill_null(str(Decimal(0)))
+            .alias("points"),
+            "state",
+            pl.col("_line").alias("line"),
+            "event_id",
+        )
+    )
+    return rows.cast(pl.Schema(SCHEMAS["conduct"]))
 
 
 def _surveys(frame: pl.DataFrame, assessed: set[str]) -> pl.DataFrame:
-    rows = [
-        [pid, seq, customer, score, state, line]
-        for seq, (pid, customer, score, state, line) in enumerate(
-            frame.select("partner_id", "customer_id", "score", "state", "_line").iter_rows()
+    """Surveys with their ``state``; a counted one only for a partner assessed this month."""
+    rows = (
+        frame.select("partner_id", "customer_id", "score", "state", "_line")
+        .with_row_index("seq")
+        .filter(_kept(assessed))
+        .select(
+            "partner_id", pl.col("seq").cast(pl.Int64), "customer_id", "score", "state", pl.col("_line").alias("line")
         )
-        if state != "counted" or pid in assessed
-    ]
-    return _frame("surveys", rows)
+    )
+    return rows.cast(pl.Schema(SCHEMAS["surveys"]))
+
+
+def _kept(assessed: set[str]) -> pl.Expr:
+    """A fact left out (its state says why) is kept; a counted one when its partner was assessed."""
+    return (pl.col("state") != "counted") | pl.col("partner_id").is_in(
+        pl.Series(sorted(assessed), dtype=pl.String).implode()
+    )
 
 
 def stored_state(record: MonthRecord) -> dict[str, PartnerState]:

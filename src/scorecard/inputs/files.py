@@ -387,7 +387,10 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Blank lines are not records (their line numbers stay counted)."""
     if frame.width == 1:
         return frame
-    return frame.filter(~pl.all_horizontal(pl.exclude("_line").is_null()))
+    blank = pl.all_horizontal(pl.exclude("_line").is_null())
+    if not frame.select(blank.any()).item():
+        return frame  # the usual file: no copy of every column for nothing
+    return frame.filter(~blank)
 
 
 def _no_lines() -> pl.DataFrame:

@@ -129,14 +129,19 @@ def _stage(
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
     frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+    source, sha256 = raw.source, raw.sha256
+    # the raw table goes now, so that each text column below is freed once it is typed: a
+    # million tickets' date-times as text are most of what loading them holds at its peak
+    del raw
     excluded_keys = None
     if "partner_id" in columns.raw and not table.keeps_terminated:
         before = frame
-        frame, dropped = _without_excluded(frame, table, settings, raw.source, columns.label("partner_id"))
+        frame, dropped = _without_excluded(frame, table, settings, source, columns.label("partner_id"))
         warnings += dropped
         if table.key in columns.raw and frame.height < before.height:
             gone = before.join(frame.select("_line"), on="_line", how="anti").get_column(table.key)
             excluded_keys = parse_column(gone, table.column(table.key), choices=(), timezone="UTC").values
+        del before
 
     typed: dict[str, pl.Series] = {}
     flags: dict[str, pl.Series] = {}
@@ -145,12 +150,13 @@ def _stage(
             typed[column.name] = _default(column, frame.height)
             continue
         label = columns.label(column.name)
-        values, bad = _type(frame, column, source=raw.source, label=label, settings=settings, sink=sink)
+        values, bad = _type(frame, column, source=source, label=label, settings=settings, sink=sink)
         typed[column.name] = values
         if bad is not None:
             flags[bad_flag(column.name)] = bad
+        frame = frame.drop(column.name)
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
-    return StagedTable(table, raw.source, raw.sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+    return StagedTable(table, source, sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
 
 
 def _outside(path: Path, root: Path) -> Issue | None:

@@ -69,7 +69,69 @@ def period_info(row: sqlite3.Row) -> PeriodInfo:
 
 
 def sort(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort(list(ORDER[name]), nulls_last=True, maintain_order=True)
+    """``frame`` in the table's order (nulls last; rows equal on every key keep their order).
+
+    Polars sorts a million tickets on several keys at once slowly (it encodes
+    whole rows), so the frame is sorted one key at a time instead, last key
+    first, each sort stable: that gives the same rows. The first key is
+    sorted as its rank among its distinct values (a partner id is compared
+    once per partner, not once per ticket). A frame already in order is
+    returned as it is (the tickets are sorted once, when the record is
+    built), and the text keys after the first are sorted on (by polars' own
+    sort) only when the order on the keys before them leaves ties out of order.
+    """
+    keys = ORDER[name]
+    if frame.height < 2 or in_order(frame, keys):
+        return frame
+    cheap = _leading_cheap(frame, keys)
+    tried = _stable_sorted(frame, cheap)
+    if len(cheap) == len(keys) or in_order(tried, keys):
+        return tried
+    # ties on the cheap keys out of order on a text key: polars' own sort on every key
+    return frame.sort(list(keys), nulls_last=True, maintain_order=True)
+
+
+def in_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> bool:
+    """Whether every row is ≤ the next on ``keys`` in turn (a null after every value)."""
+    if frame.height < 2:
+        return True
+    ordered: pl.Expr | None = None
+    for key in reversed(keys):
+        prev, cur = pl.col(key).shift(1), pl.col(key)
+        less = (prev.is_not_null() & cur.is_null()) | (prev < cur).fill_null(False)
+        equal = (prev.is_null() & cur.is_null()) | (prev == cur).fill_null(False)
+        ordered = (less | equal) if ordered is None else (less | (equal & ordered))
+    assert ordered is not None
+    return bool(frame.select(ordered.slice(1).all()).item())
+
+
+def _leading_cheap(frame: pl.DataFrame, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The first key, then the keys up to the next text one."""
+    out = [keys[0]]
+    for key in keys[1:]:
+        if frame.schema[key] == pl.String:
+            break
+        out.append(key)
+    return tuple(out)
+
+
+def _stable_sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    """Sorted on ``keys`` (nulls last) by one stable sort per key, the last key first."""
+    first = keys[0]
+    by: dict[str, pl.Expr] = {k: pl.col(k) for k in keys}
+    if frame.schema[first] == pl.String:
+        distinct = frame.get_column(first).drop_nulls().unique().sort()
+        rank = pl.Series(range(distinct.len()), dtype=pl.UInt32)
+        by[first] = pl.col(first).replace_strict(distinct, rank, default=None, return_dtype=pl.UInt32)
+    index: pl.Series | None = None
+    for key in reversed(keys):
+        values = frame.select(by[key].alias("v"))
+        if index is not None:
+            values = values[index]
+        order = values.select(pl.arg_sort_by("v", nulls_last=True, maintain_order=True)).to_series()
+        index = order if index is None else index.gather(order)
+    assert index is not None
+    return frame[index]
 
 
 def _sql_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -108,11 +170,16 @@ def store_record(c: sqlite3.Connection, record: MonthRecord) -> None:
         if name == "tickets":
             _store_tickets(c, p, frame)
             continue
+        if frame.height == 0:
+            continue
         cols = list(SCHEMAS[name])
         names = ", ".join(f'"{x}"' for x in ["period", *cols])
         marks = ", ".join("?" * (len(cols) + 1))
-        rows = _sql_frame(frame.select(cols)).rows()
-        c.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", [(p, *row) for row in rows])
+        # one executemany per table over rows polars makes, the period already in them: SQLite's
+        # own per-row work (the closed-month trigger, keys) is what is left. A bulk Arrow path
+        # (ADBC) would open a second connection, outside this write's one transaction.
+        rows = _sql_frame(frame.select(pl.lit(p).alias("period"), *cols)).rows()
+        c.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", rows)
 
 
 def _store_tickets(c: sqlite3.Connection, period: str, tickets: pl.DataFrame) -> None:
@@ -160,9 +227,11 @@ def load_record(conn: sqlite3.Connection, info: PeriodInfo, partner_id: str | No
             args += (partner_id,)
         order = ", ".join(f'"{x}"' for x in ORDER[name])
         names = ", ".join(f'"{x}"' for x in cols)
-        rows = conn.execute(f"SELECT {names} FROM {name} WHERE {where} ORDER BY {order}", args).fetchall()
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples, handed to polars as they are
+        rows = cursor.execute(f"SELECT {names} FROM {name} WHERE {where} ORDER BY {order}", args).fetchall()
         text = {k: (pl.String() if isinstance(v, _TEMPORAL) else v) for k, v in schema.items()}
-        frame = pl.DataFrame([tuple(r) for r in rows], schema=text, orient="row")
+        frame = pl.DataFrame(rows, schema=text, orient="row")
         tables[name] = frame.with_columns(
             pl.col(k).str.to_date("%Y-%m-%d") if v == pl.Date else pl.col(k).str.to_datetime(time_unit="us")
             for k, v in schema.items()

@@ -7,7 +7,7 @@ against the ledger's own amounts before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class FinanceData:
     balances: list[Balance]
     signoff: SignOff | None = None  # who prepared, approved and closed the month (every sheet's header)
     changes: list[Change] | None = None  # payouts changed by a re-run after approval or a reopening
+    _results: list[dict[str, Any]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def period(self) -> Period:
@@ -62,7 +63,12 @@ class FinanceData:
 
     @property
     def results(self) -> list[dict[str, Any]]:
-        return self.record.rows("partner_results")
+        """The partner rows, made once: every sheet reads them, and 10,000 of them cost a second each time."""
+        cached = self._results
+        if cached is None:
+            cached = self.record.rows("partner_results")
+            object.__setattr__(self, "_results", cached)
+        return cached
 
     @property
     def draft(self) -> bool:

@@ -147,18 +147,24 @@ def gather(
 
 
 def ticket_frame(tickets: pl.DataFrame, packs: list[PartnerPack]) -> pl.DataFrame:
-    """The counted tickets of the packs' partners, sorted by partner; sets each pack's span in it."""
-    frame = (
+    """The counted tickets of the packs' partners, sorted by partner; sets each pack's span in it.
+
+    The record keeps its tickets in this order already (docs/ledger.md#record), so the sort is a
+    check that costs one pass, and each partner's span is a run of equal ids."""
+    from scorecard.ledger.store import sort
+
+    frame = sort(
+        "tickets",
         tickets.lazy()
         .filter(pl.col("state").is_in(COUNTED))
         .with_columns(resolution_hours=pl.col("resolution_seconds") / 3600)  # display only
         .select(TICKET_COLUMNS)
-        .sort("partner_id", "received_at", "ticket_id")
-        .collect()
+        .collect(),
     )
     spans: dict[str, tuple[int, int]] = {}
     offset = 0
-    for pid, n in frame.group_by("partner_id", maintain_order=True).len().iter_rows():
+    runs = frame.select(pl.col("partner_id").rle()).unnest("partner_id")
+    for n, pid in runs.select("len", "value").iter_rows():
         spans[pid] = (offset, n)
         offset += n
     for pack in packs:

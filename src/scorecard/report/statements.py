@@ -1,8 +1,9 @@
 """Partner statements: ``scorecard statements YYYY-MM`` -> ``out/YYYY-MM/statements/``.
 
 One HTML page and one workbook per partner, rendered in parallel: the main
-process reads the ledger and the re-assessed period once and cuts them into
-chunks of partners; worker processes format and write. Each worker gets only
+process reads the month's record from the ledger once (the inputs are never
+read again) and cuts it into chunks of partners; worker processes format and
+write. Each worker gets only
 its partners' rows, and each statement only its own partner's.
 """
 
@@ -172,6 +173,7 @@ def write_statements(
     partner's two files replaced in place."""
     if workers is None:
         workers = 1 if len(packs) < INLINE_UP_TO else (os.cpu_count() or 1)
+    workers = max(1, min(workers, len(packs)))  # a bounded pool: never more processes than partners
     size = max(1, min(400, -(-len(packs) // (workers * 4)))) if workers > 1 else max(1, len(packs))
     if single:
         return render_all(chunks(ctx, packs, tickets, folder, size=size, atomic=True), 1, progress)

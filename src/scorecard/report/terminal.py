@@ -106,37 +106,43 @@ def _columns(lang: str, *spec: tuple[str, Kind]) -> list[Column]:
 
 def run_summary(console: Console, record: MonthRecord, lang: str, fmt: str = "table") -> None:
     """Counts and totals of the month, then the partners that need a look (breach, hold, release)."""
-    rows = record.rows("partner_results")
+    # sums and the flagged partners in polars; only the rows shown become Python dicts
+    frame = record["partner_results"]
     counts = Grid(
         t("run_summary", lang),
         _columns(lang, ("status", "text"), ("partners", "num"), *((f, "num") for f in SUMMARY_MONEY)),
     )
     count_rows: Rows = []
     for status in ("active", "on_hold", "terminated", None):
-        rs = [r for r in rows if status is None or r["status"] == status]
-        sums = {f: money(sum(r[f] for r in rs)) for f in SUMMARY_MONEY}
-        count_rows.append({"period": str(record.period), "status": status or "total", "partners": len(rs), **sums})
+        rs = frame if status is None else frame.filter(pl.col("status") == status)
+        sums = {
+            f: money(int(v))
+            for f, v in zip(SUMMARY_MONEY, rs.select(pl.col(f).sum() for f in SUMMARY_MONEY).row(0), strict=True)
+        }
+        count_rows.append({"period": str(record.period), "status": status or "total", "partners": rs.height, **sums})
         counts.add(
             t(status, lang) if status else t("totals", lang),
-            str(len(rs)),
+            str(rs.height),
             *sums.values(),
             style="bold" if status is None else "",
         )
     breached = record.breached_rules()
-    flagged = [r for r in rows if breached.get(r["partner_id"]) or r["status"] != "active" or r["released"]]
-    notable_rows = [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged]
+    hit = pl.Series(list(breached), dtype=pl.String).implode()
+    flagged = frame.filter(pl.col("partner_id").is_in(hit) | (pl.col("status") != "active") | (pl.col("released") != 0))
     if fmt != "table":
         from scorecard.report.watchlist import watch_rows
 
-        sections: dict[str, Rows] = {"totals": count_rows, "notable": notable_data(notable_rows)}
+        every = [(record.period, r, breached.get(r["partner_id"], [])) for r in flagged.to_dicts()]
+        sections: dict[str, Rows] = {"totals": count_rows, "notable": notable_data(every)}
         sections["watch"] = [watch_data(w) for w in watch_rows(record, lang)]
         emit(console, sections, fmt)
         return
     show(console, counts)
-    if flagged:
-        notable(console, notable_rows[:SHOWN_ROWS], lang)
-    if len(flagged) > SHOWN_ROWS:
-        console.print(f"… {len(flagged) - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
+    if flagged.height:
+        shown = flagged.head(SHOWN_ROWS).to_dicts()
+        notable(console, [(record.period, r, breached.get(r["partner_id"], [])) for r in shown], lang)
+    if flagged.height > SHOWN_ROWS:
+        console.print(f"… {flagged.height - SHOWN_ROWS} {t('more', lang)} (scorecard.csv)")
     if record["watch"].height:
         watch(console, record, lang, limit=SHOWN_ROWS)
 

@@ -231,8 +231,11 @@ class Sheet:
         self._used(row, col)
 
     def _fit(self, col: int, shown: str) -> None:
+        self._fit_width(col, display_width(shown))
+
+    def _fit_width(self, col: int, width: int) -> None:
         if col not in self.fixed:
-            self.widths[col] = min(max(self.widths.get(col, 0), display_width(shown) + 2), MAX_WIDTH)
+            self.widths[col] = min(max(self.widths.get(col, 0), width + 2), MAX_WIDTH)
 
     # --- blocks --------------------------------------------------------------
 
@@ -278,13 +281,7 @@ class Sheet:
         r = header + 1
         kinds = [c.kind for c in cols]
         if fit:
-            for row in rows:
-                for c, (kind, v) in enumerate(zip(kinds, row, strict=True)):
-                    if isinstance(v, Cell):
-                        self.value(r, c, v.kind, v.value)
-                    else:
-                        self.value(r, c, kind, v)
-                r += 1
+            r = self._bulk_fitted(r, kinds, rows)
         else:
             r = self._bulk(r, kinds, rows)
             self._used(r - 1, len(cols) - 1)
@@ -299,6 +296,54 @@ class Sheet:
             r += 1
         self.row = r + 1
         return header + 1, last
+
+    def _bulk_fitted(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
+        """The rows of a table, each cell exactly as :meth:`value` writes and fits it, in one loop:
+        formats looked up once per column, widths kept as one running maximum per column and
+        applied once (the same widths: fitting is a maximum capped at ``MAX_WIDTH``)."""
+        ws, book = self.ws, self.book
+        write_string, write_number = ws.write_string, ws.write_number
+        # formats are made when first used, as value() makes them: their order is the workbook's
+        formats: dict[str, Any] = {}
+
+        def number_format(kind: str) -> Any:
+            if kind not in formats:
+                formats[kind] = book.fmt(num_format=NUMBER_FORMATS[kind])
+            return formats[kind]
+
+        widest: dict[int, int] = {}
+        last_row, last_col = self.last_row, self.last_col
+        for row in rows:
+            for c, (column_kind, cell) in enumerate(zip(kinds, row, strict=True)):
+                kind, v = (cell.kind, cell.value) if isinstance(cell, Cell) else (column_kind, cell)
+                if v is None or v == "":
+                    continue
+                if kind == "text":
+                    shown = str(v)
+                    quoted = book.fmt(quote_prefix=True) if shown.startswith(FORMULA_PREFIXES) else None
+                    write_string(r, c, shown, quoted)
+                elif kind == "money":
+                    if not isinstance(v, int):
+                        raise TypeError(f"money must be integer fen, not {type(v).__name__}")
+                    write_number(r, c, v / 100, number_format(kind))
+                    shown = f"{v // 100:,}.00"
+                elif kind in ("date", "datetime") and isinstance(v, date | datetime):
+                    write_number(r, c, excel_serial(v), number_format(kind))
+                    shown = "0000-00-00 00:00" if kind == "datetime" else "0000-00-00"
+                else:
+                    number = float(v)
+                    write_number(r, c, number, number_format(kind))
+                    shown = f"{number:,.4f}"
+                last_row = r
+                last_col = max(last_col, c)
+                width = len(shown) if shown.isascii() else display_width(shown)
+                if width > widest.get(c, -1):
+                    widest[c] = width
+            r += 1
+        self.last_row, self.last_col = max(self.last_row, last_row), last_col
+        for c, width in widest.items():
+            self._fit_width(c, width)
+        return r
 
     def _bulk(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
         ws, book = self.ws, self.book

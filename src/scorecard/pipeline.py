@@ -31,6 +31,7 @@ from scorecard.corrections import (
     pending_balance,
     registered_ids,
 )
+from scorecard.i18n import t
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
@@ -137,7 +138,7 @@ def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) 
         ledger.close()
     folder = ws.inputs_for(period)
     if not folder.is_dir():
-        raise InputError([Issue(str(folder), None, None, "no input folder for this period", f"a folder {folder}")])
+        raise InputError([Issue(str(folder), None, None, t("no_input_folder"), t("a_folder", folder=folder))])
     inputs = load_period(folder, period, settings_for(config, excluded))
     if inputs.issues.has_errors:
         raise InputError(inputs.issues, f"{len(inputs.issues.errors)} input errors")
@@ -412,7 +413,7 @@ def run(
         history = History()
         if existing:
             with existing:
-                cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
+                cycle.refuse_broken_chain(existing.conn, t("not_run", period=period))
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
                 found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
                 found += table_corrections(inputs, existing, config, found)
@@ -427,9 +428,12 @@ def run(
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
             raise LedgerError(
-                f"the rules for {period} changed since its draft was run (rule set "
-                f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
-                "run again with --allow-rule-change to re-assess it"
+                t(
+                    "rules_changed",
+                    period=period,
+                    before=own.ruleset_version,
+                    now=config.config.ruleset_for(period).version,
+                )
             )
         a = assess_inputs(inputs, config, plan.previous, progress, history)
         # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
@@ -465,12 +469,12 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
     user = current_user(user)
     config = load_config(ws.config)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
-        cycle.refuse_broken_chain(ledger.conn, f"{period} was not closed")
+        cycle.refuse_broken_chain(ledger.conn, t("not_closed", period=period))
         info = ledger.period(period)
         if info is not None and info.draft:
             changed = changed_since_run(ws, info, config)
             if changed:
-                raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+                raise LedgerError(t("close_changed", period=period, changed=changed))
             if config.config.approval.required:  # before the folder is put right: a refusal changes nothing
                 from scorecard import approval
 
@@ -478,10 +482,7 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
             waiting = final_settlement.unapplied(ledger, info)
             if waiting:
                 who = ", ".join(d.partner_id for d in waiting)
-                raise LedgerError(
-                    f"cannot close {period}: the final settlement of {who} was recorded after its draft was run; "
-                    "re-run it first"
-                )
+                raise LedgerError(t("close_final_waiting", period=period, who=who))
             render_month(ws, ledger.record(period), config.config.general.language)
         return cycle.close(ledger, period, user, require_approval=config.config.approval.required)
 
@@ -489,11 +490,11 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
 def changed_since_run(ws: Workspace, info: PeriodInfo, config: LoadedConfig) -> str | None:
     """What changed since the month's draft was run: its input files, or its rules."""
     if config.ruleset_hash(info.period) != info.ruleset_hash:
-        return "the configuration that decides it changed"
+        return t("changed_config")
     folder = ws.inputs_for(info.period)
     hashes = table_file_hashes(folder)
     if hashes is None or hash_tables(hashes) != info.inputs_hash:
-        return f"its inputs ({folder}) changed"
+        return t("changed_inputs", folder=folder)
     return None
 
 
@@ -510,7 +511,7 @@ def reopen(
 
 def _existing_ledger(ws: Workspace, *, write: bool = False) -> Ledger:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     return Ledger(ws.db, readonly=not write)
 
 
@@ -531,7 +532,7 @@ def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dic
     for r in rows:
         r["breached_rules"] = breached.get(r["period"], [])
     if not rows:
-        raise LedgerError(f"{partner_id} has no assessed month in the ledger")
+        raise LedgerError(t("no_assessed_month", partner=partner_id))
     return rows
 
 
@@ -568,6 +569,6 @@ def settle_terminated(
     """Record the final settlement of a terminated partner; the open month's run applies it."""
     user = current_user(user)
     if decision not in ("pay", "forfeit"):
-        raise LedgerError("a final settlement is --pay or --forfeit")
+        raise LedgerError(t("final_pay_or_forfeit"))
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
         return final_settlement.decide(ledger, partner_id, decision, reason, user)  # type: ignore[arg-type]

@@ -632,7 +632,7 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080) -> None:
     if not ws.db.exists():
         from scorecard.ledger import LedgerError
 
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     Ledger(ws.db).close()  # brings the ledger's tables up to date before the first request
     # the portal's own lines (logins, disputes, decisions; never a secret) beside uvicorn's access log
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)

@@ -797,7 +797,7 @@ LABELS |= {
         "{period} has not been assessed: only a closed month or the open draft can be disputed",
     ),
     "record_of": ("{period} 的{kind} {id}", "{kind} {id} of {period}"),
-    "dispute_no_record": ("考核记录中没有{what}", "no {what} in the record"),
+    "dispute_no_record": ("考核记录中没有 {what}", "no {what} in the record"),
     "dispute_owner_absent": (
         "{owner} 未在 {period} 考核：其{kind} {id} 未计入考核",
         "{owner} was not assessed in {period}: its {kind} {id} did not count",
@@ -1110,7 +1110,7 @@ LABELS |= {
     ),
     "schema_list_type": ("应为列表", "Input should be a valid list"),
     "schema_dict_type": ("应为表（键值对）", "Input should be a valid dictionary"),
-    "schema_model_type": ("应为表（键值对）", "Input should be a valid dictionary or instance of {class_name}"),
+    "schema_model_type": ("应为表（键值对）或 {class_name} 对象", "Input should be a valid dictionary or instance of {class_name}"),
     "schema_greater_than_equal": ("应大于或等于 {ge}", "Input should be greater than or equal to {ge}"),
     "schema_greater_than": ("应大于 {gt}", "Input should be greater than {gt}"),
     "schema_less_than_equal": ("应小于或等于 {le}", "Input should be less than or equal to {le}"),
@@ -1126,7 +1126,7 @@ LABELS |= {
     "magic_xls": ("旧版 Excel .xls 文件", "a legacy Excel .xls file"),
     "magic_pdf": ("PDF 文档", "a PDF document"),
     "two_files": ("数据表 '{table}' 有两个文件：{names}", "two files for table '{table}': {names}"),
-    "exactly_one": ("只能有一个", "exactly one"),
+    "one_file_only": ("只能有一个", "exactly one"),
     "no_readable_file": (
         "数据表 '{table}' 没有可读取的文件：{files} 不是支持的格式",
         "no readable file for table '{table}': {files} is not a supported format",

@@ -74,7 +74,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
     found = [p for p in files if p.name.lower() in {table + ext for ext in FORMATS}]
     if len(found) > 1:
         names = ", ".join(shown(p.name) for p in found)
-        return None, [Issue(where, None, None, t("two_files", table=table, names=names), t("exactly_one"))]
+        return None, [Issue(where, None, None, t("two_files", table=table, names=names), t("one_file_only"))]
     if found:
         return found[0], []
     others = [p.name for p in files if p.stem.lower() == table and not p.name.startswith("~$")]

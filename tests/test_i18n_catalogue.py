@@ -74,7 +74,11 @@ def test_t_fills_both_languages_with_the_same_values() -> None:
 
 @pytest.mark.parametrize(
     ("count", "en", "zh"),
-    [(0, "0 errors found", "发现 0 个错误"), (1, "1 error found", "发现 1 个错误"), (2, "2 errors found", "发现 2 个错误")],
+    [
+        (0, "0 errors found", "发现 0 个错误"),
+        (1, "1 error found", "发现 1 个错误"),
+        (2, "2 errors found", "发现 2 个错误"),
+    ],
 )
 def test_counts_take_the_plural_in_english_only(count: int, en: str, zh: str) -> None:
     assert (tn("errors_found", count, "en"), tn("errors_found", count, "zh")) == (en, zh)
@@ -161,7 +165,7 @@ def untranslated() -> list[str]:
         module = path.name
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or _name(node) == "warning" and _is_logging(node):
+            if not isinstance(node, ast.Call) or (_name(node) == "warning" and _is_logging(node)):
                 continue
             for arg in _message_args(node, module):
                 for lit in _literals(arg):

@@ -1110,7 +1110,10 @@ LABELS |= {
     ),
     "schema_list_type": ("应为列表", "Input should be a valid list"),
     "schema_dict_type": ("应为表（键值对）", "Input should be a valid dictionary"),
-    "schema_model_type": ("应为表（键值对）或 {class_name} 对象", "Input should be a valid dictionary or instance of {class_name}"),
+    "schema_model_type": (
+        "应为表（键值对）或 {class_name} 对象",
+        "Input should be a valid dictionary or instance of {class_name}",
+    ),
     "schema_greater_than_equal": ("应大于或等于 {ge}", "Input should be greater than or equal to {ge}"),
     "schema_greater_than": ("应大于 {gt}", "Input should be greater than {gt}"),
     "schema_less_than_equal": ("应小于或等于 {le}", "Input should be less than or equal to {le}"),

@@ -1484,6 +1484,21 @@ LABELS |= {
 }
 
 
+# --- messages: status and simulate views ---
+LABELS |= {
+    "out_missing": ("缺失", "missing"),
+    "out_foreign": ("不是由此账本生成的", "not rendered from this ledger"),
+    "out_other_run": (
+        "由第 {run} 次运行生成，而账本中为第 {ledger} 次运行",
+        "rendered from run {run}, the ledger holds run {ledger}",
+    ),
+    "out_file_missing": ("{name} 缺失", "{name} is missing"),
+    "out_file_changed": ("{name} 已被修改", "{name} was changed"),
+    "only_in_simulation": ("仅在模拟规则下考核", "only in simulation"),
+    "only_in_base": ("仅在现行规则下考核", "only in base"),
+}
+
+
 LANGUAGES = ("zh", "en")
 _IN_USE: ContextVar[str] = ContextVar("scorecard_language", default="en")
 

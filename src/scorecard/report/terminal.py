@@ -390,7 +390,7 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False)
         b, a = c.base, c.alt
         if b is None or a is None:
             table.add_row(
-                c.partner_id, "", "", "", "only in " + ("simulation" if b is None else "base"), "", "", "", ""
+                c.partner_id, "", "", "", t("only_in_simulation" if b is None else "only_in_base", lang), "", "", "", ""
             )
             continue
         table.add_row(

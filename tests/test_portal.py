@@ -518,7 +518,7 @@ def test_portal_user_commands(demo_ws: Workspace) -> None:
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:
-        r = runner.invoke(cli, ["-w", str(demo_ws.root), "--user", "admin", "portal", "user", *args])
+        r = runner.invoke(cli, ["--lang", "en", "-w", str(demo_ws.root), "--user", "admin", "portal", "user", *args])
         return r.exit_code, r.output
 
     code, text = run("add", "si9", "--partner", A)

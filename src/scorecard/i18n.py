@@ -1404,10 +1404,10 @@ LABELS |= {
     "finding_row": (" 行 {key}", " row {key}"),
     "event_what": ("事件 {id}（{command}，{at}，操作人 {by}）", "event {id} ({command}, {at}, by {by})"),
     "event_out_of_chain": (
-        "{what} 与其前一条事件衔接不上：有事件被删除或插入",
+        "{what}与其前一条事件衔接不上：有事件被删除或插入",
         "{what} does not follow the event before it: an event was removed or inserted",
     ),
-    "event_changed": ("{what} 在写入后被修改", "{what} was changed after it was written"),
+    "event_changed": ("{what}在写入后被修改", "{what} was changed after it was written"),
     "log_truncated": (
         "日志止于事件 {last}，但已写入的事件编号到 {written}：最后的若干条被删除",
         "the log ends at event {last}, but events up to {written} were written: the last were removed",
@@ -1496,6 +1496,12 @@ LABELS |= {
     "out_file_changed": ("{name} 已被修改", "{name} was changed"),
     "only_in_simulation": ("仅在模拟规则下考核", "only in simulation"),
     "only_in_base": ("仅在现行规则下考核", "only in base"),
+}
+
+
+# --- messages: the portal's forms (docs/portal.md) ---
+LABELS |= {
+    "accept_or_reject_form": ("请选择受理或驳回", "accept or reject"),
 }
 
 

@@ -1505,6 +1505,20 @@ LABELS |= {
 }
 
 
+# --- messages: a run's progress and its warnings ---
+LABELS |= {
+    "stage_column_missing": (
+        "文件中没有该列：使用它的阶段本期不作考核",
+        "column not in the file: the stages that use it are not measured this period",
+    ),
+    "progress_loading": ("正在读取并校验输入数据", "loading and validating inputs"),
+    "progress_metrics": ("正在计算考核指标", "computing metrics"),
+    "progress_rules": ("正在应用规则并结算", "applying rules and settling"),
+    "progress_history": ("正在计算更正后的历史", "computing the corrected history"),
+    "progress_writing": ("正在写入账本和输出文件", "writing the ledger and outputs"),
+}
+
+
 LANGUAGES = ("zh", "en")
 _IN_USE: ContextVar[str] = ContextVar("scorecard_language", default="en")
 

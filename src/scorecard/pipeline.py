@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from scorecard import __version__, dispute_rows, final_settlement
+from scorecard import __version__, dispute_rows, final_settlement, i18n
 from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
@@ -150,7 +150,7 @@ def load_checked(ws: Workspace, period: Period, config: LoadedConfig, progress: 
     defects = errors_for_run(config, period)
     if defects:
         raise InputError(defects, "configuration errors")
-    progress("loading and validating inputs")
+    progress(t("progress_loading"))
     return validate(ws, period, config)
 
 
@@ -193,7 +193,7 @@ def assess_period(
     defects = errors_for_run(config, period)
     if defects:
         raise InputError(defects, "configuration errors")
-    progress("loading and validating inputs")
+    progress(t("progress_loading"))
     inputs = validate(ws, period, config)
     return assess_inputs(inputs, config, previous, progress, history)
 
@@ -211,7 +211,7 @@ def assess_inputs(
     period = inputs.period
     history = history or History()
     ruleset = config.config.ruleset_for(period)
-    progress("computing metrics")
+    progress(i18n.t("progress_metrics"))  # ``t`` is the tables here
     own = [c for c in history.corrections if c.period == period]
     t = apply_to_inputs({name: table.frame for name, table in inputs.tables.items()}, own)
     given = inputs.tables["complaints"].given
@@ -233,7 +233,7 @@ def assess_inputs(
         with_reply,
         stages,
     )
-    progress("applying rules and settling")
+    progress(i18n.t("progress_rules"))
     previous = {**previous, **{pid: r.state for pid, r in history.restatements.items()}}
     restated = {pid: r.restated for pid, r in history.restatements.items()}
     results, states = assess(period, metrics, previous, ruleset, restated=restated)
@@ -417,7 +417,7 @@ def run(
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
                 found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
                 found += table_corrections(inputs, existing, config, found)
-                progress("computing the corrected history")
+                progress(t("progress_history"))
                 history = History(tuple(found), corrected_history(existing, period, found))
                 finals = final_settlement.carried(existing, period)
         else:
@@ -439,7 +439,7 @@ def run(
         # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
         states, final_tables = final_settlement.apply(finals, a.states, a.inputs.tables["deposits"].frame)
         a = dataclasses.replace(a, states=states)
-        progress("writing the ledger and outputs")
+        progress(t("progress_writing"))
         record = final_settlement.with_tables(build_record(a, plan.run_seq, user), final_tables)
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:

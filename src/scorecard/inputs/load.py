@@ -61,7 +61,7 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
     if complaints.source is not None:
         for name in settings.declared_columns():
             if name not in complaints.given:
-                message = "column not in the file: the stages that use it are not measured this period"
+                message = t("stage_column_missing")
                 warnings.append(Issue(complaints.source, 1, name, message, None, Severity.WARNING))
     left: dict[str, pl.DataFrame] = {}
     staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)

@@ -768,7 +768,8 @@ def report_half_year(
     with reported(opts):
         h, xlsx, html = write_half_year(opts.workspace, half, lang)
     total = h.total()
-    out.print(f"{h.label}: {len(h.months)} {t('months', lang)}, {total.valid} {t('valid_complaints', lang)}")
+    months, valid = tn("n_months", len(h.months), lang), tn("n_valid_complaints", total.valid, lang)
+    out.print(f"{h.label}: {months}, {valid}")
     out.print(f"{t('report_written', lang)} {xlsx}")
     out.print(f"{t('report_written', lang)} {html}")
 
@@ -787,7 +788,7 @@ def report_service(
     lang = opts.language()
     with reported(opts):
         path, partners = write_service(opts.workspace, period, lang, partner)
-    out.print(f"{period}: {len(partners)} {t('partners', lang)}; {t('report_written', lang)} {path}")
+    out.print(f"{period}: {tn('n_partners', len(partners), lang)}; {t('report_written', lang)} {path}")
 
 
 def main() -> None:

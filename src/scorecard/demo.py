@@ -9,7 +9,7 @@ from rich.console import Console
 
 from scorecard import pipeline
 from scorecard.config import default_config_path, load_config
-from scorecard.i18n import t
+from scorecard.i18n import t, tn
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
@@ -109,10 +109,10 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
                 lang,
                 period=period,
                 version=rec.info.ruleset_version,
-                partners=counts["partners_assessed"],
+                partners=tn("n_partners", counts["partners_assessed"], lang),
                 on_hold=counts["on_hold"],
                 terminated=counts["terminated"],
-                warnings=len(outcome.warnings),
+                warnings=tn("n_warnings", len(outcome.warnings), lang),
                 breached=", ".join(rules) or "—",
             ),
             markup=False,

@@ -916,10 +916,10 @@ LABELS |= {
         "a new folder, or one made by scorecard demo",
     ),
     "demo_month": (
-        "{period} 规则 {version}：{partners} 个合作伙伴，{on_hold} 个暂停结算，{terminated} 个中止合作，"
-        "{warnings} 条警告；触发规则：{breached}",
-        "{period} rules {version}: {partners} partners, {on_hold} on hold, {terminated} terminated,"
-        " {warnings} warnings; breached: {breached}",
+        "{period} 规则 {version}：{partners}，{on_hold} 个暂停结算，{terminated} 个中止合作，{warnings}；"
+        "触发规则：{breached}",
+        "{period} rules {version}: {partners}, {on_hold} on hold, {terminated} terminated, {warnings};"
+        " breached: {breached}",
     ),
     "demo_workspace": (
         "工作区：{root}  （scorecard -w {root} explain PARTNER_ID {period}）",
@@ -1516,6 +1516,27 @@ LABELS |= {
     "progress_rules": ("正在应用规则并结算", "applying rules and settling"),
     "progress_history": ("正在计算更正后的历史", "computing the corrected history"),
     "progress_writing": ("正在写入账本和输出文件", "writing the ledger and outputs"),
+}
+
+
+# --- messages: counts in summaries ---
+LABELS |= {
+    "n_months_one": ("{count} 个月", "{count} month"),
+    "n_months_other": ("{count} 个月", "{count} months"),
+    "n_valid_complaints_one": ("有效投诉 {count} 件", "{count} valid complaint"),
+    "n_valid_complaints_other": ("有效投诉 {count} 件", "{count} valid complaints"),
+    "n_partners_one": ("{count} 个合作伙伴", "{count} partner"),
+    "n_partners_other": ("{count} 个合作伙伴", "{count} partners"),
+    "n_warnings_one": ("{count} 条警告", "{count} warning"),
+    "n_warnings_other": ("{count} 条警告", "{count} warnings"),
+    "n_statements_written_one": (
+        "{count} 份对账单已写入{mark}：{folder}",
+        "{count} statement written to{mark}: {folder}",
+    ),
+    "n_statements_written_other": (
+        "{count} 份对账单已写入{mark}：{folder}",
+        "{count} statements written to{mark}: {folder}",
+    ),
 }
 
 

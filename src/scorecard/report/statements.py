@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scorecard.i18n import t
+from scorecard.i18n import t, tn
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.report.csvfiles import _csv
@@ -226,4 +226,4 @@ def statements(
 
 def summary_line(outcome: StatementsOutcome, lang: str) -> str:
     mark = f" ({t('draft', lang)})" if outcome.draft else ""
-    return f"{len(outcome.written)} {t('statements_written', lang)}{mark}: {outcome.folder}"
+    return tn("n_statements_written", len(outcome.written), lang, mark=mark, folder=outcome.folder)

@@ -225,7 +225,7 @@ def test_config_check_command_prints_line_and_suggestion(tmp_path: Path) -> None
     text = config.read_text(encoding="utf-8").replace("threshold = 0.75", "threshold = 75", 1)
     config.write_text(text, encoding="utf-8")
     line = text[: text.index("threshold = 75")].count("\n") + 1
-    result = CliRunner().invoke(app, ["-w", str(root), "config", "check"], env={"COLUMNS": "300"})
+    result = CliRunner().invoke(app, ["--lang", "en", "-w", str(root), "config", "check"], env={"COLUMNS": "300"})
     assert result.exit_code == 1
     assert f"scorecard.toml:{line}: rulesets[0].rules[c-on-time].threshold: rule c-on-time" in result.output
     assert "did you mean 0.75?" in result.output

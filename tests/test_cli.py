@@ -109,11 +109,11 @@ def test_init_creates_the_layout_and_config_check_passes(tmp_path: Path) -> None
     assert (root / "inputs").is_dir() and not list((root / "inputs").iterdir())
     assert (root / "out").is_dir()
     assert not (root / "scorecard.db").exists()  # the ledger comes with the first run
-    text = ok(cli("-w", str(root), "config", "check"))
+    text = ok(cli("--lang", "en", "-w", str(root), "config", "check"))
     assert "OK" in text
 
     config_before = sha256(root / "config" / "scorecard.toml")
-    assert "already exists" in fails(cli("init", str(root)))
+    assert "already exists" in fails(cli("--lang", "en", "init", str(root)))
     assert sha256(root / "config" / "scorecard.toml") == config_before
 
 
@@ -176,15 +176,15 @@ def test_run_close_reopen(fresh_ws: Workspace) -> None:
     assert "SI-0005" in text and "written" in text
     for name in ("scorecard.csv", "notices.csv", "manifest.json"):
         assert (fresh_ws.out / "2026-01" / name).is_file()
-    ok(cli("-w", ws, "--user", "checker", "approve", "2026-01"))
+    ok(cli("--lang", "en", "-w", ws, "--user", "checker", "approve", "2026-01"))
     assert "closed" in ok(cli("--lang", "en", "-w", ws, "close", "2026-01"))
-    assert "already closed" in fails(cli("-w", ws, "close", "2026-01"))
-    fails(cli("-w", ws, "reopen", "2026-01"), code=2)  # --reason is required
+    assert "already closed" in fails(cli("--lang", "en", "-w", ws, "close", "2026-01"))
+    fails(cli("--lang", "en", "-w", ws, "reopen", "2026-01"), code=2)  # --reason is required
     assert "reopened" in ok(cli("--lang", "en", "-w", ws, "reopen", "2026-01", "--reason", "late refund file"))
-    ok(cli("-w", ws, "run", "2026-01"))
-    ok(cli("-w", ws, "--user", "checker", "approve", "2026-01"))
-    ok(cli("-w", ws, "close", "2026-01"))
-    ok(cli("-w", ws, "run", "2026-02"))
+    ok(cli("--lang", "en", "-w", ws, "run", "2026-01"))
+    ok(cli("--lang", "en", "-w", ws, "--user", "checker", "approve", "2026-01"))
+    ok(cli("--lang", "en", "-w", ws, "close", "2026-01"))
+    ok(cli("--lang", "en", "-w", ws, "run", "2026-02"))
 
 
 def _late_tickets(month: str, partner: str) -> set[str]:

@@ -379,9 +379,9 @@ def test_cli(scenario: Workspace) -> None:
     result = runner.invoke(app, ["-w", str(scenario.root), "--lang", "en", "export", "finance", "2026-02"])
     assert result.exit_code == 0, result.output
     assert "settlement workbook written to" in result.output and "settlement-2026-02.xlsx" in result.output
-    result = runner.invoke(app, ["-w", str(scenario.root), "export", "finance", "2026-09"])
+    result = runner.invoke(app, ["--lang", "en", "-w", str(scenario.root), "export", "finance", "2026-09"])
     assert result.exit_code == 1 and "has not been run" in result.output
-    result = runner.invoke(app, ["-w", str(scenario.root), "export", "finance", "2026-13"])
+    result = runner.invoke(app, ["--lang", "en", "-w", str(scenario.root), "export", "finance", "2026-13"])
     assert result.exit_code == 2
 
 

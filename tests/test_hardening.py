@@ -81,6 +81,7 @@ def test_print_issues_prints_data_as_plain_text() -> None:
         console,
         [Issue("a.csv", 2, MARKUP, value), Issue("b.csv", 3, EMOJI, value, None, Severity.WARNING)],
         "en",
+        wrote_nothing=True,
     )
     text = buffer.getvalue()
     assert text.splitlines() == [

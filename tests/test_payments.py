@@ -74,7 +74,12 @@ def test_payees_are_validated_like_every_input(inputs: InputsFolder) -> None:
 
 
 def test_a_draft_is_refused(feb_ws: Workspace) -> None:
-    assert_reported(cli("-w", str(feb_ws.root), "export", "payments", "2026-02"), 1, "is a draft", "closed months only")
+    assert_reported(
+        cli("--lang", "en", "-w", str(feb_ws.root), "export", "payments", "2026-02"),
+        1,
+        "is a draft",
+        "closed months only",
+    )
     assert not payments_path(feb_ws, FEB).exists()
 
 

@@ -431,7 +431,7 @@ def test_second_run_stops_while_the_workspace_is_locked(feb_ws: Workspace, bumpe
     with open(feb_ws.root / ".scorecard.lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a first, slow command holds the workspace
         proc = subprocess.run(
-            [SCORECARD, "-w", str(feb_ws.root), "run", "2026-02"],
+            [SCORECARD, "--lang", "en", "-w", str(feb_ws.root), "run", "2026-02"],
             check=False,
             capture_output=True,
             text=True,
@@ -444,7 +444,7 @@ def test_second_run_stops_while_the_workspace_is_locked(feb_ws: Workspace, bumpe
     assert tree_bytes(feb_ws.out) == out_before
     assert feb_ws.db.read_bytes() == db_before
 
-    assert_reported(cli("-w", str(feb_ws.root), "run", "2026-02"), 0)  # the lock is free again
+    assert_reported(cli("--lang", "en", "-w", str(feb_ws.root), "run", "2026-02"), 0)  # the lock is free again
     assert ledger_dump(feb_ws.db) == ledger_dump(bumped_reference.db)
 
 
@@ -467,7 +467,7 @@ RACER = textwrap.dedent(
 
 def test_two_runs_started_together(feb_ws: Workspace, bumped_reference: Workspace, tmp_path: Path) -> None:
     bump_february(feb_ws)
-    args = ["-w", str(feb_ws.root), "run", "2026-02"]
+    args = ["--lang", "en", "-w", str(feb_ws.root), "run", "2026-02"]
     a, b = tmp_path / "ready-a", tmp_path / "ready-b"
     procs = [
         subprocess.Popen(
@@ -494,7 +494,7 @@ def test_two_console_scripts_started_together(feb_ws: Workspace, bumped_referenc
     bump_february(feb_ws)
     procs = [
         subprocess.Popen(
-            [SCORECARD, "-w", str(feb_ws.root), "run", "2026-02"],
+            [SCORECARD, "--lang", "en", "-w", str(feb_ws.root), "run", "2026-02"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -518,10 +518,10 @@ def test_two_console_scripts_started_together(feb_ws: Workspace, bumped_referenc
 def test_running_out_of_order_is_refused(feb_ws: Workspace) -> None:
     ws = str(feb_ws.root)
     db_before, out_before = feb_ws.db.read_bytes(), tree_bytes(feb_ws.out)
-    assert_reported(cli("-w", ws, "run", "2026-03"), 1, "the next to run is 2026-02")
-    assert_reported(cli("-w", ws, "close", "2026-03"), 1, "2026-03 has not been run")
-    assert_reported(cli("-w", ws, "run", "2026-01"), 1, "2026-01 is closed")
-    assert_reported(cli("-w", ws, "close", "2026-01"), 1, "2026-01 is already closed")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-03"), 1, "the next to run is 2026-02")
+    assert_reported(cli("--lang", "en", "-w", ws, "close", "2026-03"), 1, "2026-03 has not been run")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-01"), 1, "2026-01 is closed")
+    assert_reported(cli("--lang", "en", "-w", ws, "close", "2026-01"), 1, "2026-01 is already closed")
     assert feb_ws.db.read_bytes() == db_before
     assert tree_bytes(feb_ws.out) == out_before
 
@@ -532,22 +532,24 @@ def test_closed_months_reopen_and_rerun(demo_ws: Workspace) -> None:
     dump_before = ledger_dump(demo_ws.db, skip=who)
     out_before = tree_bytes(demo_ws.out)
 
-    assert_reported(cli("-w", ws, "close", "2026-07"), 1, "2026-07 is already closed")
-    assert_reported(cli("-w", ws, "run", "2026-07"), 1, "2026-07 is closed", "reopen")
-    assert_reported(cli("-w", ws, "run", "2026-05"), 1, "2026-05 is closed")
-    assert_reported(cli("-w", ws, "run", "2026-08"), 1)  # no inputs, and nothing written
-    assert_reported(cli("-w", ws, "reopen", "2026-06", "--reason", "typo"), 1, "only the last closed month")
-    assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "  "), 1, "reason")
+    assert_reported(cli("--lang", "en", "-w", ws, "close", "2026-07"), 1, "2026-07 is already closed")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-07"), 1, "2026-07 is closed", "reopen")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-05"), 1, "2026-05 is closed")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-08"), 1)  # no inputs, and nothing written
+    assert_reported(
+        cli("--lang", "en", "-w", ws, "reopen", "2026-06", "--reason", "typo"), 1, "only the last closed month"
+    )
+    assert_reported(cli("--lang", "en", "-w", ws, "reopen", "2026-07", "--reason", "  "), 1, "reason")
     assert ledger_dump(demo_ws.db, skip=who) == dump_before
     assert tree_bytes(demo_ws.out) == out_before
 
-    assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "billing resent the July file"), 0)
-    assert_reported(cli("-w", ws, "reopen", "2026-07", "--reason", "again"), 1, "cannot reopen 2026-07")
-    assert_reported(cli("-w", ws, "run", "2026-06"), 1, "2026-06 is closed")
-    assert_reported(cli("-w", ws, "run", "2026-07"), 0)
-    assert_reported(cli("-w", ws, "close", "2026-07"), 1, "not approved", "anyone but")
-    assert_reported(cli("-w", ws, "--user", "checker", "approve", "2026-07"), 0)
-    assert_reported(cli("-w", ws, "close", "2026-07"), 0)
+    assert_reported(cli("--lang", "en", "-w", ws, "reopen", "2026-07", "--reason", "billing resent the July file"), 0)
+    assert_reported(cli("--lang", "en", "-w", ws, "reopen", "2026-07", "--reason", "again"), 1, "cannot reopen 2026-07")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-06"), 1, "2026-06 is closed")
+    assert_reported(cli("--lang", "en", "-w", ws, "run", "2026-07"), 0)
+    assert_reported(cli("--lang", "en", "-w", ws, "close", "2026-07"), 1, "not approved", "anyone but")
+    assert_reported(cli("--lang", "en", "-w", ws, "--user", "checker", "approve", "2026-07"), 0)
+    assert_reported(cli("--lang", "en", "-w", ws, "close", "2026-07"), 0)
     # Same inputs: the re-run changes no number (only who ran it), and the reopening is on record.
     assert ledger_dump(demo_ws.db, skip=who) == dump_before
     after = tree_bytes(demo_ws.out)

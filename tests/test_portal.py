@@ -304,7 +304,7 @@ def test_an_uploaded_html_file_is_never_served_as_html(portal: Portal, partner_a
     before = portal.rows("SELECT count(*) FROM portal_reports")
     for name, data, ctype in (("x.html", html, "text/html"), ("x.pdf", html, "application/pdf")):
         r = c.post(f"/notices/{key}/reports", data={"csrf": token, "text": "t"}, files={"file": (name, data, ctype)})
-        assert r.status_code == 400 and "only a PDF or an image (PNG, JPEG, WebP) can be attached" in r.text
+        assert r.status_code == 400 and "只能上传 PDF 或图片（PNG、JPEG、WebP）" in r.text  # the page's language
     assert portal.rows("SELECT count(*) FROM portal_reports") == before
     # a real PDF named .html is kept as the PDF it is, and sent back as a download of that type
     r = c.post(
@@ -328,7 +328,7 @@ def test_an_uploaded_html_file_is_never_served_as_html(portal: Portal, partner_a
         data={"csrf": token, "text": "t"},
         files={"file": ("big.pdf", big, "application/pdf")},
     )
-    assert r.status_code == 400 and "larger than 5 MB" in r.text
+    assert r.status_code == 400 and "文件大于 5 MB" in r.text
     huge = b"%PDF-" + b"0" * (6 * 1024 * 1024)  # the request itself is too large: refused before it is read
     r = c.post(
         f"/notices/{key}/reports", data={"csrf": token, "text": "t"}, files={"file": ("h.pdf", huge, "application/pdf")}
@@ -504,9 +504,9 @@ def test_the_one_time_password_must_be_changed_first(portal: Portal) -> None:
     r = c.post("/months/2026-07/disputes", data={"csrf": token, "record": "ticket", "record_id": "x", "reason": "x"})
     assert r.headers.get("location") == "/password" and portal.rows("SELECT count(*) FROM disputes") == before
     r = c.post("/password", data={"csrf": token, "current": once, "new": once, "repeat": once})
-    assert r.status_code == 400 and "must differ" in r.text
+    assert r.status_code == 400 and "新密码不能与旧密码相同" in r.text  # in the page's language (zh)
     r = c.post("/password", data={"csrf": token, "current": once, "new": "short", "repeat": "short"})
-    assert r.status_code == 400 and "at least 10 characters" in r.text
+    assert r.status_code == 400 and "新密码至少需要 10 个字符" in r.text
     assert portal.rows("SELECT must_change FROM portal_accounts WHERE name = 'fresh-user'") == [(1,)]
 
 
@@ -518,7 +518,7 @@ def test_portal_user_commands(demo_ws: Workspace) -> None:
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:
-        r = runner.invoke(cli, ["-w", str(demo_ws.root), "--user", "admin", "portal", "user", *args])
+        r = runner.invoke(cli, ["--lang", "en", "-w", str(demo_ws.root), "--user", "admin", "portal", "user", *args])
         return r.exit_code, r.output
 
     code, text = run("add", "si9", "--partner", A)

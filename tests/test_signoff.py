@@ -102,7 +102,7 @@ def _tamper(db: Path, *sql: str) -> None:
 
 
 def _verify_fails(ws: Workspace, *expected: str) -> str:
-    result = cli("-w", str(ws.root), "verify")
+    result = cli("--lang", "en", "-w", str(ws.root), "verify")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     for text in expected:
@@ -119,7 +119,7 @@ def test_the_demo_ledger_verifies(demo_ws: Workspace) -> None:
     assert [e["prev_hash"] for e in events[1:]] == [e["hash"] for e in events[:-1]]
     closes = [json.loads(e["detail"]) for e in events if e["command"] == "close"]
     assert len(closes) == 7 and all(len(c["digest"]) == 64 and "partner_results" in c["tables"] for c in closes)
-    result = cli("-w", str(demo_ws.root), "verify")
+    result = cli("--lang", "en", "-w", str(demo_ws.root), "verify")
     assert result.exit_code == 0 and f"head {head}" in result.output
 
 
@@ -155,9 +155,17 @@ def test_verify_finds_an_edited_event(demo_ws: Workspace) -> None:
 def test_run_and_close_refuse_on_a_broken_chain(feb_ws: Workspace) -> None:
     _tamper(feb_ws.db, "UPDATE events SET reason = 'edited' WHERE command = 'run' AND period = '2026-01'")
     before = feb_ws.db.read_bytes()
-    assert_reported(cli("-w", str(feb_ws.root), "run", "2026-02"), 1, "the event log is broken", "scorecard verify")
-    assert_reported(cli("-w", str(feb_ws.root), "--user", CHECKER, "approve", "2026-02"), 1, "the event log is broken")
-    assert_reported(cli("-w", str(feb_ws.root), "close", "2026-02"), 1, "the event log is broken", "2026-01: events")
+    assert_reported(
+        cli("--lang", "en", "-w", str(feb_ws.root), "run", "2026-02"), 1, "the event log is broken", "scorecard verify"
+    )
+    assert_reported(
+        cli("--lang", "en", "-w", str(feb_ws.root), "--user", CHECKER, "approve", "2026-02"),
+        1,
+        "the event log is broken",
+    )
+    assert_reported(
+        cli("--lang", "en", "-w", str(feb_ws.root), "close", "2026-02"), 1, "the event log is broken", "2026-01: events"
+    )
     assert feb_ws.db.read_bytes() == before
 
 

@@ -341,12 +341,12 @@ def test_cli_all_and_one_partner(demo_ws: Workspace) -> None:
     assert "40 statements written to" in result.output
     target = demo_ws.out_for(Period(2026, 5)) / "statements"
     before = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
-    result = runner.invoke(app, ["-w", root, "statements", "2026-05", "--partner", "SI-0021"])
+    result = runner.invoke(app, ["--lang", "en", "-w", root, "statements", "2026-05", "--partner", "SI-0021"])
     assert result.exit_code == 0, result.output
     after = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
     changed = {n for n in after if after[n] != before.get(n)}
     assert changed == {f"{safe_stem('SI-0021')}.html", f"{safe_stem('SI-0021')}.xlsx"}
-    result = runner.invoke(app, ["-w", root, "statements", "2026-05", "--partner", "SI-9999"])
+    result = runner.invoke(app, ["--lang", "en", "-w", root, "statements", "2026-05", "--partner", "SI-9999"])
     assert result.exit_code == 1 and "SI-9999 was not assessed in 2026-05" in result.output
 
 

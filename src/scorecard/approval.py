@@ -13,6 +13,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.ledger.audit import check_chain
 from scorecard.periods import Period
@@ -63,7 +64,7 @@ def voided(ledger: Ledger, info: PeriodInfo) -> Approval | None:
 
 
 def who_may_approve(info: PeriodInfo) -> str:
-    return f"anyone but {info.run_by}, who ran it: scorecard --user NAME approve {info.period}"
+    return t("who_may_approve", by=info.run_by, period=info.period)
 
 
 def require(ledger: Ledger, info: PeriodInfo) -> Approval:
@@ -72,16 +73,17 @@ def require(ledger: Ledger, info: PeriodInfo) -> Approval:
     if found is not None:
         return found
     old = voided(ledger, info)
-    why = (
-        f" (the approval by {old.approved_by} at {old.approved_at} was of run {old.run_seq}, "
-        "voided by a later run or reopening)"
-        if old
-        else ""
-    )
+    why = t("approval_voided", by=old.approved_by, at=old.approved_at, run=old.run_seq) if old else ""
     raise LedgerError(
-        f"cannot close {info.period}: its draft (run {info.run_seq}, run by {info.run_by} at {info.run_at}) "
-        f"is not approved{why}; the configuration requires an approval (approval.required = true); "
-        f"{who_may_approve(info)}"
+        t(
+            "close_not_approved",
+            period=info.period,
+            run=info.run_seq,
+            by=info.run_by,
+            at=info.run_at,
+            why=why,
+            who=who_may_approve(info),
+        )
     )
 
 
@@ -90,20 +92,20 @@ def approve(ledger: Ledger, period: Period, user: str) -> Approval:
     with ledger.write() as c:
         broken = check_chain(c)
         if broken is not None:
-            raise LedgerError(f"the event log is broken, nothing was approved: {broken}; run scorecard verify")
+            raise LedgerError(t("chain_broken", broken=broken, what=t("nothing_approved")))
         info = ledger.period(period)
         if info is None:
-            raise LedgerError(f"{period} has not been run: nothing to approve")
+            raise LedgerError(t("approve_not_run", period=period))
         if not info.draft:
-            raise LedgerError(f"{period} is closed: only a draft is approved")
+            raise LedgerError(t("approve_closed", period=period))
         if user == info.run_by:
             raise LedgerError(
-                f"{user} ran {period}'s draft (run {info.run_seq}) and cannot approve it; {who_may_approve(info)}"
+                t("approve_own_run", user=user, period=period, run=info.run_seq, who=who_may_approve(info))
             )
         already = current(ledger, info)
         if already is not None:
             raise LedgerError(
-                f"{period} run {info.run_seq} is already approved by {already.approved_by} at {already.approved_at}"
+                t("approve_twice", period=period, run=info.run_seq, by=already.approved_by, at=already.approved_at)
             )
         detail = json.dumps({"run_seq": info.run_seq, "run_by": info.run_by, "run_at": info.run_at})
         eid = ledger.add_event(c, "approve", period, user, "", detail)

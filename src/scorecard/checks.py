@@ -17,6 +17,7 @@ from decimal import Decimal
 import holidays
 
 from scorecard.config import MONEY_METRICS, RATE_METRICS, Action, Config, LoadedConfig, RuleSet, Window, key_text
+from scorecard.i18n import t
 from scorecard.issues import Issue, Issues
 from scorecard.periods import Period
 from scorecard.score import SELF_SCORED
@@ -38,7 +39,7 @@ def metric_range(metric: str) -> tuple[Decimal, Decimal | None]:
 
 
 def _range_text(low: Decimal, high: Decimal | None) -> str:
-    return f"between {low} and {high}" if high is not None else f"{low} or more"
+    return t("range_between", low=low, high=high) if high is not None else t("range_at_least", low=low)
 
 
 class _Findings:
@@ -62,12 +63,12 @@ def _bands(i: int, rs: RuleSet, out: _Findings) -> None:
     key = ("rulesets", i, "score", "bands")
     mins = [b.min_score for b in rs.score.bands]
     for m in sorted({m for m in mins if mins.count(m) > 1}):
-        out.error(key, f"two bands start at {m}: they overlap", "one band per min_score")
+        out.error(key, t("bands_overlap", m=m), t("bands_overlap_expected"))
     if Decimal(0) not in mins:
-        out.error(key, f"scores below {min(mins)} fall in no band (a gap)", "a band with min_score = 0")
+        out.error(key, t("bands_gap", m=min(mins)), t("bands_gap_expected"))
     deductions = [b.deduction for b in rs.score.bands]  # sorted by min_score, highest first
     if deductions != sorted(deductions):
-        out.warning(key, "a higher score band deducts more than a lower one", "deductions that grow as the score falls")
+        out.warning(key, t("bands_inverted"), t("bands_inverted_expected"))
 
 
 def _points(i: int, rs: RuleSet, out: _Findings) -> None:
@@ -76,22 +77,23 @@ def _points(i: int, rs: RuleSet, out: _Findings) -> None:
         xs = [x for x, _ in pts]
         ys = [y for _, y in pts]
         if len(pts) < 2:
-            out.error(key, "a points table needs at least two points")
+            out.error(key, t("points_too_few"))
             continue
         if any(b <= a for a, b in itertools.pairwise(xs)):
-            out.error(key, "x values are not strictly increasing", "[[x, score], ...] sorted by x")
+            out.error(key, t("points_not_increasing"), t("points_not_increasing_expected"))
         steps = [b - a for a, b in itertools.pairwise(ys)]
         if any(s > 0 for s in steps) and any(s < 0 for s in steps):
-            out.error(key, "the table is not monotonic: scores go up and down", "scores that only rise or only fall")
+            out.error(key, t("points_not_monotonic"), t("points_not_monotonic_expected"))
         if any(not (0 <= y <= 100) for y in ys):
-            out.error(key, "a sub-score outside 0–100", "scores between 0 and 100")
+            out.error(key, t("points_outside"), t("points_outside_expected"))
         low, high = metric_range(metric)
         for k, x in enumerate(xs):
             if x < low or (high is not None and x > high):
                 out.error(
                     (*key, k, 0),
-                    f"x = {x} is outside the range of {metric}",
-                    f"{metric} values {_range_text(low, high)}" + (" (a share: 0.75 for 75 %)" if high == 1 else ""),
+                    t("points_x_outside", x=x, metric=metric),
+                    t("metric_values", metric=metric, range=_range_text(low, high))
+                    + (t("share_hint") if high == 1 else ""),
                 )
 
 
@@ -100,17 +102,15 @@ def _weights(i: int, rs: RuleSet, out: _Findings) -> None:
         key: Loc = ("rulesets", i, "score", "weights", mode)
         total = sum(weights.values(), Decimal(0))
         if total != 1:
-            out.error(key, f"weights sum to {total}", "weights that sum to 1")
+            out.error(key, t("weights_sum", total=total), t("weights_sum_expected"))
         for metric in weights:
             if metric in MISSING_IN_MODE[mode]:
-                out.error((*key, metric), f"{mode} partners have no {metric}")
+                out.error((*key, metric), t("mode_lacks_metric", mode=mode, metric=metric))
             if metric not in SELF_SCORED and metric not in rs.score.points:
-                out.error(
-                    (*key, metric), "no points table for this metric", f"score.points.{metric} = [[x, score], ...]"
-                )
+                out.error((*key, metric), t("no_points_table"), f"score.points.{metric} = [[x, score], ...]")
     for metric, target in rs.score.fallback.items():
         if not any(target in w for w in rs.score.weights.values()):
-            out.error(("rulesets", i, "score", "fallback", metric), f"{target} has no weight in any mode")
+            out.error(("rulesets", i, "score", "fallback", metric), t("fallback_no_weight", target=target))
 
 
 def _threshold(key: Loc, rule_id: str, metric: str, threshold: Decimal, out: _Findings) -> None:
@@ -118,14 +118,14 @@ def _threshold(key: Loc, rule_id: str, metric: str, threshold: Decimal, out: _Fi
     if threshold < low or (high is not None and threshold > high):
         hint = ""
         if high == 1 and 1 < threshold <= 100:
-            hint = f"; did you mean {threshold / 100}?"
+            hint = t("did_you_mean_share", share=threshold / 100)
         out.error(
             (*key, "threshold"),
-            f"rule {rule_id}: threshold {threshold} is outside the range of {metric}{hint}",
-            f"a threshold {_range_text(low, high)}" + (" (a share: 0.75 for 75 %)" if high == 1 else ""),
+            t("threshold_outside", rule=rule_id, threshold=threshold, metric=metric, hint=hint),
+            t("threshold_range", range=_range_text(low, high)) + (t("share_hint") if high == 1 else ""),
         )
     elif metric in MONEY_METRICS and threshold * 100 != int(threshold * 100):
-        out.error((*key, "threshold"), f"rule {rule_id}: more than 2 decimals", "yuan with at most 2 decimals")
+        out.error((*key, "threshold"), t("rule_too_many_decimals", rule=rule_id), t("yuan_2_decimals"))
 
 
 def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
@@ -134,7 +134,7 @@ def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
         for mode in rule.modes:
             for metric in (rule.metric, rule.against):
                 if metric in MISSING_IN_MODE[mode]:
-                    out.error((*key, "modes"), f"rule {rule.id} uses {metric}, which {mode} partners do not have")
+                    out.error((*key, "modes"), t("rule_metric_not_in_mode", rule=rule.id, metric=metric, mode=mode))
         if rule.threshold is not None:
             _threshold(key, rule.id, rule.metric, rule.threshold, out)
         terminate_at = min(
@@ -147,8 +147,8 @@ def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
             if terminate_at is not None and action.kind != "terminate" and first > terminate_at:
                 out.error(
                     (*key, "actions", k),
-                    f"fires at streak {first}, but the partner is terminated at streak {terminate_at}",
-                    f"a streak of at most {terminate_at}",
+                    t("action_after_termination", first=first, terminate_at=terminate_at),
+                    t("action_after_termination_expected", terminate_at=terminate_at),
                 )
             if (
                 action.kind == "terminate"
@@ -156,7 +156,7 @@ def _rules(i: int, rs: RuleSet, out: _Findings) -> None:
                 and action.min_streak == 1
                 and len(rule.actions) > 1
             ):
-                out.warning((*key, "actions", k), "terminates at the first breach")
+                out.warning((*key, "actions", k), t("terminates_at_first"))
 
 
 def needed_years(period: Period, config: Config, working_days: int, covered: range) -> set[int]:
@@ -187,13 +187,13 @@ def _fine(key: Loc, action: Action, out: _Findings) -> None:
     if action.kind != "fine":
         return
     if action.amount is None and action.pct is None:
-        out.error(key, "a fine without 'amount' or 'pct'", "amount = yuan, or pct = share of the gross")
+        out.error(key, t("fine_neither"), t("fine_neither_expected"))
     elif action.amount is not None and action.pct is not None:
-        out.error(key, "a fine with both 'amount' and 'pct'", "one of amount (yuan) or pct (of the gross)")
+        out.error(key, t("fine_both"), t("fine_both_expected"))
     elif action.amount is not None and action.amount * 100 != int(action.amount * 100):
-        out.error((*key, "amount"), "more than 2 decimals", "yuan with at most 2 decimals")
+        out.error((*key, "amount"), t("too_many_decimals"), t("yuan_2_decimals"))
     elif action.pct is not None and not (0 <= action.pct <= 1):
-        out.error((*key, "pct"), f"{action.pct} is outside 0–1", "a share of the gross between 0 and 1")
+        out.error((*key, "pct"), t("outside_0_1", value=action.pct), t("share_of_gross"))
 
 
 def _shares(i: int, rs: RuleSet, out: _Findings) -> None:
@@ -201,11 +201,11 @@ def _shares(i: int, rs: RuleSet, out: _Findings) -> None:
     if rs.caps is not None and not (0 <= rs.caps.deduction_cap_pct <= 1):
         out.error(
             ("rulesets", i, "caps", "deduction_cap_pct"),
-            f"{rs.caps.deduction_cap_pct} is outside 0–1",
-            "a share of the gross between 0 and 1 (0.1 = 10 %)",
+            t("outside_0_1", value=rs.caps.deduction_cap_pct),
+            t("share_of_gross_example"),
         )
     if not (0 <= rs.watch_margin <= 1):
-        out.error(("rulesets", i, "watch_margin"), f"{rs.watch_margin} is outside 0–1", "a share of the threshold")
+        out.error(("rulesets", i, "watch_margin"), t("outside_0_1", value=rs.watch_margin), t("share_of_threshold"))
 
 
 def _calendar(config: Config, periods: list[Period], out: _Findings) -> None:
@@ -233,9 +233,8 @@ def _calendar(config: Config, periods: list[Period], out: _Findings) -> None:
     for year in sorted(missing):
         out.error(
             path,
-            f"a {window} window needs the official calendar of {year}, which is not published in this "
-            f"version of the holiday data (covers {covered.start}–{covered.stop - 1})",
-            "clock-hour windows, a shorter window or an updated 'holidays' package",
+            t("calendar_missing", window=window, year=year, first=covered.start, last=covered.stop - 1),
+            t("calendar_missing_expected"),
         )
 
 
@@ -250,7 +249,7 @@ def check(loaded: LoadedConfig, periods: list[Period] | None = None) -> Issues:
         _rules(i, rs, out)
         _shares(i, rs, out)
         if rs.unit_cost * 100 != int(rs.unit_cost * 100):
-            out.error(("rulesets", i, "unit_cost"), "more than 2 decimals", "yuan with at most 2 decimals")
+            out.error(("rulesets", i, "unit_cost"), t("too_many_decimals"), t("yuan_2_decimals"))
     _calendar(config, periods or sorted({rs.start for rs in config.rulesets}), out)
     return out.out
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from scorecard import pipeline
 from scorecard.checks import check
 from scorecard.config import json_schema, load_config
-from scorecard.i18n import t
+from scorecard.i18n import language, reset_language, t, tn, use_language
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
@@ -57,8 +57,63 @@ class Options:
             return self.lang
         try:
             return load_config(self.workspace.config).config.general.language
-        except InputError:
+        except (InputError, OSError):
             return "zh"
+
+
+# Commands that write (the ledger, out/, a workbook): a refusal of theirs says that nothing was
+# written. The others only read, and say no such thing (tests/test_i18n_catalogue.py keeps every
+# command in one of the two).
+WRITING = frozenset(
+    {
+        "init",
+        "run",
+        "close",
+        "reopen",
+        "approve",
+        "demo",
+        "statements",
+        "export finance",
+        "export payments",
+        "final-settlement",
+        "dispute add",
+        "dispute decide",
+        "portal user add",
+        "portal user disable",
+        "report half-year",
+        "report service",
+    }
+)
+READ_ONLY = frozenset(
+    {
+        "validate",
+        "explain",
+        "status",
+        "history",
+        "simulate",
+        "watch",
+        "log",
+        "verify",
+        "config check",
+        "config schema",
+        "dispute list",
+        "portal user list",
+        "serve",
+    }
+)
+
+
+def _command_name() -> str:
+    """The command running, as written after the global options ("dispute list")."""
+    # typer carries its own copy of click (typer is pinned exactly in pyproject.toml)
+    from typer._click.globals import get_current_context
+
+    names: list[str] = []
+    ctx = get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 @contextmanager
@@ -67,28 +122,28 @@ def reported(opts: Options) -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        terminal.print_issues(err, list(exc.issues), opts.lang or "en")
+        terminal.print_issues(err, list(exc.issues), language(), wrote_nothing=_command_name() in WRITING)
         raise typer.Exit(1) from None
     except sqlite3.DatabaseError as exc:  # a damaged or foreign ledger file: say so, no traceback
-        err.print(visible(f"error: {opts.workspace.db}: the ledger cannot be read or written: {exc}"))
+        err.print(visible(f"{t('error')}: {t('ledger_unreadable', db=opts.workspace.db, why=exc)}"))
         raise typer.Exit(1) from None
     except OSError as exc:  # read-only folder, full disk, a folder where a file belongs: the path and why
-        err.print(visible(f"error: {_os_message(exc)}"))
+        err.print(visible(f"{t('error')}: {_os_message(exc)}"))
         raise typer.Exit(1) from None
 
 
 def _os_message(exc: OSError) -> str:
-    where = exc.filename if exc.filename is not None else "a file"
-    why = exc.strerror or str(exc)
+    where = exc.filename if exc.filename is not None else t("os_a_file")
+    why = exc.strerror or str(exc)  # the system's own words
     hint = {
-        errno.ENOSPC: "free some space and run the command again",
-        errno.EDQUOT: "free some space and run the command again",
-        errno.EACCES: "check the folder's permissions",
-        errno.EPERM: "check the folder's permissions",
-        errno.EROFS: "the file system is read-only; work on a writable copy",
-        errno.EISDIR: "a folder is in the way of a file; move it",
+        errno.ENOSPC: "os_hint_space",
+        errno.EDQUOT: "os_hint_space",
+        errno.EACCES: "os_hint_permissions",
+        errno.EPERM: "os_hint_permissions",
+        errno.EROFS: "os_hint_read_only",
+        errno.EISDIR: "os_hint_folder",
     }.get(exc.errno or 0)
-    return f"{where}: {why}" + (f" ({hint})" if hint else "")
+    return f"{where}: {why}" + (t("os_hint", hint=t(hint)) if hint else "")
 
 
 def _period(text: str) -> Period:
@@ -137,8 +192,11 @@ def main_options(
     ] = None,
 ) -> None:
     if lang not in (None, "zh", "en"):
-        raise typer.BadParameter("--lang must be zh or en")
+        raise typer.BadParameter(t("lang_option"))
     ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang, user)
+    # every message from here on in the language asked for (or the configuration's); see docs/language.md
+    token = use_language(ctx.obj.language())
+    ctx.call_on_close(lambda: reset_language(token))
 
 
 @app.command()
@@ -148,7 +206,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 
     with reported(Options(Workspace.at(directory), None)):
         ws = init_workspace(directory)
-    out.print(f"{ws.root}: config/scorecard.toml, inputs/, out/ — put a month's files in inputs/YYYY-MM/", markup=False)
+    out.print(t("init_done", root=ws.root), markup=False)
 
 
 @app.command()
@@ -194,7 +252,9 @@ def run(
     terminal.print_issues(err, result.warnings, lang)
     said = out if format_ == "table" else err  # with --format csv/json stdout holds the data alone
     if result.discarded is not None:
-        said.print(f"{t('draft_discarded', lang)}: {result.discarded.period} (run {result.discarded.run_seq})")
+        said.print(
+            f"{t('draft_discarded', lang)}: {result.discarded.period} ({t('run_seq', run=result.discarded.run_seq)})"
+        )
     for moved in result.moved:
         said.print(f"{t('moved_aside', lang)}: {moved}", markup=False)
     terminal.run_summary(out, result.record, lang, format_)
@@ -208,7 +268,13 @@ def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: For
     with reported(opts):
         rec = pipeline.record(opts.workspace, period, partner_id)
         if rec["partner_results"].height == 0:
-            raise InputError([Issue(str(opts.workspace.db), None, None, f"{partner_id} was not assessed in {period}")])
+            raise InputError(
+                [
+                    Issue(
+                        str(opts.workspace.db), None, None, t("partner_not_assessed", partner=partner_id, period=period)
+                    )
+                ]
+            )
     terminal.explain(out, rec, opts.language(), format_)
 
 
@@ -236,7 +302,7 @@ def reopen(
         discarded = pipeline.reopen(opts.workspace, period, reason, user=opts.user, discard_draft=discard_draft)
     lang = opts.language()
     if discarded is not None:
-        out.print(f"{t('draft_discarded', lang)}: {discarded.period} (run {discarded.run_seq})")
+        out.print(f"{t('draft_discarded', lang)}: {discarded.period} ({t('run_seq', run=discarded.run_seq)})")
     out.print(f"{period}: {t('reopened', lang)}")
 
 
@@ -367,9 +433,9 @@ def config_check(
         findings = check(loaded, [_period(p) for p in period] if period else None)
         if findings.has_errors:
             raise InputError(findings, "configuration errors")
-    terminal.print_issues(err, findings.warnings, opts.lang or "en")
-    versions = ", ".join(f"{r.version} (from {r.effective_from})" for r in loaded.config.rulesets)
-    out.print(f"{opts.workspace.config}: OK — rule sets {versions}", markup=False)
+    terminal.print_issues(err, findings.warnings, language())
+    versions = ", ".join(t("ruleset_from", version=r.version, since=r.effective_from) for r in loaded.config.rulesets)
+    out.print(t("config_ok", config=opts.workspace.config, versions=versions), markup=False)
 
 
 @config_app.command("schema")
@@ -387,7 +453,7 @@ def approve(ctx: typer.Context, period: PeriodArg) -> None:
     opts: Options = ctx.obj
     with reported(opts):
         ok = pipeline.approve(opts.workspace, period, user=opts.user)
-    out.print(f"{period} (run {ok.run_seq}): {t('approved', opts.language())} ({ok.approved_by}, {ok.approved_at})")
+    out.print(f"{period} ({t('run_seq', run=ok.run_seq)}): {t('approved')} ({ok.approved_by}, {ok.approved_at})")
 
 
 @app.command()
@@ -400,7 +466,7 @@ def log(
 ) -> None:
     """The event log: every change to the ledger, who made it, when and why, with its hash."""
     if format_ not in ("table", "csv", "json"):
-        raise typer.BadParameter("--format must be table, csv or json")
+        raise typer.BadParameter(t("format_option"))
     opts: Options = ctx.obj
     with reported(opts):
         events = pipeline.log(opts.workspace, period)
@@ -418,7 +484,7 @@ def verify(ctx: typer.Context) -> None:
         err.print(f"{t('error', lang)}: {finding}", markup=False, soft_wrap=True)
     if found:
         raise typer.Exit(1)
-    out.print(f"{t('verified', lang)}: {last} events, head {digest}")
+    out.print(f"{t('verified', lang)}: {tn('events_head', last, digest=digest)}")
 
 
 @export_app.command("payments")
@@ -432,7 +498,7 @@ def export_payments(ctx: typer.Context, period: PeriodArg) -> None:
         lang = opts.language()
         outcome = export(opts.workspace, period, lang)
     out.print(f"{t('payments_written', lang)}: {outcome.path}")
-    out.print(f"{outcome.payments} {t('payments_count', lang)}, {t('total', lang)} {format_fen(outcome.total)}")
+    out.print(tn("payments_total", outcome.payments, total=format_fen(outcome.total)))
 
 
 @app.command("final-settlement")
@@ -447,11 +513,11 @@ def final_settlement(
 ) -> None:
     """Settle a terminated partner's balances pending final settlement with the open month's run."""
     if pay == forfeit:
-        raise typer.BadParameter("give exactly one of --pay or --forfeit")
+        raise typer.BadParameter(t("pay_or_forfeit"))
     opts: Options = ctx.obj
     with reported(opts):
         d = pipeline.settle_terminated(opts.workspace, partner_id, "pay" if pay else "forfeit", reason, user=opts.user)
-    out.print(f"{partner_id}: {t('final_settlement_recorded', opts.language())} {d.period} (scorecard run {d.period})")
+    out.print(f"{partner_id}: {t('final_settlement_recorded', period=d.period)}")
 
 
 # Options of the whole program that take a value; they may be given before or after the command.
@@ -508,7 +574,7 @@ def dispute_add(
     given = [(k, v) for k, v in (("ticket", ticket), ("refund", refund), ("conduct", conduct)) if v is not None]
     with reported(opts):
         if len(given) != 1:
-            raise InputError([Issue("dispute add", None, None, "give exactly one of --ticket, --refund, --conduct")])
+            raise InputError([Issue("dispute add", None, None, t("one_of_ticket_refund_conduct"))])
         kind, record_id = given[0]
         did = file_in(
             opts.workspace,
@@ -540,7 +606,7 @@ def dispute_decide(
     opts: Options = ctx.obj
     with reported(opts):
         if accept == reject:
-            raise InputError([Issue("dispute decide", None, None, "give exactly one of --accept, --reject")])
+            raise InputError([Issue("dispute decide", None, None, t("accept_or_reject"))])
         d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
     out.print(
         f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})", markup=False
@@ -561,7 +627,7 @@ def dispute_list(
     with reported(opts):
         if format_ not in ("table", "csv", "json"):
             raise InputError(
-                [Issue("dispute list", None, "--format", f"not a format: {format_!r}", "table, csv or json")]
+                [Issue("dispute list", None, "--format", t("not_a_format", value=repr(format_)), "table, csv, json")]
             )
         rows = list_in(opts.workspace, status, partner)
     if format_ == "table":
@@ -591,11 +657,11 @@ def portal_user_add(
     opts: Options = ctx.obj
     with reported(opts):
         if (partner is None) == (not manager):
-            raise InputError([Issue("portal user add", None, None, "give exactly one of --partner PID, --manager")])
+            raise InputError([Issue("portal user add", None, None, t("partner_or_manager"))])
         password = add_user(opts.workspace, name, partner, pipeline.current_user(opts.user))
-    role = f"partner {partner}" if partner else "manager"
+    role = f"{t('demo_portal_partner')} {partner}" if partner else t("demo_portal_manager")
     out.print(
-        f"{name} ({role}): one-time password {password}  (shown once; it must be changed at the first login)",
+        t("one_time_password", name=name, role=role, password=password),
         soft_wrap=True,
         markup=False,
     )
@@ -609,7 +675,7 @@ def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(
     opts: Options = ctx.obj
     with reported(opts):
         revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
-    out.print(f"{name}: disabled ({revoked} sessions ended)", markup=False)
+    out.print(f"{name}: {tn('account_disabled', revoked)}", markup=False)
 
 
 @portal_user_app.command("list")
@@ -623,14 +689,14 @@ def portal_user_list(ctx: typer.Context) -> None:
     with reported(opts):
         users = list_users(opts.workspace)
     table = Table(show_edge=False)
-    for col in ("name", "role", "partner", "must change password", "disabled", "locked until", "created"):
-        table.add_column(col)
+    for col in ("account_name", "account_role", "partner", "must_change", "disabled", "locked_until", "created"):
+        table.add_column(t(col))
     for a in users:
         table.add_row(
             a.name,
-            a.role,
+            t("demo_portal_" + a.role),
             a.partner_id or "",
-            "yes" if a.must_change else "",
+            t("yes") if a.must_change else "",
             a.disabled_at or "",
             a.locked_until or "",
             f"{a.created_by} {a.created_at}",
@@ -686,7 +752,8 @@ def report_half_year(
     with reported(opts):
         h, xlsx, html = write_half_year(opts.workspace, half, lang)
     total = h.total()
-    out.print(f"{h.label}: {len(h.months)} {t('months', lang)}, {total.valid} {t('valid_complaints', lang)}")
+    months, valid = tn("n_months", len(h.months), lang), tn("n_valid_complaints", total.valid, lang)
+    out.print(f"{h.label}: {months}, {valid}")
     out.print(f"{t('report_written', lang)} {xlsx}")
     out.print(f"{t('report_written', lang)} {html}")
 
@@ -705,7 +772,7 @@ def report_service(
     lang = opts.language()
     with reported(opts):
         path, partners = write_service(opts.workspace, period, lang, partner)
-    out.print(f"{period}: {len(partners)} {t('partners', lang)}; {t('report_written', lang)} {path}")
+    out.print(f"{period}: {tn('n_partners', len(partners), lang)}; {t('report_written', lang)} {path}")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from scorecard.i18n import LABELS, t
 from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
@@ -69,8 +70,9 @@ def _rule_metric(name: str) -> str:
         return name
     guess = did_you_mean(name, get_args(MetricName))
     raise ValueError(
-        f"{name!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "") + " (expected one of: "
-        f"{', '.join(get_args(MetricName))}, or {STAGE_METRIC_PREFIX}<stage> for a stage of [windows.stages])"
+        t("not_allowed_here", value=repr(name))
+        + (t("did_you_mean", guess=repr(guess)) if guess else "")
+        + t("metric_choices", choices=", ".join(get_args(MetricName)), prefix=STAGE_METRIC_PREFIX)
     )
 
 
@@ -113,7 +115,7 @@ class Window(Strict):
     def parse(cls, text: str) -> Window:
         m = _WINDOW_RE.match(text.strip())
         if not m:
-            raise ValueError(f"not a window: {text!r} (expected e.g. '24h', '2wd' or '8bh')")
+            raise ValueError(t("not_a_window", text=repr(text)))
         return cls(amount=int(m.group(1)), unit=m.group(2))
 
     def __str__(self) -> str:
@@ -164,13 +166,13 @@ class Stage(Strict):
         complaints = TABLES["complaints"]
         for key, name in (("from", self.from_), ("to", self.to)):
             if not _NAME_RE.match(name):
-                raise ValueError(f"{key}: {name!r} is not a column name (expected lower-case letters, digits and _)")
+                raise ValueError(t("stage_not_a_column_name", key=key, name=repr(name)))
             if name in complaints.names and complaints.column(name).kind != "datetime":
-                raise ValueError(f"{key}: {name!r} is a column of complaints that is not a date-time")
+                raise ValueError(t("stage_not_datetime", key=key, name=repr(name)))
         if self.to == "received_at":
-            raise ValueError("to: a stage cannot end at received_at")
+            raise ValueError(t("stage_ends_at_received"))
         if self.to == self.from_:
-            raise ValueError(f"from and to are the same column {self.to!r}")
+            raise ValueError(t("stage_same_columns", name=repr(self.to)))
         return self
 
 
@@ -189,7 +191,7 @@ class WindowsConfig(Strict):
     def _stage_names(cls, v: dict[str, Stage]) -> dict[str, Stage]:
         for name in v:
             if not _NAME_RE.match(name):
-                raise ValueError(f"stage name {name!r}: expected lower-case letters, digits and _")
+                raise ValueError(t("stage_bad_name", name=repr(name)))
         return v
 
     def stage_columns(self) -> list[str]:
@@ -216,9 +218,9 @@ class General(Strict):
     def _business_hours(cls, v: str) -> str:
         m = _BUSINESS_HOURS_RE.match(v.strip())
         if not m or (m.group(3) == "24" and m.group(4) != "00"):
-            raise ValueError(f"not a span of hours: {v!r} (expected e.g. '09:00-18:00')")
+            raise ValueError(t("not_business_hours", value=repr(v)))
         if int(m.group(1)) * 60 + int(m.group(2)) >= int(m.group(3)) * 60 + int(m.group(4)):
-            raise ValueError(f"business hours {v!r} end before they start (expected e.g. '09:00-18:00')")
+            raise ValueError(t("business_hours_reversed", value=repr(v)))
         return v.strip()
 
     @property
@@ -238,7 +240,7 @@ class Response(Strict):
     def _non_negative(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
         for key, points in v.items():
             if points < 0:
-                raise ValueError(f"{key}: points must be >= 0")
+                raise ValueError(t("points_negative", key=key))
         return v
 
 
@@ -262,13 +264,13 @@ class Action(Strict):
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Action:
         if self.kind == "hold_months" and self.months is None:
-            raise ValueError("hold_months needs 'months'")
+            raise ValueError(t("hold_months_needs_months"))
         if self.kind != "hold_months" and self.months is not None:
-            raise ValueError("'months' belongs to hold_months only")
+            raise ValueError(t("months_for_hold_months"))
         if self.kind != "fine" and (self.amount is not None or self.pct is not None):
-            raise ValueError("'amount' and 'pct' belong to fine only")
+            raise ValueError(t("amount_pct_for_fine"))
         if self.kind == "sanction" and self.label is None:
-            raise ValueError("a sanction needs a 'label'")
+            raise ValueError(t("sanction_needs_label"))
         return self
 
     def fires_at(self, streak: int) -> bool:
@@ -291,7 +293,7 @@ class Rule(Strict):
     @model_validator(mode="after")
     def _one_comparand(self) -> Rule:
         if (self.threshold is None) == (self.against is None):
-            raise ValueError("give exactly one of 'threshold' or 'against'")
+            raise ValueError(t("threshold_or_against"))
         return self
 
 
@@ -343,7 +345,7 @@ class RuleSet(Strict):
         ids = [r.id for r in v]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"duplicate rule id: {', '.join(dup)}")
+            raise ValueError(t("duplicate_rule_id", ids=", ".join(dup)))
         return v
 
 
@@ -396,8 +398,13 @@ class Config(Strict):
             for header, target in mapping.items():
                 if target not in names:
                     raise ValueError(
-                        f"{table}: {header!r} maps to {target!r}, which is not a column of {table} "
-                        f"(columns: {', '.join(names)})"
+                        t(
+                            "mapped_to_unknown",
+                            table=table,
+                            header=repr(header),
+                            target=repr(target),
+                            columns=", ".join(names),
+                        )
                     )
         return v
 
@@ -411,10 +418,14 @@ class Config(Strict):
                     if metric and metric.startswith(STAGE_METRIC_PREFIX):
                         name = metric.removeprefix(STAGE_METRIC_PREFIX)
                         if name not in stages:
-                            known = ", ".join(stages) or "none configured"
+                            known = ", ".join(stages) or t("none_configured")
                             raise ValueError(
-                                f"rulesets[{i}].rules[{j}].{key}: no stage {name!r} in [windows.stages] "
-                                f"(stages: {known})"
+                                t(
+                                    "no_such_stage",
+                                    where=f"rulesets[{i}].rules[{j}].{key}",
+                                    name=repr(name),
+                                    known=known,
+                                )
                             )
         return self
 
@@ -423,10 +434,10 @@ class Config(Strict):
     def _unique_versions(cls, v: list[RuleSet]) -> list[RuleSet]:
         versions = [r.version for r in v]
         if len(set(versions)) != len(versions):
-            raise ValueError("rule set versions must be unique")
+            raise ValueError(t("ruleset_versions_unique"))
         starts = [r.effective_from for r in v]
         if len(set(starts)) != len(starts):
-            raise ValueError("two rule sets take effect in the same period")
+            raise ValueError(t("rulesets_same_period"))
         return v
 
     def ruleset_for(self, period: Period) -> RuleSet:
@@ -440,8 +451,8 @@ class Config(Strict):
                         "configuration",
                         None,
                         "rulesets",
-                        f"no rule set is in effect for {period}",
-                        f"effective_from <= {period}; the first is {first}",
+                        t("no_ruleset_in_effect", period=period),
+                        t("no_ruleset_in_effect_expected", period=period, first=first),
                     )
                 ]
             )
@@ -539,6 +550,16 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
+def _schema_words(err: ErrorDetails, english: str) -> str:
+    key = f"schema_{err['type']}"
+    if key not in LABELS:
+        return english
+    try:
+        return t(key, **{k: v for k, v in (err.get("ctx") or {}).items() if k != "error"})
+    except (KeyError, IndexError):
+        return english
+
+
 def schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, int]) -> Issue:
     loc = [p for p in err["loc"] if p != "[key]"]  # a bad dict key is reported at the key itself
     where = key_text(loc, data) or None
@@ -549,13 +570,17 @@ def schema_issue(err: ErrorDetails, data: object, source: str, lines: dict[Any, 
         model = model_at(loc[:-1])
         fields = list(model.model_fields) if model else []
         guess = did_you_mean(str(loc[-1]), fields)
-        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {guess!r}?" if guess else "")
-        expected = "one of: " + ", ".join(fields) if fields else None
+        message = t("unknown_key", key=repr(loc[-1])) + (t("did_you_mean", guess=repr(guess)) if guess else "")
+        expected = t("one_of", choices=", ".join(fields)) if fields else None
     elif err["type"] in ("literal_error", "enum") and isinstance(err.get("input"), str):
         choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         guess = did_you_mean(err["input"], choices)
-        message = f"{err['input']!r} is not allowed here" + (f"; did you mean {guess!r}?" if guess else "")
-        expected = "one of: " + ", ".join(choices) if choices else None
+        message = t("not_allowed_here", value=repr(err["input"])) + (
+            t("did_you_mean", guess=repr(guess)) if guess else ""
+        )
+        expected = t("one_of", choices=", ".join(choices)) if choices else None
+    elif err["type"] != "value_error":  # pydantic's own words, in the language in use where the catalogue has them
+        message = _schema_words(err, message)
     return Issue(source, line, where, message, expected)
 
 
@@ -580,7 +605,7 @@ def parse_config_text(text: str, source: str) -> LoadedConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError([Issue(source, None, None, f"not valid TOML: {exc}")]) from None
+        raise InputError([Issue(source, None, None, t("not_toml", why=exc))]) from None
     return parse_config(data, source, raw)
 
 
@@ -589,16 +614,16 @@ def load_config(path: Path) -> LoadedConfig:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Issue(source, None, None, "configuration file not found")]) from None
+        raise InputError([Issue(source, None, None, t("config_not_found"))]) from None
     try:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise InputError([Issue(source, None, None, "not UTF-8 text", "a UTF-8 TOML file")]) from None
+        raise InputError([Issue(source, None, None, t("not_utf8_text"), t("utf8_toml"))]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         line = int(m.group(1)) if m else None
-        raise InputError([Issue(source, line, None, f"not valid TOML: {exc}")]) from None
+        raise InputError([Issue(source, line, None, t("not_toml", why=exc))]) from None
     return parse_config(data, source, raw, path, key_lines(text))
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from scorecard import pipeline
 from scorecard.config import default_config_path, load_config
-from scorecard.i18n import t
+from scorecard.i18n import t, tn
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.report import terminal
@@ -21,7 +21,7 @@ from scorecard.workspace import Workspace
 def init_workspace(root: Path, extra_config: str = "") -> Workspace:
     ws = Workspace.at(root)
     if ws.config.exists():
-        raise InputError([Issue(str(ws.config), None, None, "a workspace already exists here")])
+        raise InputError([Issue(str(ws.config), None, None, t("workspace_exists"))])
     ws.config.parent.mkdir(parents=True, exist_ok=True)
     ws.inputs.mkdir(parents=True, exist_ok=True)
     ws.out.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,7 @@ def find_fixtures(explicit: Path | None) -> Path:
 
     folder = explicit or Path(scorecard.fixtures.__path__[0])
     if not (folder / "inputs").is_dir():
-        raise InputError([Issue(str(folder), None, None, "no fixtures here", "a folder with inputs/YYYY-MM/")])
+        raise InputError([Issue(str(folder), None, None, t("no_fixtures"), t("no_fixtures_expected"))])
     return folder
 
 
@@ -54,8 +54,8 @@ def _fresh(root: Path) -> None:
                         str(root),
                         None,
                         None,
-                        "the folder exists and is not a demo workspace; nothing was changed",
-                        "a new folder, or one made by scorecard demo",
+                        t("not_a_demo_folder"),
+                        t("not_a_demo_folder_expected"),
                     )
                 ]
             )
@@ -104,9 +104,17 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
         breached = rec.breached_rules()
         rules = sorted({rule for rs in breached.values() for rule in rs})
         console.print(
-            f"{period} rules {rec.info.ruleset_version}: {counts['partners_assessed']} partners, "
-            f"{counts['on_hold']} on hold, {counts['terminated']} terminated, "
-            f"{len(outcome.warnings)} warnings; breached: {', '.join(rules) or '—'}",
+            t(
+                "demo_month",
+                lang,
+                period=period,
+                version=rec.info.ruleset_version,
+                partners=tn("n_partners", counts["partners_assessed"], lang),
+                on_hold=counts["on_hold"],
+                terminated=counts["terminated"],
+                warnings=tn("n_warnings", len(outcome.warnings), lang),
+                breached=", ".join(rules) or "—",
+            ),
             markup=False,
         )
         pipeline.approve(ws, period, user=DEMO_CHECKER)
@@ -121,7 +129,7 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     console.print(summary_line(statements(ws, periods[-1], lang), lang))
     _reports(ws, periods, lang, console)
     _portal(ws, lang, console)
-    console.print(f"workspace: {ws.root}  (scorecard -w {ws.root} explain PARTNER_ID {periods[-1]})")
+    console.print(t("demo_workspace", lang, root=ws.root, period=periods[-1]), markup=False)
     return ws
 
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from scorecard.corrections import Correction
 from scorecard.disputes.register import DisputeError, parse_correction, window_end
+from scorecard.i18n import t
 from scorecard.issues import Issue, Severity
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
@@ -115,48 +116,66 @@ def check(
 
         did, pid, kind, rid = r["dispute_id"], r["partner_id"], r["record"], r["record_id"]
         if did in used:
-            error("dispute_id", f"dispute id '{did}' is already used", "an id not used before in this ledger")
+            error("dispute_id", t("row_dispute_id_used", dispute=did), t("row_dispute_id_used_expected"))
             continue
         used.add(did)
         try:
             disputed = Period.parse(r["period"])
         except ValueError:
-            error("period", f"not a month: '{r['period']}'", "YYYY-MM")
+            error("period", t("not_a_month", value=r["period"]), "YYYY-MM")
             continue
         closed = ledger is not None and (info := ledger.period(disputed)) is not None and info.status == "closed"
         if disputed != period and not closed:
-            error("period", f"{disputed} is neither a closed month nor {period}", f"a closed month or {period}")
+            error(
+                "period",
+                t("row_period_not_open", disputed=disputed, period=period),
+                t("row_period_expected", period=period),
+            )
             continue
         if disputed not in facts:
             assert ledger is not None
             facts[disputed] = facts_of_record(ledger, disputed)
         found = facts[disputed].records[kind].get(rid)
         if found is None:
-            error("record_id", f"no {kind} '{rid}' in {disputed}", f"a {KEY[kind]} of {disputed}")
+            error(
+                "record_id",
+                t("row_no_record", kind=kind, id=rid, disputed=disputed),
+                t("row_no_record_expected", key=KEY[kind], disputed=disputed),
+            )
             continue
         owner, counted, received = found
         if owner != pid:
-            error("record_id", f"{kind} '{rid}' is partner '{owner}''s, not '{pid}''s", f"a {kind} of '{pid}'")
+            error(
+                "record_id",
+                t("row_other_partner", kind=kind, id=rid, owner=owner, partner=pid),
+                t("row_other_partner_expected", kind=kind, partner=pid),
+            )
             continue
         if not counted:
             error(
-                "record_id", f"{kind} '{rid}' did not count in {disputed}: nothing to correct", "a record that counted"
+                "record_id",
+                t("row_did_not_count", kind=kind, id=rid, disputed=disputed),
+                t("row_did_not_count_expected"),
             )
             continue
         try:
             _, resolved = parse_correction(kind, r["correction"])
         except DisputeError as exc:  # read by the register's own parser, worded for a table row
-            error("correction", f"not a correction: '{(r['correction'] or '').strip()}'", exc.issues.errors[0].expected)
+            error(
+                "correction",
+                t("row_not_a_correction", value=(r["correction"] or "").strip()),
+                exc.issues.errors[0].expected,
+            )
             continue
         if resolved is not None and received is not None and resolved < received:
-            error("correction", f"resolved_at {resolved} is before the ticket's received_at {received}")
+            error("correction", t("row_resolved_before", resolved=resolved, received=received))
             continue
         filed = r["filed_on"]
         if filed is not None and filed > window_end(disputed, window_days) and not r["late"]:
             error(
                 "filed_on",
-                f"filed on {filed}, after the window for {disputed} closed on {window_end(disputed, window_days)}",
-                "a filing within the window, or late = true",
+                t("row_filed_late", filed=filed, disputed=disputed, last=window_end(disputed, window_days)),
+                t("row_filed_late_expected"),
             )
             continue
         decision = (r["decision"] or "").strip().lower()
@@ -167,7 +186,7 @@ def check(
                         source,
                         line,
                         "correction",
-                        "rejected: its correction is ignored",
+                        t("row_rejected_correction"),
                         None,
                         Severity.WARNING,
                         key=did,
@@ -175,13 +194,13 @@ def check(
                 )
             continue
         if decision != "accepted":
-            issues.append(Issue(source, line, "decision", "pending: not applied", None, Severity.WARNING, key=did))
+            issues.append(Issue(source, line, "decision", t("row_pending"), None, Severity.WARNING, key=did))
             continue
         if (str(disputed), kind, rid) in corrected:
             error(
                 "record_id",
-                f"{kind} '{rid}' of {disputed} already has an accepted dispute",
-                "one accepted dispute per record",
+                t("row_already_accepted", kind=kind, id=rid, disputed=disputed),
+                t("row_already_accepted_expected"),
             )
             continue
         corrected.add((str(disputed), kind, rid))

@@ -19,6 +19,7 @@ from typing import Literal
 
 import polars as pl
 
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.ledger.cycle import refuse_broken_chain
 from scorecard.periods import Period
@@ -166,24 +167,22 @@ def with_tables(record: MonthRecord, tables: dict[str, pl.DataFrame]) -> MonthRe
 def decide(ledger: Ledger, partner_id: str, decision: DecisionKind, reason: str, user: str) -> Decision:
     """Record the decision for the open month; its run applies it."""
     if not reason.strip():
-        raise LedgerError("a final settlement needs a reason (--reason)")
+        raise LedgerError(t("final_needs_reason"))
     with ledger.write() as c:
-        refuse_broken_chain(c, "nothing was recorded")
+        refuse_broken_chain(c, t("nothing_recorded"))
         last = ledger.last_closed()
         if last is None:
-            raise LedgerError("no month is closed: a final settlement settles balances carried out of a closed month")
+            raise LedgerError(t("final_none_closed"))
         state = ledger.record(last, partner_id).rows("states")
         if not state or state[0]["terminated_in"] is None:
-            raise LedgerError(f"{partner_id} is not a terminated partner in {last}: final settlement is for those")
+            raise LedgerError(t("final_not_terminated", partner=partner_id, last=last))
         held = state[0]["held"]
         deposit = deposit_balances(ledger, last).get(partner_id, 0)
         if held == 0 and deposit == 0:
-            raise LedgerError(
-                f"{partner_id} has no held balance or deposit pending final settlement after {last}: nothing to settle"
-            )
+            raise LedgerError(t("final_nothing", partner=partner_id, last=last))
         period = last.next()
         if any(d.partner_id == partner_id for d in decisions(ledger, period)):
-            raise LedgerError(f"a final settlement of {partner_id} is already recorded for {period}")
+            raise LedgerError(t("final_twice", partner=partner_id, period=period))
         detail = {"held": held, "receivable": state[0]["receivable"], "deposit": deposit}
         eid = ledger.add_event(
             c,

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scorecard.i18n import t
 from scorecard.report.shown import shown
 
 
@@ -37,7 +38,7 @@ class Issue:
             parts.append(self.column)
         if self.key is not None:
             parts.append(shown(self.key))  # a record id from the inputs: data, shown as such
-        text = self.message + (f" (expected {self.expected})" if self.expected else "")
+        text = self.message + (t("expected", expected=self.expected) if self.expected else "")
         return ": ".join([*parts, text])
 
     def as_json(self) -> dict[str, object]:
@@ -108,11 +109,12 @@ def grouped(warnings: Iterable[Issue]) -> list[str]:
         groups.setdefault((w.source, w.column, w.group), []).append(w)
     for (source, column, (noun, plural, why)), items in groups.items():
         head = items[:SHOWN_PER_GROUP]
-        named = ", ".join(f"{shown(w.key)} (line {w.line})" for w in head)
+        named = t("list_sep").join(t("key_on_line", key=shown(w.key), line=w.line) for w in head)
         if len(items) > len(head):
-            named += f" and {len(items) - len(head)} more"
+            named += t("and_more", count=len(items) - len(head))
         where = f"{source}: {column}" if column else source
-        out.append(f"{where}: {len(items)} {noun if len(items) == 1 else plural} {why}: {named}")
+        things = noun if len(items) == 1 else plural
+        out.append(t("grouped_warning", where=where, count=len(items), things=things, why=why, named=named))
     return out
 
 

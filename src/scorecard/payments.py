@@ -86,15 +86,20 @@ def month_total(record: MonthRecord) -> int:
 def unpaid_without_payee(record: MonthRecord, rows: list[Payment]) -> list[Issue]:
     """A partner to be paid with no payee: an error of the payment list, naming the partner."""
     source = next((f for name, f, *_ in record["inputs"].iter_rows() if name == "payees" and f), None)
-    where = source or f"inputs/{record.period}/payees.csv (not given)"
+    where = source or t("payees_not_given", period=record.period)
     return [
         Issue(
             where,
             None,
             "partner_id",
-            f"partner '{p.partner_id}' ({p.partner_name}) is paid {format_fen(p.amount)} in {record.period} "
-            "but has no row in payees",
-            "one row per partner paid: partner_id, payee_name, bank_name, account_no",
+            t(
+                "paid_without_payee",
+                partner=p.partner_id,
+                name=p.partner_name,
+                amount=format_fen(p.amount),
+                period=record.period,
+            ),
+            t("paid_without_payee_expected"),
         )
         for p in rows
         if p.payee_name is None
@@ -137,16 +142,13 @@ def export_payments(ws: Workspace, period: Period, lang: str) -> PaymentsOutcome
     from scorecard.report.xlsx import atomic_write
 
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     with ws.lock(), Ledger(ws.db) as ledger:
         info = ledger.period(period)
         if info is None:
-            raise LedgerError(f"{period} has not been run: nothing to pay")
+            raise LedgerError(t("pay_not_run", period=period))
         if info.draft:
-            raise LedgerError(
-                f"{period} is a draft (run {info.run_seq}): payments are exported from closed months only; "
-                f"approve and close it first (scorecard approve {period}, scorecard close {period})"
-            )
+            raise LedgerError(t("pay_draft", period=period, run=info.run_seq))
         record = ledger.record(period)
         rows = payments(record)
         missing = unpaid_without_payee(record, rows)
@@ -154,7 +156,7 @@ def export_payments(ws: Workspace, period: Period, lang: str) -> PaymentsOutcome
             raise InputError(missing, f"{len(missing)} partners without a payee")
         total = sum(p.amount for p in rows)
         if total != month_total(record):
-            raise LedgerError(f"the payments ({total}) do not add up to the month's payout")
+            raise LedgerError(t("pay_mismatch", total=total))
         render_month(ws, record, lang)
         path = payments_path(ws, period)
         atomic_write(path, payments_csv(rows))

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from scorecard.i18n import t
+
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -18,7 +20,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         m = _PERIOD_RE.match(text.strip())
         if not m:
-            raise ValueError(f"not a period: {text!r} (expected YYYY-MM, e.g. 2026-03)")
+            raise ValueError(t("not_a_period", text=repr(text)))
         return cls(int(m.group(1)), int(m.group(2)))
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from scorecard import __version__, dispute_rows, final_settlement
+from scorecard import __version__, dispute_rows, final_settlement, i18n
 from scorecard.assess import PartnerResult, Restated, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
@@ -33,6 +33,7 @@ from scorecard.corrections import (
     registered_ids,
 )
 from scorecard.engine.record_tables import record_tables
+from scorecard.i18n import t
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
@@ -155,7 +156,7 @@ def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) 
         ledger.close()
     folder = ws.inputs_for(period)
     if not folder.is_dir():
-        raise InputError([Issue(str(folder), None, None, "no input folder for this period", f"a folder {folder}")])
+        raise InputError([Issue(str(folder), None, None, t("no_input_folder"), t("a_folder", folder=folder))])
     inputs = load_period(folder, period, settings_for(config, excluded))
     if inputs.issues.has_errors:
         raise InputError(inputs.issues, f"{len(inputs.issues.errors)} input errors")
@@ -167,7 +168,7 @@ def load_checked(ws: Workspace, period: Period, config: LoadedConfig, progress: 
     defects = errors_for_run(config, period)
     if defects:
         raise InputError(defects, "configuration errors")
-    progress("loading and validating inputs")
+    progress(t("progress_loading"))
     return validate(ws, period, config)
 
 
@@ -210,7 +211,7 @@ def assess_period(
     defects = errors_for_run(config, period)
     if defects:
         raise InputError(defects, "configuration errors")
-    progress("loading and validating inputs")
+    progress(t("progress_loading"))
     inputs = validate(ws, period, config)
     return assess_inputs(inputs, config, previous, progress, history)
 
@@ -228,7 +229,7 @@ def assess_inputs(
     period = inputs.period
     history = history or History()
     ruleset = config.config.ruleset_for(period)
-    progress("computing metrics")
+    progress(i18n.t("progress_metrics"))  # ``t`` is the tables here
     own = [c for c in history.corrections if c.period == period]
     t = apply_to_inputs({name: table.frame for name, table in inputs.tables.items()}, own)
     given = inputs.tables["complaints"].given
@@ -250,7 +251,7 @@ def assess_inputs(
         with_reply,
         stages,
     )
-    progress("applying rules and settling")
+    progress(i18n.t("progress_rules"))
     # The corrected history (corrections.corrected_history) re-assesses the few partners with
     # accepted disputes month by month with the Fraction engine (scorecard.assess); the month
     # itself is assessed by the columnar engine, over all partners at once.
@@ -456,11 +457,11 @@ def run(
         history = History()
         if existing:
             with existing:
-                cycle.refuse_broken_chain(existing.conn, f"{period} was not run")
+                cycle.refuse_broken_chain(existing.conn, t("not_run", period=period))
                 plan = cycle.plan_run(existing, period, discard_draft=discard_draft)
                 found = list(accepted_corrections(existing, period)) if corrections is None else list(corrections)
                 found += table_corrections(inputs, existing, config, found)
-                progress("computing the corrected history")
+                progress(t("progress_history"))
                 history = History(tuple(found), corrected_history(existing, period, found))
                 finals = final_settlement.carried(existing, period)
         else:
@@ -471,15 +472,18 @@ def run(
         own = plan.replaces
         if own and own.ruleset_hash != config.ruleset_hash(period) and not allow_rule_change:
             raise LedgerError(
-                f"the rules for {period} changed since its draft was run (rule set "
-                f"{own.ruleset_version} -> {config.config.ruleset_for(period).version}); "
-                "run again with --allow-rule-change to re-assess it"
+                t(
+                    "rules_changed",
+                    period=period,
+                    before=own.ruleset_version,
+                    now=config.config.ruleset_for(period).version,
+                )
             )
         a = assess_inputs(inputs, config, plan.previous, progress, history)
         # deposits and final settlements of terminated partners (docs/sign-off-and-audit.md#final-settlement)
         states, final_tables = final_settlement.apply(finals, a.states, a.inputs.tables["deposits"].frame)
         a = dataclasses.replace(a, states=states)
-        progress("writing the ledger and outputs")
+        progress(t("progress_writing"))
         record = final_settlement.with_tables(build_record(a, plan.run_seq, user), final_tables)
         moved = []
         with staged_dir(ws.out_for(period)) as tmp:
@@ -509,12 +513,12 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
     user = current_user(user)
     config = load_config(ws.config)
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
-        cycle.refuse_broken_chain(ledger.conn, f"{period} was not closed")
+        cycle.refuse_broken_chain(ledger.conn, t("not_closed", period=period))
         info = ledger.period(period)
         if info is not None and info.draft:
             changed = changed_since_run(ws, info, config)
             if changed:
-                raise LedgerError(f"cannot close {period}: {changed} since its draft was run; re-run it first")
+                raise LedgerError(t("close_changed", period=period, changed=changed))
             if config.config.approval.required:  # before the folder is put right: a refusal changes nothing
                 from scorecard import approval
 
@@ -522,10 +526,7 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
             waiting = final_settlement.unapplied(ledger, info)
             if waiting:
                 who = ", ".join(d.partner_id for d in waiting)
-                raise LedgerError(
-                    f"cannot close {period}: the final settlement of {who} was recorded after its draft was run; "
-                    "re-run it first"
-                )
+                raise LedgerError(t("close_final_waiting", period=period, who=who))
             render_month(ws, ledger.record(period), config.config.general.language)
         return cycle.close(ledger, period, user, require_approval=config.config.approval.required)
 
@@ -533,11 +534,11 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
 def changed_since_run(ws: Workspace, info: PeriodInfo, config: LoadedConfig) -> str | None:
     """What changed since the month's draft was run: its input files, or its rules."""
     if config.ruleset_hash(info.period) != info.ruleset_hash:
-        return "the configuration that decides it changed"
+        return t("changed_config")
     folder = ws.inputs_for(info.period)
     hashes = table_file_hashes(folder)
     if hashes is None or hash_tables(hashes) != info.inputs_hash:
-        return f"its inputs ({folder}) changed"
+        return t("changed_inputs", folder=folder)
     return None
 
 
@@ -554,7 +555,7 @@ def reopen(
 
 def _existing_ledger(ws: Workspace, *, write: bool = False) -> Ledger:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     return Ledger(ws.db, readonly=not write)
 
 
@@ -575,7 +576,7 @@ def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dic
     for r in rows:
         r["breached_rules"] = breached.get(r["period"], [])
     if not rows:
-        raise LedgerError(f"{partner_id} has no assessed month in the ledger")
+        raise LedgerError(t("no_assessed_month", partner=partner_id))
     return rows
 
 
@@ -612,6 +613,6 @@ def settle_terminated(
     """Record the final settlement of a terminated partner; the open month's run applies it."""
     user = current_user(user)
     if decision not in ("pay", "forfeit"):
-        raise LedgerError("a final settlement is --pay or --forfeit")
+        raise LedgerError(t("final_pay_or_forfeit"))
     with ws.lock(), _existing_ledger(ws, write=True) as ledger:
         return final_settlement.decide(ledger, partner_id, decision, reason, user)  # type: ignore[arg-type]

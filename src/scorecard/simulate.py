@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from scorecard.checks import errors_for_run
 from scorecard.config import Config, LoadedConfig, load_config, schema_issue
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 from scorecard.pipeline import assess_inputs, build_record, open_ledger, validate
@@ -108,10 +109,10 @@ def _step(node: Any, part: str, path: str) -> tuple[Any, Any]:
         for i, item in enumerate(node):
             if isinstance(item, dict) and item.get("id") == part:
                 return node, i
-        raise InputError([Issue("--set", None, path, f"no item {part!r} here", "an [index] or a rule id")])
+        raise InputError([Issue("--set", None, path, t("set_no_item", part=repr(part)), t("set_no_item_expected"))])
     if isinstance(node, dict):
         return node, part
-    raise InputError([Issue("--set", None, path, f"cannot go into {part!r}")])
+    raise InputError([Issue("--set", None, path, t("set_cannot_go_into", part=repr(part)))])
 
 
 def apply_set(data: dict[str, Any], assignment: str) -> None:
@@ -122,7 +123,7 @@ def apply_set(data: dict[str, Any], assignment: str) -> None:
     """
     path, sep, raw = assignment.partition("=")
     if not sep or not path.strip():
-        raise InputError([Issue("--set", None, assignment, "not an assignment", "path=value")])
+        raise InputError([Issue("--set", None, assignment, t("set_not_assignment"), "path=value")])
     parts = [p for p in path.strip().replace("[", ".[").split(".") if p]
     node: Any = data if parts[0] in CONFIG_KEYS else data["rulesets"][0]
     for part in parts[:-1]:
@@ -139,7 +140,7 @@ def alternative(config: LoadedConfig, period: Period, rules_file: Path | None, s
         try:
             ruleset = tomllib.loads(rules_file.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError([Issue(str(rules_file), None, None, f"cannot read the rule set: {exc}")]) from None
+            raise InputError([Issue(str(rules_file), None, None, t("rules_file_unreadable", why=exc))]) from None
         ruleset = ruleset["rulesets"][-1] if "rulesets" in ruleset else ruleset
     else:
         ruleset = config.config.ruleset_for(period).model_dump(mode="json")
@@ -170,9 +171,8 @@ def simulate(
                     "simulate",
                     None,
                     None,
-                    "no change to simulate: give the rules to try",
-                    "--rules FILE (a rule set) or --set path=value, "
-                    "e.g. --set rules.c-complaint-rate.threshold=4 (repeatable)",
+                    t("simulate_no_change"),
+                    t("simulate_no_change_expected"),
                 )
             ],
             "nothing to simulate",

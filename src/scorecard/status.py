@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scorecard import approval
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.record import PeriodInfo
@@ -83,7 +84,7 @@ def deposit_balances(ledger: Ledger, period: Period | None) -> dict[str, int]:
 
 def ledger_status(ws: Workspace) -> LedgerStatus:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     with Ledger(ws.db, readonly=True) as ledger:
         months = []
         for info in ledger.periods():

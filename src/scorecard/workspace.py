@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
 
@@ -60,7 +61,7 @@ class Workspace:
         """
         if not self.root.is_dir():
             raise InputError(
-                [Issue(str(self.root), None, None, "no workspace here", "a workspace folder (scorecard init FOLDER)")],
+                [Issue(str(self.root), None, None, t("no_workspace"), t("no_workspace_expected"))],
                 "no workspace",
             )
         path = self.root / ".scorecard.lock"
@@ -74,7 +75,7 @@ class Workspace:
                             str(path),
                             None,
                             None,
-                            "another scorecard command is running on this workspace; try again when it ends",
+                            t("workspace_locked"),
                         )
                     ],
                     "workspace is locked",

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.ledger import Ledger
 from scorecard.ledger.store import load_tickets
@@ -124,11 +125,12 @@ def parse_correction(kind: str, text: str | None) -> tuple[str, datetime | None]
             if moment is not None and moment.tzinfo is None:
                 return f"resolved_at={moment.isoformat(sep=' ')}", moment
         raise DisputeError(
-            f"not a correction of a ticket: {text!r}", expected="invalid, or resolved_at=YYYY-MM-DD HH:MM[:SS]"
+            t("not_a_correction", kind=t("record_ticket"), text=repr(text)),
+            expected=t("ticket_correction_expected"),
         )
     if text in ("", "void"):
         return "void", None
-    raise DisputeError(f"not a correction of a {kind}: {text!r}", expected="void")
+    raise DisputeError(t("not_a_correction", kind=t("record_" + kind), text=repr(text)), expected="void")
 
 
 # --- the disputed record --------------------------------------------------------------------------
@@ -158,30 +160,35 @@ def check_record(
     answered exactly as one that does not exist."""
     info = ledger.period(period)
     if info is None:
-        raise DisputeError(f"{period} has not been assessed: only a closed month or the open draft can be disputed")
+        raise DisputeError(t("dispute_not_assessed", period=period))
     owner = _owner(ledger.conn, period, kind, record_id, partner_id)
-    what = f"{kind} {record_id!r} of {period}"
+    what = t("record_of", kind=t("record_" + kind), id=repr(record_id), period=period)
     if owner is None or (partner_id is not None and owner != partner_id):
-        raise DisputeError(f"no {what} in the record", unknown=True)
+        raise DisputeError(t("dispute_no_record", what=what), unknown=True)
     record = ledger.record(period, owner)
     if record["partner_results"].height == 0:
-        raise DisputeError(f"{owner} was not assessed in {period}: its {kind} {record_id!r} did not count")
+        raise DisputeError(
+            t("dispute_owner_absent", owner=owner, period=period, kind=t("record_" + kind), id=repr(record_id))
+        )
     rows = [r for r in record.rows(_TABLE[kind]) if r[_ID_FIELD[kind]] == record_id]
     if kind == "ticket":
         row = rows[0]
         if row["state"] not in COUNTED_TICKETS:
-            why = "is invalid" if row["state"] == "invalid" else "was left out of the month"
-            raise DisputeError(f"{what} {why}: it did not count, there is nothing to correct")
+            why = t("record_invalid") if row["state"] == "invalid" else t("record_left_out")
+            raise DisputeError(t("dispute_did_not_count", what=what, why=why))
         if resolved is not None and resolved < row["received_at"]:
             raise DisputeError(
-                f"resolved_at {resolved:%Y-%m-%d %H:%M:%S} is before the ticket was received "
-                f"({row['received_at']:%Y-%m-%d %H:%M:%S})"
+                t(
+                    "dispute_resolved_before",
+                    resolved=f"{resolved:%Y-%m-%d %H:%M:%S}",
+                    received=f"{row['received_at']:%Y-%m-%d %H:%M:%S}",
+                )
             )
     elif kind == "conduct":
         if len(rows) > 1:
-            raise DisputeError(f"{what}: {len(rows)} conduct rows carry this event_id, so it names none of them")
+            raise DisputeError(t("dispute_event_id_shared", what=what, count=len(rows)))
         if rows[0]["state"] != "counted":
-            raise DisputeError(f"{what} was left out of the month: it did not count, there is nothing to correct")
+            raise DisputeError(t("dispute_did_not_count", what=what, why=t("record_left_out")))
     return owner
 
 
@@ -226,13 +233,13 @@ def file(
     """File a dispute of one record of ``period``; returns its id. Refused (DisputeError) when
     the record cannot be disputed, nothing written."""
     if kind not in KINDS:
-        raise DisputeError(f"not a kind of record: {kind!r}", expected=" or ".join(KINDS))
+        raise DisputeError(t("not_a_record_kind", kind=repr(kind)), expected=", ".join(KINDS))
     record_id = record_id.strip()
     reason = reason.strip()
     if not record_id:
-        raise DisputeError("the disputed record's id is empty")
+        raise DisputeError(t("dispute_empty_id"))
     if not reason:
-        raise DisputeError("a dispute needs a reason")
+        raise DisputeError(t("dispute_needs_reason"))
     stored, resolved = parse_correction(kind, correction)
     filed_on = _utc(now).astimezone(ZoneInfo(settings.timezone)).date()
     last_day = window_end(period, settings.window_days)
@@ -242,14 +249,22 @@ def file(
         if standing:
             did, status = standing[0]
             raise DisputeError(
-                f"{kind} {record_id!r} of {period} already has {'an accepted' if status == 'accepted' else 'a pending'}"
-                f" dispute ({did})"
+                t(
+                    "dispute_standing_" + status,
+                    what=t("record_of", kind=t("record_" + kind), id=repr(record_id), period=period),
+                    dispute=did,
+                )
             )
         if filed_on > last_day and not late:
             raise DisputeError(
-                f"the filing window for {period} ended on {last_day.isoformat()} "
-                f"({settings.window_days} days after the month); filed on {filed_on.isoformat()}",
-                expected="a filing within the window, or --late for one accepted after it",
+                t(
+                    "dispute_window_closed",
+                    period=period,
+                    last=last_day.isoformat(),
+                    days=settings.window_days,
+                    filed=filed_on.isoformat(),
+                ),
+                expected=t("dispute_window_expected"),
             )
         dispute_id = _new_id(c, period)
         c.execute(
@@ -279,14 +294,20 @@ def decide(ledger: Ledger, dispute_id: str, accept: bool, note: str, user: str, 
     """Accept or reject a pending dispute (it takes effect at the next run of the open month)."""
     note = note.strip()
     if not note:
-        raise DisputeError("a decision needs a note")
+        raise DisputeError(t("decision_needs_note"))
     with ledger.write() as c:
         dispute = _get(c, dispute_id)
         if dispute is None:
-            raise DisputeError(f"no dispute {dispute_id!r}", unknown=True)
+            raise DisputeError(t("no_dispute", dispute=repr(dispute_id)), unknown=True)
         if dispute.status != "pending":
             raise DisputeError(
-                f"{dispute_id} was already {dispute.status} ({dispute.decided_by}, {dispute.decided_on})"
+                t(
+                    "dispute_decided",
+                    dispute=dispute_id,
+                    status=t("dispute_" + dispute.status),
+                    by=dispute.decided_by,
+                    on=dispute.decided_on,
+                )
             )
         if accept:
             # the draft may have been re-run since the filing: the record must still count
@@ -295,7 +316,12 @@ def decide(ledger: Ledger, dispute_id: str, accept: bool, note: str, user: str, 
             other = [d for d, s in _open(c, dispute.period, dispute.record, dispute.record_id) if s == "accepted"]
             if other:
                 raise DisputeError(
-                    f"{dispute.record} {dispute.record_id!r} already has an accepted dispute ({other[0]})"
+                    t(
+                        "dispute_other_accepted",
+                        kind=t("record_" + dispute.record),
+                        id=repr(dispute.record_id),
+                        dispute=other[0],
+                    )
                 )
         status = "accepted" if accept else "rejected"
         c.execute(
@@ -344,7 +370,7 @@ def list_disputes(
 ) -> list[Dispute]:
     """The register, oldest filing first; narrowed by status, partner and disputed period."""
     if status is not None and status not in STATUSES:
-        raise DisputeError(f"not a dispute status: {status!r}", expected=", ".join(STATUSES))
+        raise DisputeError(t("not_a_dispute_status", status=repr(status)), expected=", ".join(STATUSES))
     sql, args = "SELECT * FROM disputes WHERE 1 = 1", []
     for column, value in (("status", status), ("partner_id", partner), ("period", period)):
         if value is not None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from scorecard.config import load_config
 from scorecard.disputes import register
 from scorecard.disputes.register import Dispute
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.report.formats import csv_text
@@ -38,7 +39,7 @@ COLUMNS = (
 
 def _ledger(ws: Workspace, *, write: bool) -> Ledger:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     return Ledger(ws.db, readonly=not write)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scorecard.i18n import t
 from scorecard.inputs.files import RawTable, position
 from scorecard.inputs.schema import Table
 from scorecard.issues import Issue, Severity
@@ -40,27 +41,27 @@ def map_columns(table: Table, raw: RawTable, mapping: Mapping[str, str]) -> tupl
     for i, header in enumerate(raw.headers):
         if not header:
             if raw.frame.get_column(position(i)).null_count() < raw.frame.height:
-                issues.append(_warn(raw.source, f"column {i + 1}", "column without a header, ignored"))
+                issues.append(_warn(raw.source, t("column_n", n=i + 1), t("column_no_header")))
             continue
         target = aliases.get(header, header if header in names else None)
         if target not in names:
-            hint = f" (mapped to '{shown(target)}', which is not a column of {table.name})" if target else ""
-            expected = f"a column of {table.name}: {', '.join(table.names)}"
-            issues.append(_warn(raw.source, shown(header), f"unknown column, ignored{hint}", expected))
+            hint = t("mapped_not_a_column", target=shown(target), table=table.name) if target else ""
+            expected = t("a_column_of", table=table.name, columns=", ".join(table.names))
+            issues.append(_warn(raw.source, shown(header), t("unknown_column", hint=hint), expected))
             continue
         claims.setdefault(target, []).append((i, header))
 
     for name, found in claims.items():
         if len(found) > 1:
-            listed = " and ".join(f"'{shown(h)}' (column {i + 1})" for i, h in found)
-            issues.append(Issue(raw.source, 1, name, f"column given twice: {listed}", f"one column for {name}"))
+            listed = t("and_sep").join(t("header_at_column", header=shown(h), n=i + 1) for i, h in found)
+            issues.append(Issue(raw.source, 1, name, t("column_twice", listed=listed), t("one_column_for", name=name)))
     for column in table.columns:
         if column.required and column.name not in claims:
             alternatives = sorted(k for k, v in aliases.items() if v == column.name)
-            expected = f"a column '{column.name}'"
+            expected = t("a_column_named", name=column.name)
             if alternatives:
-                expected += f" or one mapped to it in [columns.{table.name}]: {', '.join(alternatives)}"
-            issues.append(Issue(raw.source, 1, column.name, "missing required column", expected))
+                expected += t("or_mapped", table=table.name, alternatives=", ".join(alternatives))
+            issues.append(Issue(raw.source, 1, column.name, t("missing_column"), expected))
 
     found_raw = {name: position(found[0][0]) for name, found in claims.items()}
     labels = {name: label_for(found[0][1], name) for name, found in claims.items()}

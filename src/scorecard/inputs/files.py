@@ -26,6 +26,7 @@ import fastexcel
 import polars as pl
 import polars.selectors as cs
 
+from scorecard.i18n import t
 from scorecard.inputs.schema import FORMATS
 from scorecard.inputs.settings import DEFAULT_MAX_SHEET_CELLS
 from scorecard.inputs.xlsx import check_workbook, is_encrypted
@@ -38,10 +39,10 @@ _ZIP = b"PK\x03\x04"
 _PARQUET = b"PAR1"
 _OLE = b"\xd0\xcf\x11\xe0"
 _MAGIC = {
-    _ZIP: "a zip archive (an .xlsx workbook?)",
-    _PARQUET: "a Parquet file",
-    _OLE: "a legacy Excel .xls file",
-    b"%PDF": "a PDF document",
+    _ZIP: "magic_zip",
+    _PARQUET: "magic_parquet",
+    _OLE: "magic_xls",
+    b"%PDF": "magic_pdf",
 }
 # Extra CSV fields read past the header's width, to notice rows with too many fields.
 _EXTRA_FIELDS = 1
@@ -73,7 +74,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
     found = [p for p in files if p.name.lower() in {table + ext for ext in FORMATS}]
     if len(found) > 1:
         names = ", ".join(shown(p.name) for p in found)
-        return None, [Issue(where, None, None, f"two files for table '{table}': {names}", "exactly one")]
+        return None, [Issue(where, None, None, t("two_files", table=table, names=names), t("one_file_only"))]
     if found:
         return found[0], []
     others = [p.name for p in files if p.stem.lower() == table and not p.name.startswith("~$")]
@@ -83,7 +84,7 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
                 where,
                 None,
                 None,
-                f"no readable file for table '{table}': {', '.join(map(shown, others))} is not a supported format",
+                t("no_readable_file", table=table, files=", ".join(map(shown, others))),
                 _choices(table),
             )
         ]
@@ -91,11 +92,11 @@ def find_table_file(folder: Path, files: list[Path], table: str) -> tuple[Path |
 
 
 def missing_table(folder: Path, table: str) -> Issue:
-    return Issue(folder.name, None, None, f"missing required table '{table}'", _choices(table))
+    return Issue(folder.name, None, None, t("missing_table", table=table), _choices(table))
 
 
 def _choices(table: str) -> str:
-    return "one of " + ", ".join(table + ext for ext in FORMATS)
+    return t("one_of_files", choices=", ".join(table + ext for ext in FORMATS))
 
 
 def read_table_file(
@@ -105,9 +106,9 @@ def read_table_file(
     try:
         scan = _scan(path)
     except OSError as e:
-        return [Issue(path.name, None, None, f"cannot read the file: {e.strerror or e}")]
+        return [Issue(path.name, None, None, t("cannot_read_file", why=e.strerror or e))]
     if scan.size == 0:
-        return [Issue(path.name, None, None, "empty file (0 bytes)", "a header line, then one line per row")]
+        return [Issue(path.name, None, None, t("empty_file"), t("header_then_lines"))]
     suffix = path.suffix.lower()
     read: RawTable | Issue | list[Issue]
     try:
@@ -118,9 +119,9 @@ def read_table_file(
         else:
             read = _read_xlsx(path, scan, max_sheet_cells=max_sheet_cells, max_errors=max_errors)
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError) as e:
-        kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix, "an Excel workbook")
+        kind = {".csv": "CSV", ".parquet": "Parquet"}.get(suffix) or t("an_excel_workbook")
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return [Issue(path.name, None, None, f"cannot read as {kind}: {shown(first, 200)}")]
+        return [Issue(path.name, None, None, t("cannot_read_as", kind=kind, why=shown(first, 200)))]
     return [read] if isinstance(read, Issue) else read
 
 
@@ -171,7 +172,7 @@ def _scan(path: Path) -> _Scan:
 
 
 def _what_it_is(head: bytes) -> str | None:
-    return next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
+    return next((t(what) for magic, what in _MAGIC.items() if head.startswith(magic)), None)
 
 
 def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
@@ -181,13 +182,13 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
     also after a quoted cell holding a line break (see :func:`_record_lines`).
     The whole file is in one encoding (see :func:`_decode`).
     """
-    expected = "a text file with comma-separated values"
+    expected = t("csv_expected")
     if what := _what_it_is(scan.head):
-        return Issue(path.name, None, None, f"not a CSV file: it is {what}", expected)
+        return Issue(path.name, None, None, t("not_csv_it_is", what=what), expected)
     if scan.head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return Issue(path.name, None, None, "UTF-16 text is not supported", "UTF-8 or GB18030/GBK text")
+        return Issue(path.name, None, None, t("utf16"), t("utf8_or_gbk"))
     if scan.has_nul:
-        return Issue(path.name, None, None, "not a CSV file: it contains NUL bytes", expected)
+        return Issue(path.name, None, None, t("csv_nul"), expected)
     source: Path | bytes = path
     if scan.utf8_error_at is not None:
         decoded = _decode(path.name, path.read_bytes(), scan.utf8_error_at)
@@ -197,7 +198,7 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
     header = pl.read_csv(source, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True)
     headers = tuple(_clean_header(v) for v in header.row(0)) if header.height else ()
     if not any(headers):
-        return Issue(path.name, 1, None, "no header line", "a header line, then one line per row")
+        return Issue(path.name, 1, None, t("no_header_line"), t("header_then_lines"))
     width = len(headers)
     extra = [f"x{i}" for i in range(_EXTRA_FIELDS)]
     frame = pl.read_csv(
@@ -246,7 +247,6 @@ _UTF8_CJK_LINE = re.compile(
     + _MULTI
     + rb")*$"
 )
-_ONE_ENCODING = "the whole file in one encoding, UTF-8 or GB18030/GBK"
 
 
 def _decode(name: str, data: bytes, utf8_error_at: int) -> bytes | Issue:
@@ -260,7 +260,7 @@ def _decode(name: str, data: bytes, utf8_error_at: int) -> bytes | Issue:
     """
     line = data.count(b"\n", 0, utf8_error_at) + 1
     if data.startswith(_UTF8_BOM):
-        return Issue(name, line, None, "not valid UTF-8, though the file starts with a UTF-8 BOM", "UTF-8 text")
+        return Issue(name, line, None, t("bom_not_utf8"), t("utf8_text"))
     utf8_lines = sum(1 for _ in _UTF8_TEXT_LINE.finditer(data))
     other_lines = sum(1 for _ in _NON_ASCII_LINE.finditer(data)) - utf8_lines
     if utf8_lines > other_lines:
@@ -268,18 +268,18 @@ def _decode(name: str, data: bytes, utf8_error_at: int) -> bytes | Issue:
             name,
             line,
             None,
-            f"not UTF-8, though {utf8_lines} other lines are (a line in another encoding, such as GBK?)",
-            _ONE_ENCODING,
+            t("line_not_utf8", count=utf8_lines),
+            t("one_encoding"),
         )
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        return Issue(name, line, None, "text is neither UTF-8 nor GB18030/GBK", "UTF-8 or GB18030/GBK text")
+        return Issue(name, line, None, t("neither_utf8_nor_gbk"), t("utf8_or_gbk"))
     utf8_line = _UTF8_CJK_LINE.search(data)
     if utf8_line:
         line = data.count(b"\n", 0, utf8_line.start()) + 1
-        return Issue(name, line, None, "a UTF-8 line in a GB18030/GBK file", _ONE_ENCODING)
+        return Issue(name, line, None, t("utf8_line_in_gbk"), t("one_encoding"))
     return text.encode("utf-8")
 
 
@@ -309,8 +309,8 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
     """Native column types; ``_line`` = row index + 2, as if the file had a header line."""
     if not (scan.head.startswith(_PARQUET) and scan.tail == _PARQUET):
         what = _what_it_is(scan.head)
-        message = f"not a Parquet file: it is {what}" if what else "not a Parquet file (no PAR1 magic bytes)"
-        return Issue(path.name, None, None, message, "a Parquet file")
+        message = t("not_parquet_it_is", what=what) if what else t("not_parquet")
+        return Issue(path.name, None, None, message, t("magic_parquet"))
     data = pl.read_parquet(path).with_columns((cs.categorical() | cs.enum()).cast(pl.String))
     headers = tuple(_clean_header(c) for c in data.columns)
     frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index("_line", offset=2)
@@ -332,13 +332,13 @@ def _read_xlsx(path: Path, scan: _Scan, *, max_sheet_cells: int, max_errors: int
             path.name,
             None,
             None,
-            "the workbook is password-protected (encrypted)",
-            "a workbook saved without a password (File > Info > Protect Workbook > Encrypt with Password: clear it)",
+            t("workbook_encrypted"),
+            t("workbook_encrypted_expected"),
         )
     if not scan.head.startswith(_ZIP):
         what = _what_it_is(scan.head)
-        message = f"not an .xlsx workbook: it is {what}" if what else "not an .xlsx workbook (not a zip archive)"
-        return Issue(path.name, None, None, message, "an Excel .xlsx workbook")
+        message = t("not_xlsx_it_is", what=what) if what else t("not_xlsx")
+        return Issue(path.name, None, None, message, t("an_xlsx_workbook"))
     problems = check_workbook(path, max_cells=max_sheet_cells, max_errors=max_errors)
     if problems:
         return problems
@@ -347,8 +347,8 @@ def _read_xlsx(path: Path, scan: _Scan, *, max_sheet_cells: int, max_errors: int
     top = probe.to_polars()
     filled = [i for i, row in enumerate(top.iter_rows()) if any(v is not None and v.strip() for v in row)]
     if not filled:
-        where = "the first sheet is empty" if top.height == 0 else f"no header in the first {top.height} rows"
-        return Issue(path.name, None, None, where, "a header row, then one row per record")
+        where = t("first_sheet_empty") if top.height == 0 else t("no_header_rows", count=top.height)
+        return Issue(path.name, None, None, where, t("header_then_rows"))
     header_row = filled[0]
     headers = tuple(_clean_header(v) for v in top.row(header_row))
     data = reader.load_sheet(0, header_row=header_row, schema_sample_rows=None).to_polars()

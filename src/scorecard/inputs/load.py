@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scorecard.i18n import expr, t
 from scorecard.inputs.columns import map_columns
 from scorecard.inputs.files import find_table_file, missing_table, read_table_file
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
@@ -60,7 +61,7 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
     if complaints.source is not None:
         for name in settings.declared_columns():
             if name not in complaints.given:
-                message = "column not in the file: the stages that use it are not measured this period"
+                message = t("stage_column_missing")
                 warnings.append(Issue(complaints.source, 1, name, message, None, Severity.WARNING))
     left: dict[str, pl.DataFrame] = {}
     staged["pauses"], found, left["pauses"] = pauses_of_excluded(staged["pauses"], complaints)
@@ -79,12 +80,12 @@ def load_period(folder: Path, period: Period, settings: LoadSettings) -> PeriodI
 def _list_files(folder: Path, sink: ErrorSink) -> list[Path] | None:
     """The folder's files; None (reported once) when there is no folder to look in."""
     if not folder.is_dir():
-        sink.add(folder.name, None, None, "no input folder for this period", f"a folder {folder}")
+        sink.add(folder.name, None, None, t("no_input_folder"), t("a_folder", folder=folder))
         return None
     try:
         return sorted(p for p in folder.iterdir() if p.is_file())
     except OSError as e:
-        sink.add(folder.name, None, None, f"cannot list the folder: {e.strerror or e}")
+        sink.add(folder.name, None, None, t("cannot_list_folder", why=e.strerror or e))
         return None
 
 
@@ -121,8 +122,8 @@ def _stage(
         raw.source,
         None,
         raw.ragged,
-        pl.lit(f"more fields than the header's {width}"),
-        f"{width} fields per line (quote cells that contain commas)",
+        pl.lit(t("more_fields", width=width)),
+        t("more_fields_expected", width=width),
     )
     columns, header_issues = map_columns(table, raw, settings.columns.get(table.name, {}))
     for issue in header_issues:
@@ -166,15 +167,15 @@ def _outside(path: Path, root: Path) -> Issue | None:
         target = path.resolve(strict=True)
         inside = target.is_relative_to(root.resolve(strict=True))
     except (OSError, RuntimeError) as e:  # a dangling or looping link
-        return Issue(path.name, None, None, f"cannot follow the file: {shown(getattr(e, 'strerror', None) or e)}")
+        return Issue(path.name, None, None, t("cannot_follow", why=shown(getattr(e, "strerror", None) or e)))
     if inside:
         return None
     return Issue(
         path.name,
         None,
         None,
-        f"the file is outside the workspace (it leads to {shown(target, 120)}); it was not read",
-        f"a file inside {shown(root, 120)}",
+        t("outside_workspace", target=shown(target, 120)),
+        t("a_file_inside", root=shown(root, 120)),
     )
 
 
@@ -197,7 +198,7 @@ def _type(
     expected = expected_for(column, choices)
     cells = frame.select("_line", pl.col(column.name).alias("v"))
     if not column.nullable:
-        sink.add_rows(source, label, cells.filter(pl.col("v").is_null()), pl.lit("empty cell"), expected)
+        sink.add_rows(source, label, cells.filter(pl.col("v").is_null()), pl.lit(t("empty_cell")), expected)
     parsed = parse_column(raw, column, choices=choices, timezone=settings.timezone)
     if parsed.type_error is not None:
         sink.add(source, 1, label, parsed.type_error, expected)
@@ -206,7 +207,7 @@ def _type(
     for failure in parsed.failures:
         if not failure.mask.any():
             continue
-        message = pl.format("{}: '{}'", pl.lit(failure.message), shown_expr(pl.col("v")))
+        message = expr("cell_failure", what=pl.lit(failure.message), value=shown_expr(pl.col("v")))
         sink.add_rows(source, label, cells.filter(failure.mask), message, failure.expected)
         bad = failure.mask if bad is None else bad | failure.mask
     values = parsed.values.cast(DTYPES[column.kind]).alias(column.name)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from scorecard.i18n import t
 from scorecard.inputs import temporal
 from scorecard.inputs.schema import DTYPES, Column
 from scorecard.money import EXCEL_FEN_TOLERANCE, MAX_WHOLE_DIGITS, parse_hundredths
@@ -51,24 +52,21 @@ def expected_for(column: Column, choices: Collection[str] = ()) -> str:
     """What a valid cell of this column looks like, for messages."""
     match column.kind:
         case "str":
-            return "a text value"
+            return t("expected_text")
         case "enum":
-            return "one of: " + (", ".join(sorted(choices)) if choices else "(none configured)")
+            return t("one_of", choices=", ".join(sorted(choices)) if choices else t("none_configured_paren"))
         case "int":
-            return "a whole number" + (f" ≥ {column.min_value}" if column.min_value is not None else "")
+            return t("expected_int") + (f" ≥ {column.min_value}" if column.min_value is not None else "")
         case "money":
-            return (
-                f"an amount in yuan {'> 0' if column.positive else '≥ 0'} with at most 2 decimals, "
-                "e.g. 1234.50, without separators or currency sign"
-            )
+            return t("expected_money", sign="> 0" if column.positive else "≥ 0")
         case "points":
-            return "a score from 0 to 100 with at most 2 decimals"
+            return t("expected_points")
         case "datetime":
-            return temporal.DATETIME_EXPECTED
+            return t("expected_datetime")  # temporal.DATETIME_EXPECTED in the language in use
         case "date":
-            return temporal.DATE_EXPECTED
+            return t("expected_date")  # temporal.DATE_EXPECTED
         case "bool":
-            return BOOL_EXPECTED
+            return t("expected_bool")  # BOOL_EXPECTED
     raise AssertionError(column.kind)
 
 
@@ -109,11 +107,11 @@ _V = pl.col("v")
 _INTEGRAL = _V.is_finite() & (_V.floor() == _V) & (_V.abs() < _EXACT_FLOAT)
 
 
-def _type_error(raw: pl.Series, what: str) -> Parsed:
+def _type_error(raw: pl.Series, what: str) -> Parsed:  # ``what``: a catalogue key (holds_…)
     return Parsed(
         pl.repeat(None, raw.len(), dtype=pl.Null, eager=True),
         (),
-        f"column of type {raw.dtype} cannot hold {what}",
+        t("type_cannot_hold", dtype=raw.dtype, what=t(what)),
     )
 
 
@@ -128,7 +126,7 @@ def _text(raw: pl.Series) -> Parsed:
         )
     if dtype.is_integer() or dtype.is_decimal() or dtype.is_temporal() or dtype == pl.Boolean:
         return Parsed(raw.cast(pl.String))
-    return _type_error(raw, "text")
+    return _type_error(raw, "holds_text")
 
 
 def _enum(raw: pl.Series, column: Column, choices: Collection[str], expected: str) -> Parsed:
@@ -148,7 +146,7 @@ def _enum(raw: pl.Series, column: Column, choices: Collection[str], expected: st
         .then(_V)
         .otherwise(_V.str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String)),
     )
-    return Parsed(values, (Failure(_failed(raw, values), f"unknown {column.name}", expected),))
+    return Parsed(values, (Failure(_failed(raw, values), t("unknown_value_of", column=column.name), expected),))
 
 
 def _bool_text(raw: pl.Series) -> pl.Series:
@@ -170,8 +168,8 @@ def _bool(raw: pl.Series, expected: str) -> Parsed:
     elif dtype.is_numeric():
         values = _eval(raw, pl.when(_V == 1).then(True).when(_V == 0).then(False))
     else:
-        return _type_error(raw, "yes/no values")
-    return Parsed(values, (Failure(_failed(raw, values), "not a yes/no value", expected),))
+        return _type_error(raw, "holds_bools")
+    return Parsed(values, (Failure(_failed(raw, values), t("not_bool"), expected),))
 
 
 def _int(raw: pl.Series, column: Column, expected: str) -> Parsed:
@@ -185,8 +183,8 @@ def _int(raw: pl.Series, column: Column, expected: str) -> Parsed:
     elif dtype.is_float():
         values = _eval(raw, pl.when(_INTEGRAL).then(_V.cast(pl.Int64)))
     else:
-        return _type_error(raw, "whole numbers")
-    failures = [Failure(_failed(raw, values), "not a whole number", expected)]
+        return _type_error(raw, "holds_ints")
+    failures = [Failure(_failed(raw, values), t("not_int"), expected)]
     values, ranged = _in_range(values, column, expected, "number")
     return Parsed(values, (*failures, *ranged))
 
@@ -205,9 +203,8 @@ def _hundredths(raw: pl.Series, column: Column, expected: str) -> Parsed:
     elif dtype.is_float():
         values = _hundredths_float(raw)
     else:
-        return _type_error(raw, "amounts" if column.kind == "money" else "scores")
-    what = "an amount in yuan with at most 2 decimals" if column.kind == "money" else "a score with at most 2 decimals"
-    failures = [Failure(_failed(raw, values), f"not {what}", expected)]
+        return _type_error(raw, "holds_amounts" if column.kind == "money" else "holds_scores")
+    failures = [Failure(_failed(raw, values), t("not_money" if column.kind == "money" else "not_points"), expected)]
     values, ranged = _in_range(values, column, expected, "amount" if column.kind == "money" else "score")
     return Parsed(values, (*failures, *ranged))
 
@@ -226,14 +223,14 @@ def _in_range(values: pl.Series, column: Column, expected: str, noun: str) -> tu
     checks: list[tuple[pl.Expr, str]] = []
     low = 0 if column.kind in ("money", "points") else column.min_value
     if low == 0:
-        checks.append((_V < 0, f"negative {noun}"))
+        checks.append((_V < 0, t(f"negative_{noun}")))
     elif low is not None:
-        checks.append((low > _V, f"{noun} below the minimum"))
+        checks.append((low > _V, t(f"{noun}_below_minimum")))
     if column.positive:
-        checks.append((_V == 0, f"{noun} must be greater than 0"))
+        checks.append((_V == 0, t(f"{noun}_not_positive")))
     if column.max_value is not None:
         top = column.max_value / 100 if column.kind == "points" else column.max_value
-        checks.append((column.max_value < _V, f"{noun} above {top:g}"))
+        checks.append((column.max_value < _V, t(f"{noun}_above", top=f"{top:g}")))
     if not checks:
         return values, []
     masks = values.to_frame("v").select(*(cond.fill_null(False).alias(f"m{i}") for i, (cond, _) in enumerate(checks)))
@@ -249,8 +246,8 @@ def _datetime(raw: pl.Series, timezone: str, expected: str) -> Parsed:
     elif isinstance(dtype, pl.Datetime):
         return Parsed(temporal.native_datetime(raw, timezone))
     else:
-        return _type_error(raw, "date-times")
-    return Parsed(values, (Failure(_failed(raw, values), "not a date-time", expected),))
+        return _type_error(raw, "holds_datetimes")
+    return Parsed(values, (Failure(_failed(raw, values), t("not_datetime"), expected),))
 
 
 def _date(raw: pl.Series, timezone: str, expected: str) -> Parsed:
@@ -262,13 +259,13 @@ def _date(raw: pl.Series, timezone: str, expected: str) -> Parsed:
     elif isinstance(dtype, pl.Datetime):
         values, has_time = temporal.date_from_datetime(temporal.native_datetime(raw, timezone))
     else:
-        return _type_error(raw, "dates")
+        return _type_error(raw, "holds_dates")
     bad = _failed(raw, values) & ~has_time
     return Parsed(
         values,
         (
-            Failure(bad, "not a date", expected),
-            Failure(has_time, "a date-time with a time of day, not a date", expected),
+            Failure(bad, t("not_date"), expected),
+            Failure(has_time, t("datetime_not_date"), expected),
         ),
     )
 

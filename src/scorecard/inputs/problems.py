@@ -14,6 +14,7 @@ from collections import Counter
 
 import polars as pl
 
+from scorecard.i18n import tn
 from scorecard.issues import Issue
 
 
@@ -67,13 +68,5 @@ class ErrorSink:
             sources = sorted(dropped)
             source = sources[0] if len(sources) == 1 else self._summary_source
             by_file = "" if len(sources) == 1 else " (" + ", ".join(f"{s}: {dropped[s]}" for s in sources) + ")"
-            noun = "error" if rest == 1 else "errors"
-            kept.append(
-                Issue(
-                    source,
-                    None,
-                    None,
-                    f"... and {rest} more {noun} not shown (max_errors = {self._cap}){by_file}",
-                )
-            )
+            kept.append(Issue(source, None, None, tn("more_errors", rest, cap=self._cap, by_file=by_file)))
         return kept

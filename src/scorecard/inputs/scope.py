@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from scorecard.i18n import t
 from scorecard.inputs.model import StagedTable
 from scorecard.issues import Issue, Severity
 from scorecard.periods import Period
@@ -59,8 +60,8 @@ def split_excluded(
     key = _key_column(table) if _key_column(table) in frame.columns else "partner_id"
     warnings: list[Issue] = []
     for (pid,), rows in dropped.group_by("partner_id", maintain_order=True):
-        why = f"of partner '{shown(pid)}' ({excluded[pid]}), left out"
-        warnings += left_out(source, column, rows, key, ("row", "rows"), f"row {why}", why)
+        why = t("of_excluded_partner", partner=shown(pid), why=excluded[pid])
+        warnings += left_out(source, column, rows, key, (t("noun_row"), t("noun_rows")), t("row_of", why=why), why)
     return frame.filter(~hit), sorted(warnings, key=Issue.sort_key)
 
 
@@ -70,7 +71,9 @@ def tickets_in_period(complaints: StagedTable, period: Period) -> tuple[StagedTa
         return complaints, [], complaints.frame.clear()
     at = pl.col("received_at")
     outside = at.is_not_null() & ((at < period.start) | (at >= period.end))
-    return _drop(complaints, outside, "received_at", ("ticket", "tickets"), f"received outside {period}, left out")
+    return _drop(
+        complaints, outside, "received_at", (t("noun_ticket"), t("noun_tickets")), t("received_outside", period=period)
+    )
 
 
 def conduct_in_period(conduct: StagedTable, period: Period) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
@@ -78,7 +81,9 @@ def conduct_in_period(conduct: StagedTable, period: Period) -> tuple[StagedTable
         return conduct, [], conduct.frame.clear()
     on = pl.col("occurred_on")
     outside = on.is_not_null() & ((on < period.start.date()) | (on >= period.end.date()))
-    return _drop(conduct, outside, "occurred_on", ("event", "events"), f"outside {period}, left out")
+    return _drop(
+        conduct, outside, "occurred_on", (t("noun_event"), t("noun_events")), t("occurred_outside", period=period)
+    )
 
 
 def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedTable, list[Issue], pl.DataFrame]:
@@ -90,9 +95,9 @@ def surveys_of_emp(surveys: StagedTable, partners: StagedTable) -> tuple[StagedT
         surveys,
         pl.col("partner_id").is_in(c_mode.implode()),
         "partner_id",
-        ("survey", "surveys"),
-        "survey of a C-mode partner, left out",
-        "of C-mode partners, left out",
+        (t("noun_survey"), t("noun_surveys")),
+        t("survey_of_c_mode"),
+        t("surveys_of_c_mode"),
     )
 
 
@@ -105,9 +110,9 @@ def pauses_of_excluded(pauses: StagedTable, complaints: StagedTable) -> tuple[St
         pauses,
         pl.col("ticket_id").is_in(ids.implode()),
         "ticket_id",
-        ("pause", "pauses"),
-        "pause of a ticket of a partner no longer assessed, left out",
-        "of tickets of partners no longer assessed, left out",
+        (t("noun_pause"), t("noun_pauses")),
+        t("pause_of_excluded"),
+        t("pauses_of_excluded"),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
+from scorecard.i18n import expr, t
 from scorecard.inputs.model import StagedTable
 from scorecard.inputs.problems import ErrorSink
 from scorecard.report.shown import shown_expr
@@ -67,8 +68,8 @@ def duplicate_keys(staged: StagedTable, sink: ErrorSink) -> None:
         .with_columns(first=pl.col("_line").min().over(key))
         .filter(pl.col("_line") != pl.col("first"))
     )
-    message = pl.format("duplicate {} '{}' (first on line {})", pl.lit(key), shown_expr(k), pl.col("first"))
-    sink.add_rows(staged.source or "", staged.label(key), repeats, message, f"a unique {key}")
+    message = expr("duplicate_key", key=pl.lit(key), value=shown_expr(k), first=pl.col("first"))
+    sink.add_rows(staged.source or "", staged.label(key), repeats, message, t("a_unique", key=key))
 
 
 def unknown_partners(staged: StagedTable, known: pl.Series, partners_source: str, sink: ErrorSink) -> None:
@@ -76,8 +77,10 @@ def unknown_partners(staged: StagedTable, known: pl.Series, partners_source: str
         return
     p = pl.col("partner_id")
     rows = staged.frame.filter(p.is_not_null() & ~p.is_in(known.implode()))
-    message = pl.format("unknown partner '{}'", shown_expr(p))
-    sink.add_rows(staged.source or "", staged.label("partner_id"), rows, message, f"a partner_id of {partners_source}")
+    message = expr("unknown_partner", partner=shown_expr(p))
+    sink.add_rows(
+        staged.source or "", staged.label("partner_id"), rows, message, t("a_partner_id_of", source=partners_source)
+    )
 
 
 def partners_without_row(partners: StagedTable, other: StagedTable, sink: ErrorSink) -> None:
@@ -87,13 +90,13 @@ def partners_without_row(partners: StagedTable, other: StagedTable, sink: ErrorS
     p = pl.col("partner_id")
     present = other.frame.get_column("partner_id").drop_nulls().unique()
     rows = partners.frame.filter(p.is_not_null() & ~p.is_in(present.implode()))
-    message = pl.format("partner '{}' has no row in {}", shown_expr(p), pl.lit(other.source))
+    message = expr("partner_without_row", partner=shown_expr(p), source=pl.lit(other.source))
     sink.add_rows(
         partners.source or "",
         partners.label("partner_id"),
         rows,
         message,
-        f"one row per partner in {other.source}",
+        t("one_row_per_partner", source=other.source),
     )
 
 
@@ -102,8 +105,8 @@ def mode_columns(partners: StagedTable, billing: StagedTable, sink: ErrorSink) -
     if not billing.has("partner_id"):
         return
     for mode, column, what in (
-        ("C", "billed_users", "the number of billed users (C mode is measured per 10,000 billed users)"),
-        ("EMP", "group_customers", "the number of signed group customers (EMP mode)"),
+        ("C", "billed_users", t("billed_users_expected")),
+        ("EMP", "group_customers", t("group_customers_expected")),
     ):
         if column not in billing.given:
             continue
@@ -111,7 +114,7 @@ def mode_columns(partners: StagedTable, billing: StagedTable, sink: ErrorSink) -
         rows = billing.frame.filter(
             pl.col("partner_id").is_in(ids.implode()) & pl.col(column).is_null() & billing.readable(column)
         )
-        message = pl.format("empty for {}-mode partner '{}'", pl.lit(mode), shown_expr(pl.col("partner_id")))
+        message = expr("empty_for_mode", mode=pl.lit(mode), partner=shown_expr(pl.col("partner_id")))
         sink.add_rows(billing.source or "", billing.label(column), rows, message, what)
 
 
@@ -121,8 +124,12 @@ def time_order(complaints: StagedTable, column: str, sink: ErrorSink, since: str
         return
     later, earlier = pl.col(column), pl.col(since)
     rows = complaints.frame.filter(later < earlier)
-    message = pl.format("{} is before {} {}", later.dt.to_string(_SHOWN), pl.lit(since), earlier.dt.to_string(_SHOWN))
-    sink.add_rows(complaints.source or "", complaints.label(column), rows, message, f"{column} at or after {since}")
+    message = expr(
+        "is_before", later=later.dt.to_string(_SHOWN), since=pl.lit(since), earlier=earlier.dt.to_string(_SHOWN)
+    )
+    sink.add_rows(
+        complaints.source or "", complaints.label(column), rows, message, t("at_or_after", column=column, since=since)
+    )
 
 
 def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> None:
@@ -134,21 +141,31 @@ def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> Non
     ticket, start, end = pl.col("ticket_id"), pl.col("paused_at"), pl.col("resumed_at")
     if staged.has("paused_at", "resumed_at"):
         rows = frame.filter(end < start)
-        message = pl.format("{} is before paused_at {}", end.dt.to_string(_SHOWN), start.dt.to_string(_SHOWN))
-        sink.add_rows(source, staged.label("resumed_at"), rows, message, "resumed_at at or after paused_at")
+        message = expr(
+            "is_before", later=end.dt.to_string(_SHOWN), since=pl.lit("paused_at"), earlier=start.dt.to_string(_SHOWN)
+        )
+        sink.add_rows(
+            source, staged.label("resumed_at"), rows, message, t("at_or_after", column="resumed_at", since="paused_at")
+        )
     if staged.has("ticket_id") and complaints.has("ticket_id"):
         tickets = complaints.frame.select("ticket_id", "received_at").filter(ticket.is_not_null())
         rows = frame.filter(ticket.is_not_null()).join(tickets, on="ticket_id", how="anti")
-        message = pl.format("unknown ticket '{}'", ticket)
-        sink.add_rows(source, staged.label("ticket_id"), rows, message, f"a ticket_id of {complaints.source}")
+        message = expr("unknown_ticket", ticket=ticket)
+        sink.add_rows(source, staged.label("ticket_id"), rows, message, t("a_ticket_id_of", source=complaints.source))
         if staged.has("paused_at") and complaints.has("received_at"):
             rows = frame.join(tickets, on="ticket_id", how="inner").filter(start < pl.col("received_at")).sort("_line")
-            message = pl.format(
-                "{} is before the ticket was received ({})",
-                start.dt.to_string(_SHOWN),
-                pl.col("received_at").dt.to_string(_SHOWN),
+            message = expr(
+                "before_received",
+                at=start.dt.to_string(_SHOWN),
+                received=pl.col("received_at").dt.to_string(_SHOWN),
             )
-            sink.add_rows(source, staged.label("paused_at"), rows, message, "paused_at at or after received_at")
+            sink.add_rows(
+                source,
+                staged.label("paused_at"),
+                rows,
+                message,
+                t("at_or_after", column="paused_at", since="received_at"),
+            )
     if not staged.has("ticket_id", "paused_at"):
         return
     # a pause that ends before it starts is reported above, not also as an overlap
@@ -159,8 +176,8 @@ def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> Non
     repeats = keyed.with_columns(first=pl.col("_line").min().over("ticket_id", "paused_at", "resumed_at")).filter(
         pl.col("_line") != pl.col("first")
     )
-    message = pl.format("pause of ticket '{}' given twice (first on line {})", ticket, pl.col("first"))
-    sink.add_rows(source, None, repeats.sort("_line"), message, "each pause once")
+    message = expr("pause_twice", ticket=ticket, first=pl.col("first"))
+    sink.add_rows(source, None, repeats.sort("_line"), message, t("pause_once"))
     # after sorting by start, a pause overlaps an earlier one when it starts before the latest end so far
     ordered = (
         keyed.join(repeats.select("_line"), on="_line", how="anti")
@@ -177,13 +194,13 @@ def pauses(staged: StagedTable, complaints: StagedTable, sink: ErrorSink) -> Non
         )
     )
     rows = ordered.filter(start < pl.col("_latest")).sort("_line")
-    message = pl.format("pause of ticket '{}' overlaps the pause on line {}", ticket, pl.col("_holder"))
+    message = expr("pause_overlaps", ticket=ticket, line=pl.col("_holder"))
     sink.add_rows(
         source,
         staged.label("paused_at"),
         rows,
         message,
-        "pauses of one ticket that do not overlap (one may end as the next starts)",
+        t("pauses_apart"),
     )
 
 
@@ -200,5 +217,5 @@ def account_numbers(payees: StagedTable, sink: ErrorSink) -> None:
     digits = acc.str.replace_all(r"[ -]", "").str.len_chars()
     wrong = ~acc.str.contains(ACCOUNT_PATTERN) | (digits < 6) | (digits > 34)
     rows = payees.frame.filter(acc.is_not_null() & payees.readable("account_no") & wrong)
-    message = pl.format("not a bank account number: '{}'", acc)
-    sink.add_rows(payees.source or "", payees.label("account_no"), rows, message, "6 to 34 letters or digits")
+    message = expr("not_account_number", value=acc)
+    sink.add_rows(payees.source or "", payees.label("account_no"), rows, message, t("account_number_expected"))

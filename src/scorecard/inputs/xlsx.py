@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 
+from scorecard.i18n import t, tn
 from scorecard.issues import Issue
 from scorecard.report.shown import shown
 
@@ -103,18 +104,17 @@ def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = 
     try:
         with zipfile.ZipFile(path) as zf:
             if "xl/workbook.xml" not in zf.namelist():
-                return [_unreadable(name, "the archive has no xl/workbook.xml")]
+                return [_unreadable(name, t("no_workbook_xml"))]
             sheets, recalculate = _sheets(zf)
             if not sheets:
-                return [Issue(name, None, None, "the workbook has no sheet", "a workbook with one sheet")]
+                return [Issue(name, None, None, t("no_sheet"), t("no_sheet_expected"))]
             hidden = [
                 Issue(
                     f"{name}:{sheet_ref(sheet)}",
                     None,
                     None,
-                    f"{'very hidden' if state == 'veryHidden' else 'hidden'} sheet: the workbook holds data "
-                    "a person opening it does not see",
-                    "only visible sheets (delete the hidden sheet, or copy the table into a new workbook)",
+                    t("very_hidden_sheet" if state == "veryHidden" else "hidden_sheet"),
+                    t("hidden_sheet_expected"),
                 )
                 for sheet, state, _ in sheets
                 if state in ("hidden", "veryHidden")
@@ -123,7 +123,7 @@ def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = 
                 return hidden
             first, _, part = sheets[0]
             if part is None or part not in zf.namelist():
-                return [Issue(name, None, None, f"sheet {sheet_ref(first)} has no data part in the workbook")]
+                return [Issue(name, None, None, t("sheet_no_part", sheet=sheet_ref(first)))]
             unpacked = sum(zf.getinfo(m).file_size for m in (part, _SHARED_STRINGS) if m in zf.namelist())
             most = max(_MIN_UNPACKED, max_cells * _BYTES_PER_CELL)
             if unpacked > most:
@@ -132,8 +132,8 @@ def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = 
                         f"{name}:{sheet_ref(first)}",
                         None,
                         None,
-                        f"the sheet and its strings unpack to {unpacked:,} bytes",
-                        f"at most {most:,} ({_BYTES_PER_CELL} bytes per cell of {_LIMIT})",
+                        t("sheet_unpacks_to", size=f"{unpacked:,}"),
+                        t("sheet_unpacks_expected", most=f"{most:,}", per_cell=_BYTES_PER_CELL, limit=_LIMIT),
                     )
                 ]
             check = _check_cells_fast if fast else _check_cells
@@ -160,7 +160,7 @@ def check_workbook(path: Path, *, max_cells: int, max_errors: int, fast: bool = 
 
 
 def _unreadable(name: str, why: str) -> Issue:
-    return Issue(name, None, None, f"cannot read as an Excel workbook: {why}", "an Excel .xlsx workbook")
+    return Issue(name, None, None, t("cannot_read_workbook", why=why), t("an_xlsx_workbook"))
 
 
 def _sheets(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str | None]], bool]:
@@ -204,7 +204,13 @@ def _check_cells(
                 declared = _too_large(el.get("ref", ""), max_cells)
                 if declared:
                     return [
-                        Issue(where, None, None, f"the sheet declares {declared}", f"at most {max_cells:,} ({_LIMIT})")
+                        Issue(
+                            where,
+                            None,
+                            None,
+                            t("sheet_declares", declared=declared),
+                            t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
+                        )
                     ]
             elif tag == "row":
                 row = int(el.get("r") or row + 1)
@@ -232,7 +238,7 @@ def _check_cells(
                 more += 1
         el.clear()
     if more:
-        issues.append(Issue(where, None, None, f"... and {more} more such cells not shown"))
+        issues.append(Issue(where, None, None, tn("more_cells", more)))
     return issues
 
 
@@ -241,9 +247,12 @@ def _too_far(where: str, max_row: int, max_col: int, max_cells: int) -> Issue:
         where,
         None,
         None,
-        f"the sheet reaches cell {column_letters(max_col)}{max_row}: "
-        f"{max_row:,} rows × {max_col:,} columns = {max_row * max_col:,} cells",
-        f"at most {max_cells:,} ({_LIMIT})",
+        t(
+            "sheet_reaches",
+            cell=f"{column_letters(max_col)}{max_row}",
+            size=t("sheet_size", rows=f"{max_row:,}", cols=f"{max_col:,}", cells=f"{max_row * max_col:,}"),
+        ),
+        t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
     )
 
 
@@ -312,14 +321,20 @@ def _check_cells_fast(
                 declared = dimension and _too_large(dimension.group(1).decode("ascii", "replace"), max_cells)
                 if declared:
                     return [
-                        Issue(where, None, None, f"the sheet declares {declared}", f"at most {max_cells:,} ({_LIMIT})")
+                        Issue(
+                            where,
+                            None,
+                            None,
+                            t("sheet_declares", declared=declared),
+                            t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
+                        )
                     ]
                 pat = _Patterns((opening.group(1) or b"") if opening else b"")
             cut = buf.rfind(pat.row_end)
             cut = len(buf) if not data else cut + len(pat.row_end) if cut >= 0 else -1
             if cut < 0:
                 if len(buf) > _MAX_PENDING:
-                    return [Issue(where, None, None, f"a row longer than {_MAX_PENDING:,} bytes", "a sheet of rows")]
+                    return [Issue(where, None, None, t("row_too_long", size=f"{_MAX_PENDING:,}"), t("a_sheet_of_rows"))]
                 continue
             segment, buf = buf[:cut], buf[cut:]
             if pat.odd_cell.search(segment):
@@ -365,7 +380,7 @@ def _check_cells_fast(
             if not data:
                 break
     if more:
-        issues.append(Issue(where, None, None, f"... and {more} more such cells not shown"))
+        issues.append(Issue(where, None, None, tn("more_cells", more)))
     return issues
 
 
@@ -385,12 +400,12 @@ def _cell_problem(cell: Element, recalculate: bool) -> tuple[str, str] | None:
             value = child
     if cell.get("t") == "e":
         shown_value = shown(value.text if value is not None else "", 20)
-        return f"error cell {shown_value}", "a value (fix the formula or type the value)"
+        return t("error_cell", value=shown_value), t("error_cell_expected")
     if formula is not None and (value is None or recalculate):
         text = f" ={shown(formula.text, 40)}" if formula.text else ""
         return (
-            f"formula{text} without a calculated value (the workbook was written by a program and never calculated)",
-            "values: open the workbook in Excel and save it, or paste the values",
+            t("formula_uncalculated", formula=text),
+            t("formula_uncalculated_expected"),
         )
     return None
 
@@ -404,4 +419,4 @@ def _too_large(ref: str, max_cells: int) -> str | None:
     rows, cols = int(match.group(2)), _column_number(match.group(1))
     if rows * cols <= max_cells:
         return None
-    return f"{shown(ref, 30)}: {rows:,} rows × {cols:,} columns = {rows * cols:,} cells"
+    return f"{shown(ref, 30)}: " + t("sheet_size", rows=f"{rows:,}", cols=f"{cols:,}", cells=f"{rows * cols:,}")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.ledger.health import check_database, check_file
 from scorecard.ledger.migrations import SCHEMA_VERSION, migrate
@@ -93,7 +94,7 @@ class Ledger:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise LedgerError(f"the ledger is busy (another scorecard command is writing): {exc}") from None
+            raise LedgerError(t("ledger_busy", why=exc)) from None
         try:
             yield self.conn
         except BaseException:
@@ -124,7 +125,7 @@ class Ledger:
 
         info = self.period(period)
         if info is None:
-            raise LedgerError(f"{period} has not been run")
+            raise LedgerError(t("not_been_run", period=period))
         return load_record(self.conn, info, partner_id)
 
     def add_event(
@@ -192,4 +193,4 @@ class Ledger:
             " AND terminated_in < ?",
             (str(last), str(period)),
         ).fetchall()
-        return {r["partner_id"]: f"terminated in {r['terminated_in']}" for r in rows}
+        return {r["partner_id"]: t("terminated_in", period=r["terminated_in"]) for r in rows}

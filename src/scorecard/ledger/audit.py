@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scorecard.i18n import t
 from scorecard.ledger.migrations import RECORD_TABLES
 from scorecard.record import SCHEMAS
 
@@ -159,7 +160,7 @@ class Finding:
     key: str | None = None  # the row's key, when the row can be named
 
     def __str__(self) -> str:
-        row = f" row {self.key}" if self.key is not None else ""
+        row = t("finding_row", key=self.key) if self.key is not None else ""
         return f"{self.period}: {self.table}{row}: {self.message}"
 
 
@@ -170,20 +171,18 @@ def check_chain(c: sqlite3.Connection) -> Finding | None:
     for row in c.execute(f"SELECT {', '.join(EVENT_FIELDS)}, prev_hash, hash FROM events ORDER BY id"):
         fields = tuple(row[: len(EVENT_FIELDS)])
         eid, command, period = row[0], row[3], row[4]
-        what = f"event {eid} ({command}, {row[1]}, by {row[2]})"
+        what = t("event_what", id=eid, command=command, at=row[1], by=row[2])
         if row[-2] != prev:
-            return Finding(
-                period, "events", f"{what} does not follow the event before it: an event was removed or inserted"
-            )
+            return Finding(period, "events", t("event_out_of_chain", what=what))
         if row[-1] != event_hash(fields, row[-2]):
-            return Finding(period, "events", f"{what} was changed after it was written")
+            return Finding(period, "events", t("event_changed", what=what))
         prev, last_id = row[-1], eid
     seq = c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
     if seq and seq[0] > last_id:
         return Finding(
             "-",
             "events",
-            f"the log ends at event {last_id}, but events up to {seq[0]} were written: the last were removed",
+            t("log_truncated", last=last_id, written=seq[0]),
         )
     return None
 
@@ -203,7 +202,7 @@ def check_month(c: sqlite3.Connection, period: str) -> Finding | None:
     """The first difference between a closed month's record and its close event's digests."""
     sealed = close_event(c, period)
     if sealed is None:
-        return Finding(period, "periods", "the month is closed but no close event with its digest follows its last run")
+        return Finding(period, "periods", t("closed_without_seal"))
     kept_rows = c.execute("SELECT table_name, digest, body FROM record_digests WHERE period = ?", (period,))
     stored = {r[0]: (r[1], r[2]) for r in kept_rows}
     for table in sorted(sealed["tables"], key=lambda t: (t != "periods", t)):
@@ -215,13 +214,13 @@ def check_month(c: sqlite3.Connection, period: str) -> Finding | None:
         try:
             now = table_digest(c, table, period, columns)
         except MissingColumns as exc:
-            return Finding(period, table, f"columns {', '.join(exc.columns)} were removed")
+            return Finding(period, table, t("columns_removed", columns=", ".join(exc.columns)))
         except sqlite3.OperationalError:
-            return Finding(period, table, "the table is gone")
+            return Finding(period, table, t("table_gone"))
         if now.digest == want:
             continue
         if not authentic or body is None:
-            return Finding(period, table, "differs from its digest at close (its row digests are gone or changed too)")
+            return Finding(period, table, t("table_differs"))
         return _first_row(period, table, _parse(body)[1], now.entries()[1])
     return None
 
@@ -230,14 +229,14 @@ def _first_row(period: str, table: str, then: list[tuple[str, str]], now: list[t
     current = dict(now)
     for key, digest in then:
         if key not in current:
-            return Finding(period, table, "was deleted after the month was closed", key)
+            return Finding(period, table, t("row_deleted"), key)
         if current[key] != digest:
-            return Finding(period, table, "was changed after the month was closed", key)
+            return Finding(period, table, t("row_changed"), key)
     known = {k for k, _ in then}
     for key, _ in now:
         if key not in known:
-            return Finding(period, table, "was inserted after the month was closed", key)
-    return Finding(period, table, "rows are in another order or repeated")
+            return Finding(period, table, t("row_inserted"), key)
+    return Finding(period, table, t("rows_reordered"))
 
 
 def verify(c: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
@@ -249,7 +248,7 @@ def verify(c: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     sealed = [r[0] for r in c.execute("SELECT DISTINCT period FROM events WHERE command = 'close' ORDER BY period")]
     for period in sorted(set(closed) | {p for p in sealed if close_event(c, p) is not None}):
         if period not in closed:
-            gone = "its close event stands but the month is no longer closed"
+            gone = t("no_longer_closed")
             found.append(Finding(period, "periods", gone, _key(period)))
             continue
         finding = check_month(c, period)

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.ledger.store import delete_month
 from scorecard.periods import Period
@@ -34,24 +35,16 @@ def plan_run(ledger: Ledger | None, period: Period, *, discard_draft: bool) -> R
     info = ledger.period(period)
     if info is not None and info.status == "closed":
         last = ledger.last_closed()
-        hint = (
-            f"reopen it first: scorecard reopen {period} --reason …"
-            if last == period
-            else f"only the last closed month ({last}) can be reopened"
-        )
-        raise LedgerError(f"{period} is closed and cannot be run again ({hint})")
+        hint = t("hint_reopen_first", period=period) if last == period else t("hint_only_last_reopens", last=last)
+        raise LedgerError(t("run_closed", period=period, hint=hint))
     last = ledger.last_closed()
     if last is not None and period != last.next():
-        raise LedgerError(f"cannot run {period}: the last closed month is {last}, so the next to run is {last.next()}")
+        raise LedgerError(t("run_out_of_order", period=period, last=last, next=last.next()))
     draft = ledger.draft()
     discards = None
     if draft is not None and draft.period != period:
         if not discard_draft:
-            raise LedgerError(
-                f"cannot run {period}: {draft.period} is a draft (run by {draft.run_by} at {draft.run_at}); "
-                f"close it first (scorecard close {draft.period}), or discard it "
-                f"(scorecard run {period} --discard-draft)"
-            )
+            raise LedgerError(t("run_other_draft", period=period, draft=draft.period, by=draft.run_by, at=draft.run_at))
         discards = draft
     previous = {} if last is None else stored_state(ledger.record(last))
     run_seq = (info.run_seq + 1) if info is not None else 1
@@ -80,12 +73,12 @@ def close(ledger: Ledger, period: Period, user: str, *, require_approval: bool =
     from scorecard.ledger import audit
 
     with ledger.write() as c:
-        refuse_broken_chain(c, f"{period} was not closed")
+        refuse_broken_chain(c, t("not_closed", period=period))
         info = ledger.period(period)
         if info is None:
-            raise LedgerError(f"{period} has not been run: nothing to close")
+            raise LedgerError(t("close_not_run", period=period))
         if info.status == "closed":
-            raise LedgerError(f"{period} is already closed")
+            raise LedgerError(t("close_closed", period=period))
         ok = approval.require(ledger, info) if require_approval else approval.current(ledger, info)
         at = ledger_now()
         sealed = audit.seal(c, str(period), at, user)
@@ -105,15 +98,14 @@ def reopen(ledger: Ledger, period: Period, reason: str, user: str, *, discard_dr
     with ledger.write() as c:
         last = ledger.last_closed()
         if last != period:
-            where = f"the last closed month is {last}" if last else "no month is closed"
-            raise LedgerError(f"cannot reopen {period}: {where}; only the last closed month can be reopened")
+            where = t("last_closed_is", last=last) if last else t("none_closed")
+            raise LedgerError(t("reopen_not_last", period=period, where=where))
         if not reason.strip():
-            raise LedgerError("a reopening needs a reason (--reason)")
+            raise LedgerError(t("reopen_needs_reason"))
         draft = ledger.draft()
         if draft is not None and not discard_draft:
             raise LedgerError(
-                f"cannot reopen {period}: {draft.period} is a draft (run by {draft.run_by} at {draft.run_at}); "
-                f"close it, or reopen with --discard-draft to discard it"
+                t("reopen_other_draft", period=period, draft=draft.period, by=draft.run_by, at=draft.run_at)
             )
         if draft is not None:
             discard(ledger, c, draft, user, f"reopening {period}: {reason}")
@@ -132,7 +124,7 @@ def refuse_broken_chain(c: sqlite3.Connection, what: str) -> None:
 
     broken = check_chain(c)
     if broken is not None:
-        raise LedgerError(f"the event log is broken ({broken}); {what}: run scorecard verify")
+        raise LedgerError(t("chain_broken", broken=broken, what=what))
 
 
 def ledger_now() -> str:

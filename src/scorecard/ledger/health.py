@@ -11,6 +11,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.report.shown import shown
 
@@ -24,28 +25,24 @@ class LedgerUnusable(InputError):
     """The ledger file is missing, damaged, foreign or too new: nothing is read from it or written to it."""
 
     def __init__(self, path: Path, what: str, todo: str) -> None:
-        message = f"{what}; nothing was read or written"
+        message = t("ledger_unusable", what=what)
         super().__init__([Issue(str(path), None, None, message, todo)], message)
 
 
 def check_file(path: Path, *, create: bool) -> None:
     """Before connecting: SQLite would quietly make a new, empty database of a missing path."""
     if path.is_dir():
-        raise LedgerUnusable(path, "a folder, not a ledger file", "the ledger file (--db FILE)")
+        raise LedgerUnusable(path, t("ledger_is_folder"), t("ledger_is_folder_todo"))
     if not path.exists():
         if create:
             return
-        raise LedgerUnusable(
-            path, "no ledger here", "the workspace's scorecard.db (check --workspace and --db, or restore a backup)"
-        )
+        raise LedgerUnusable(path, t("ledger_missing"), t("ledger_missing_todo"))
     with path.open("rb") as fh:
         head = fh.read(len(_SQLITE_MAGIC))
     if not head:
-        raise LedgerUnusable(path, "the ledger file is empty (0 bytes)", "the ledger restored from a backup")
+        raise LedgerUnusable(path, t("ledger_empty"), t("ledger_restore"))
     if head != _SQLITE_MAGIC:
-        raise LedgerUnusable(
-            path, "not a ledger: the file is not an SQLite database", "the ledger restored from a backup"
-        )
+        raise LedgerUnusable(path, t("ledger_not_sqlite"), t("ledger_restore"))
     check_journal(path)
 
 
@@ -76,7 +73,7 @@ def check_journal(path: Path) -> None:
         header = db.read(100)
         db_page_size = int.from_bytes(header[16:18], "big")
         if page_size != (65536 if db_page_size == 1 else db_page_size):
-            raise LedgerUnusable(path, _FOREIGN_JOURNAL, _JOURNAL_TODO)
+            raise LedgerUnusable(path, t("foreign_journal"), t("foreign_journal_todo"))
         if n_rec == 0:
             return  # SQLite plays back no record of a hot journal whose count was never written
         fh.seek(sector)
@@ -86,39 +83,33 @@ def check_journal(path: Path) -> None:
                 return
             if int.from_bytes(record[:4], "big") == 1:
                 if _counter(header) - _counter(record[4:]) not in (0, 1):
-                    raise LedgerUnusable(path, _FOREIGN_JOURNAL, _JOURNAL_TODO)
+                    raise LedgerUnusable(path, t("foreign_journal"), t("foreign_journal_todo"))
                 return
-
-
-_FOREIGN_JOURNAL = "the rollback journal beside the ledger was left by another copy of it"
-_JOURNAL_TODO = "move the -journal file away (it does not belong to this file), then run the command again"
 
 
 def check_database(conn: sqlite3.Connection, path: Path, *, known_schema: int) -> None:
     """After connecting: SQLite's quick check, and a schema this version of scorecard knows."""
-    restore = "the ledger restored from a backup (keep the damaged file to inspect it)"
+    restore = t("ledger_restore_damaged")
     try:
         problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
-        raise LedgerUnusable(path, f"the ledger is damaged ({shown(exc)})", restore) from None
+        raise LedgerUnusable(path, t("ledger_damaged", why=shown(exc)), restore) from None
     if problems != ["ok"]:
         listed = "; ".join(shown(p) for p in problems[:_PROBLEMS_SHOWN])
-        more = f" and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""
-        raise LedgerUnusable(path, f"the ledger is damaged (SQLite quick check: {listed}{more})", restore)
+        more = t("and_more", count=len(problems) - _PROBLEMS_SHOWN) if len(problems) > _PROBLEMS_SHOWN else ""
+        raise LedgerUnusable(path, t("ledger_damaged_check", listed=listed, more=more), restore)
     if not tables:
         return  # a new database: the migrations make it a ledger
     if "migrations" not in tables:
-        some = ", ".join(shown(t) for t in sorted(tables)[:5])
-        raise LedgerUnusable(
-            path, f"not a scorecard ledger (an SQLite database with other tables: {some})", "the workspace's ledger"
-        )
+        some = ", ".join(shown(name) for name in sorted(tables)[:5])
+        raise LedgerUnusable(path, t("ledger_foreign", tables=some), t("ledger_foreign_todo"))
     (newest,) = conn.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()
     if newest > known_schema:
         raise LedgerUnusable(
             path,
-            f"the ledger was written by a newer scorecard (schema {newest}; this version knows up to {known_schema})",
-            "the scorecard version that wrote it, or a newer one",
+            t("ledger_newer", newest=newest, known=known_schema),
+            t("ledger_newer_todo"),
         )
 
 
@@ -138,17 +129,10 @@ def start_new_ledger(db: Path, out: Path, *, explicit: bool) -> bool:
     """
     if db.exists():
         if explicit:
-            raise LedgerUnusable(
-                db, "--new-ledger given, but a ledger exists here (it is never replaced)", "run without --new-ledger"
-            )
+            raise LedgerUnusable(db, t("new_ledger_exists"), t("new_ledger_exists_todo"))
         return False
     months = assessed_months(out)
     if months and not explicit:
-        listed = ", ".join(months[:6]) + (f" and {len(months) - 6} more" if len(months) > 6 else "")
-        raise LedgerUnusable(
-            db,
-            f"no ledger here, but {out} holds assessed months ({listed}): the ledger was moved or deleted, "
-            "or --db is mistyped",
-            "the ledger restored, or --new-ledger to start a new history that forgets those months",
-        )
+        listed = ", ".join(months[:6]) + (t("and_more", count=len(months) - 6) if len(months) > 6 else "")
+        raise LedgerUnusable(db, t("ledger_lost", out=out, months=listed), t("ledger_lost_todo"))
     return True

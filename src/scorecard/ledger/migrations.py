@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 
 V1_TABLES = ("results", "rule_results", "notices", "refunds", "states", "inputs")
@@ -433,9 +434,8 @@ def _m2_record(conn: sqlite3.Connection) -> None:
                     "scorecard.db",
                     None,
                     None,
-                    f"this ledger holds {assessed} months in the layout of scorecard 0.1, which did not keep "
-                    "the assessment record; it was not changed",
-                    "keep using scorecard 0.1 for it, or start a new ledger in a new workspace",
+                    t("old_layout", count=assessed),
+                    t("old_layout_expected"),
                 )
             ]
         )

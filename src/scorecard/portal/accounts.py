@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from scorecard.i18n import t
 from scorecard.issues import InputError, Issue
 from scorecard.ledger import Ledger
 
@@ -96,16 +97,16 @@ def add_account(ledger: Ledger, name: str, partner_id: str | None, user: str, no
     password, which is shown once and must be changed at the first login."""
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise AccountError(f"not an account name: {name!r} (1 to 64 characters, no spaces)")
+        raise AccountError(t("not_account_name", name=repr(name)))
     password = one_time_password()
     with ledger.write() as c:
         if c.execute("SELECT 1 FROM portal_accounts WHERE name = ?", (name,)).fetchone():
-            raise AccountError(f"an account {name!r} exists already")
+            raise AccountError(t("account_exists", name=repr(name)))
         if (
             partner_id is not None
             and not c.execute("SELECT 1 FROM partner_results WHERE partner_id = ? LIMIT 1", (partner_id,)).fetchone()
         ):
-            raise AccountError(f"{partner_id} was never assessed: no month of the ledger has it")
+            raise AccountError(t("never_assessed", partner=partner_id))
         c.execute(
             "INSERT INTO portal_accounts (name, role, partner_id, password_hash, must_change, created_by, created_at)"
             " VALUES (?, ?, ?, ?, 1, ?, ?)",
@@ -121,9 +122,9 @@ def disable_account(ledger: Ledger, name: str, user: str, now: datetime) -> int:
     with ledger.write() as c:
         account = c.execute("SELECT disabled_at FROM portal_accounts WHERE name = ?", (name,)).fetchone()
         if account is None:
-            raise AccountError(f"no account {name!r}")
+            raise AccountError(t("no_account", name=repr(name)))
         if account[0] is not None:
-            raise AccountError(f"{name} was disabled already ({account[0]})")
+            raise AccountError(t("account_disabled_already", name=name, at=account[0]))
         c.execute("UPDATE portal_accounts SET disabled_at = ? WHERE name = ?", (stamp(now), name))
         revoked = c.execute(
             "UPDATE portal_sessions SET revoked_at = ? WHERE account = ? AND revoked_at IS NULL", (stamp(now), name)
@@ -231,15 +232,15 @@ def login(ledger: Ledger, name: str, password: str, address: str, now: datetime)
 
 def change_password(ledger: Ledger, name: str, old: str, new: str, now: datetime) -> None:
     if len(new) < MIN_PASSWORD:
-        raise AccountError(f"the new password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(t("password_too_short", min=MIN_PASSWORD))
     if new == old:
-        raise AccountError("the new password must differ from the old one")
+        raise AccountError(t("password_same"))
     with ledger.write() as c:
         row = c.execute("SELECT password_hash FROM portal_accounts WHERE name = ?", (name,)).fetchone()
         try:
             _HASHER.verify(row["password_hash"], old)
         except (VerificationError, InvalidHashError):
-            raise AccountError("the current password is not right") from None
+            raise AccountError(t("password_wrong")) from None
         c.execute(
             "UPDATE portal_accounts SET password_hash = ?, must_change = 0 WHERE name = ?", (_HASHER.hash(new), name)
         )

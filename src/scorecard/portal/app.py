@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scorecard.config import load_config
 from scorecard.disputes import register
 from scorecard.disputes.register import DisputeError, Settings, window_end
-from scorecard.i18n import t
+from scorecard.i18n import speaking, t
 from scorecard.issues import InputError
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
@@ -328,7 +328,7 @@ def manager_decide(c: Ctx) -> Response:
         raise not_found()
     decision = c.field("decision")
     if decision not in ("accept", "reject"):
-        return manager_disputes(c, "accept or reject")
+        return manager_disputes(c, t("accept_or_reject_form", c.lang))
     try:
         register.decide(c.ledger, did, decision == "accept", c.field("note"), c.user, c.now)
     except DisputeError as exc:
@@ -488,7 +488,8 @@ def _guarded(access: str, handler: Handler, *, post: bool) -> Callable[[Request]
             elif access == MANAGER and s.account.role != "manager":
                 raise not_found()
             ctx = Ctx(request, ledger, s, now, portal.lang(request), form, scope, portal)
-            return handler(ctx)
+            with speaking(ctx.lang):  # the register's and the accounts' refusals in the page's language
+                return handler(ctx)
 
     return endpoint
 
@@ -632,7 +633,7 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080) -> None:
     if not ws.db.exists():
         from scorecard.ledger import LedgerError
 
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     Ledger(ws.db).close()  # brings the ledger's tables up to date before the first request
     # the portal's own lines (logins, disputes, decisions; never a secret) beside uvicorn's access log
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)

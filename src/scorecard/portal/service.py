@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from scorecard.i18n import t
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.portal import accounts
 from scorecard.portal.accounts import Account
@@ -12,7 +13,7 @@ from scorecard.workspace import Workspace
 
 def _ledger(ws: Workspace, *, write: bool) -> Ledger:
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     return Ledger(ws.db, readonly=not write)
 
 

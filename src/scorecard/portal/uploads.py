@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from scorecard.i18n import t
+
 MAX_BYTES = 5 * 1024 * 1024
 FOLDER = "portal-uploads"
 _SIGNATURES = (
@@ -40,12 +42,12 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 def store(root: Path, data: bytes, original: str) -> tuple[str, str, int, str, str]:
     """Check and store an upload; returns stored name, type, size, sha256 and the given name."""
     if len(data) > MAX_BYTES:
-        raise UploadError("the file is larger than 5 MB")
+        raise UploadError(t("upload_too_large"))
     if not data:
-        raise UploadError("the file is empty")
+        raise UploadError(t("upload_empty"))
     kind = sniff(data)
     if kind is None:
-        raise UploadError("only a PDF or an image (PNG, JPEG, WebP) can be attached")
+        raise UploadError(t("upload_kind"))
     ctype, ext = kind
     folder = root / FOLDER
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -62,5 +64,5 @@ def store(root: Path, data: bytes, original: str) -> tuple[str, str, int, str, s
 def path_of(root: Path, stored: str) -> Path:
     """The stored file (only names this module generated: no separator, no dot-dot)."""
     if not stored or "/" in stored or "\\" in stored or stored.startswith("."):
-        raise UploadError("not a stored file name")
+        raise UploadError(t("upload_bad_name"))
     return root / FOLDER / stored

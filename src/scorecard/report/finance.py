@@ -531,7 +531,7 @@ def export_finance(ws: Workspace, period: Period, lang: str | None = None) -> Fi
     """Write ``out/YYYY-MM/settlement-YYYY-MM.xlsx`` from the ledger, atomically."""
     lang = lang or language(ws)
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     with ws.lock(), Ledger(ws.db) as ledger:
         data = read_finance(ledger, period)
         render_month(ws, data.record, lang)

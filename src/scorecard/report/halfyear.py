@@ -37,7 +37,7 @@ _HALF_RE = re.compile(r"^(\d{4})H([12])$")
 def parse_half(text: str) -> tuple[str, list[Period]]:
     m = _HALF_RE.match(text.strip().upper())
     if not m:
-        raise InputError([Issue("report half-year", None, text, "not a half-year", "e.g. 2026H1 or 2026H2")])
+        raise InputError([Issue("report half-year", None, text, t("not_half_year"), t("half_year_expected"))])
     year, half = int(m.group(1)), int(m.group(2))
     return f"{year}H{half}", [Period(year, month) for month in range(6 * half - 5, 6 * half + 1)]
 
@@ -180,7 +180,7 @@ def month_figures(record: MonthRecord) -> dict[str, Figures]:
 def gather(ws: Workspace, text: str) -> HalfYear:
     label, periods = parse_half(text)
     if not ws.db.exists():
-        raise InputError([Issue(str(ws.db), None, None, "no ledger: run and close the half's months first")])
+        raise InputError([Issue(str(ws.db), None, None, t("half_year_no_ledger"))])
     months, missing, names, cells = [], [], {}, {}
     limits: dict[Period, float | None] = {}
     with Ledger(ws.db, readonly=True) as ledger:
@@ -208,8 +208,8 @@ def gather(ws: Workspace, text: str) -> HalfYear:
                     str(ws.db),
                     None,
                     label,
-                    f"no closed month in {label}",
-                    "close at least one of its months (the bulletin reads closed months only)",
+                    t("half_year_none_closed", label=label),
+                    t("half_year_none_closed_expected"),
                 )
             ]
         )

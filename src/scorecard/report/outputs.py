@@ -15,6 +15,7 @@ import json
 import os
 from pathlib import Path
 
+from scorecard.i18n import t
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.csvfiles import notices_csv, scorecard_csv
 from scorecard.report.watchlist import watch_csv
@@ -99,16 +100,16 @@ def mismatch(folder: Path, info: PeriodInfo) -> str | None:
     """Why ``folder`` does not agree with the month's record; None when it does."""
     stamped = read_stamp(folder)
     if stamped is None:
-        return "missing" if not folder.exists() else "not rendered from this ledger"
+        return t("out_missing") if not folder.exists() else t("out_foreign")
     if not _same_run(stamped, info):
-        return f"rendered from run {stamped.get('run')}, the ledger holds run {info.run_seq}"
+        return t("out_other_run", run=stamped.get("run"), ledger=info.run_seq)
     files = stamped.get("files")
     for name, digest in files.items() if isinstance(files, dict) else []:
         path = folder / name
         if not path.is_file():
-            return f"{name} is missing"
+            return t("out_file_missing", name=name)
         if _sha(path.read_bytes()) != digest:
-            return f"{name} was changed"
+            return t("out_file_changed", name=name)
     return None
 
 

@@ -157,11 +157,11 @@ def write_service(
 ) -> tuple[Path, list[PartnerService]]:
     """out/P/service/service-P.xlsx (every partner) or service-P-PID.xlsx (one partner's only)."""
     if not ws.db.exists():
-        raise InputError([Issue(str(ws.db), None, None, f"no ledger: run {period} first")])
+        raise InputError([Issue(str(ws.db), None, None, t("no_ledger_run_first", period=period))])
     with Ledger(ws.db, readonly=True) as ledger:
         record = ledger.record(period, partner_id)
     if partner_id is not None and record["partner_results"].height == 0:
-        raise InputError([Issue(str(ws.db), None, None, f"{partner_id} was not assessed in {period}")])
+        raise InputError([Issue(str(ws.db), None, None, t("partner_not_assessed", partner=partner_id, period=period))])
     partners = service_figures(record)
     name = f"service-{period}" + (f"-{safe_stem(partner_id)}" if partner_id is not None else "") + ".xlsx"
     path = ws.out_for(period) / "service" / name

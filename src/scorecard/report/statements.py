@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scorecard.i18n import t
+from scorecard.i18n import t, tn
 from scorecard.ledger import Ledger, LedgerError
 from scorecard.periods import Period
 from scorecard.report.csvfiles import _csv
@@ -206,14 +206,14 @@ def statements(
     """``scorecard statements``: every partner's (or one partner's) statement for ``period``."""
     lang = lang or language(ws)
     if not ws.db.exists():
-        raise LedgerError(f"no ledger at {ws.db}: run a month first")
+        raise LedgerError(t("no_ledger", db=ws.db))
     with ws.lock(), Ledger(ws.db) as ledger:
         info = ledger.period(period)
         if info is None:
-            raise LedgerError(f"{period} has not been run")
+            raise LedgerError(t("not_been_run", period=period))
         record = ledger.record(period, partner)
         if partner is not None and record["partner_results"].height == 0:
-            raise LedgerError(f"{partner} was not assessed in {period}")
+            raise LedgerError(t("partner_not_assessed", partner=partner, period=period))
         render_month(ws, ledger.record(period) if partner is not None else record, lang)
         ctx, packs = gather(record, trend(ledger, period, partner), lang=lang)
         tickets = ticket_frame(record["tickets"], packs)
@@ -228,4 +228,4 @@ def statements(
 
 def summary_line(outcome: StatementsOutcome, lang: str) -> str:
     mark = f" ({t('draft', lang)})" if outcome.draft else ""
-    return f"{len(outcome.written)} {t('statements_written', lang)}{mark}: {outcome.folder}"
+    return tn("n_statements_written", len(outcome.written), lang, mark=mark, folder=outcome.folder)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from scorecard.config import MONEY_METRICS, RATE_METRICS, MetricName
-from scorecard.i18n import t
+from scorecard.i18n import speaking, t, tn
 from scorecard.issues import Issue, grouped
 from scorecard.money import format_fen
 from scorecard.record import MonthRecord, day_text, exact
@@ -22,19 +22,20 @@ from scorecard.report.shown import visible
 from scorecard.report.tables import Column, Grid, Kind, Rows, emit, show
 
 
-def print_issues(console: Console, issues: Sequence[Issue], lang: str) -> None:
+def print_issues(console: Console, issues: Sequence[Issue], lang: str, *, wrote_nothing: bool = False) -> None:
     """One line per issue. The issue text is data (cells, headers, file names): it is printed as
     plain text, never as markup or emoji codes, with control characters written out, so a value
     can neither break the output nor forge a line of its own."""
     errors = [i for i in issues if i.is_error]
     warnings = [i for i in issues if not i.is_error]
-    lines = [("warning", "yellow", w) for w in grouped(warnings)] + [("error", "red", str(e)) for e in errors]
+    with speaking(lang):  # an issue words its "expected" part when it is printed
+        lines = [("warning", "yellow", w) for w in grouped(warnings)] + [("error", "red", str(e)) for e in errors]
     for label, style, text in lines:
         line = Text.assemble((t(label, lang), style), ": ", visible(text))
         console.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
     if errors:
-        key = "error_found" if len(errors) == 1 else "errors_found"
-        console.print(Text(f"{len(errors)} {t(key, lang)}", style="red"), highlight=False)
+        found = tn("errors_found", len(errors), lang) + (t("nothing_written", lang) if wrote_nothing else "")
+        console.print(Text(found, style="red"), highlight=False)
 
 
 def money(fen: int) -> str:
@@ -755,8 +756,9 @@ def simulation(console: Console, sim: object, lang: str, show_all: bool = False,
         shown += 1
         b, a = c.base, c.alt
         if b is None or a is None:
-            only = "only in " + ("simulation" if b is None else "base")
-            table.add(c.partner_id, "", "", "", only, "", "", "", "")
+            table.add(
+                c.partner_id, "", "", "", t("only_in_simulation" if b is None else "only_in_base", lang), "", "", "", ""
+            )
             continue
         table.add(
             c.partner_id,

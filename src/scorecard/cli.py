@@ -158,7 +158,7 @@ PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", 
 
 def _format(text: str) -> str:
     if text not in FORMATS:
-        raise typer.BadParameter("--format must be table, csv or json")
+        raise typer.BadParameter(t("format_option"))
     return text
 
 

@@ -336,7 +336,7 @@ class MetricsFrame:
     @classmethod
     def of(cls, metrics: Sequence[PartnerMetrics]) -> MetricsFrame:
         """The frame of metrics formed one by one (tests, and metrics made without a frame). The stages
-        are those every partner measured; a partner that did not measure one has null counts for it."""
+        are those any partner measured; a partner that did not measure one has null counts for it."""
         stages = list(dict.fromkeys(name for m in metrics for name, *_ in m.stages))
         rows: list[tuple[Any, ...]] = []
         refunds: list[tuple[Any, ...]] = []

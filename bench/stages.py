@@ -38,6 +38,7 @@ from scorecard.workspace import Workspace
 STAGES = (
     ("load and validate inputs", pipeline, "load_checked"),
     ("per-partner metrics from the counts", pipeline, "compute"),
+    ("per-partner metrics from the counts", pipeline, "metrics_frame"),
     ("assessment (rules, score, settlement)", pipeline, "assess"),
     ("build the record", pipeline, "build_record"),
     ("write out/ (scorecard.csv, notices, manifest)", pipeline, "write_month"),

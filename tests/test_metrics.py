@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tomllib
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,8 +14,10 @@ import pytest
 from conftest import InputsFolder
 
 from scorecard.config import Config, default_config_path, parse_config
-from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
+from scorecard.engine.record_tables import record_tables
+from scorecard.metrics import MetricsFrame, PartnerMetrics, compute, cutoff, metrics_frame, ticket_counts, ticket_status
 from scorecard.periods import Period
+from scorecard.settle import RefundFact
 
 FEB = Period(2026, 2)  # Spring Festival 2026: 15–23 February off; Saturday 14 and 28 February are working days
 
@@ -220,3 +223,224 @@ def test_the_window_decides_the_on_time_rate(inputs: InputsFolder, window: str, 
     p1 = partner_metrics(inputs, config(window))["P1"]
     assert (p1.late_tickets, p1.on_time_rate) == (late, Fraction(1 - late, 1))
     assert timedelta(hours=float(p1.avg_resolution_hours or 0)) == timedelta(hours=65)
+
+
+# --- the metrics frame against the per-partner loop it replaced -------------------------------------
+
+
+def _loop_metrics(
+    t: dict[str, pl.DataFrame], counts: pl.DataFrame, cfg: Config, with_reply: bool, stages: list[str]
+) -> list[PartnerMetrics]:
+    """The metrics formed one partner at a time with Fraction and Decimal, as they were before the frame."""
+    deductions = cfg.response.deductions
+    events: dict[str, list[str]] = {}
+    for pid, event in t["conduct"].select("partner_id", "event_type").iter_rows():
+        events.setdefault(pid, []).append(event)
+    scores: dict[str, list[int]] = {}
+    for pid, score in t["surveys"].select("partner_id", "score").iter_rows():
+        scores.setdefault(pid, []).append(score)
+    facts: dict[str, list[RefundFact]] = {}
+    for rid, pid, kind, amount, line, customer in (
+        t["refunds"]
+        .sort("refund_id")
+        .select("refund_id", "partner_id", "kind", "amount", "_line", "customer_id")
+        .iter_rows()
+    ):
+        facts.setdefault(pid, []).append(RefundFact(rid, kind, amount, line, customer))
+    bill = {r["partner_id"]: r for r in t["billing"].to_dicts()}
+    gross = {r["partner_id"]: r for r in t["settlement"].to_dicts()}
+    count = {r["partner_id"]: r for r in counts.to_dicts()}
+    out = []
+    for p in t["partners"].sort("partner_id").iter_rows(named=True):
+        pid, mode = p["partner_id"], p["mode"]
+        c = count.get(pid, {})
+        valid, on_time, late = c.get("valid_complaints", 0), c.get("on_time_tickets", 0), c.get("late_tickets", 0)
+        base = bill[pid]["billed_users"] if mode == "C" else bill[pid]["group_customers"]
+        rate = Fraction(valid * 10_000, base) if base else (Fraction(0) if valid == 0 else None)
+        reply = None
+        if with_reply and c.get("reply_on_time", 0) + c.get("reply_late", 0):
+            reply = Fraction(c["reply_on_time"], c["reply_on_time"] + c["reply_late"])
+        p90 = c.get("p90_resolution_seconds")
+        n_surveys, total = len(scores.get(pid, [])), sum(scores.get(pid, []))
+        out.append(
+            PartnerMetrics(
+                partner_id=pid,
+                partner_name=p["partner_name"],
+                mode=mode,
+                billed_users=bill[pid]["billed_users"],
+                group_customers=bill[pid]["group_customers"],
+                valid_complaints=valid,
+                repeat_complaints=c.get("repeat_complaints", 0),
+                major_complaints=c.get("major_complaints", 0),
+                complaint_rate_per_10k=rate,
+                zero_base=rate is None,
+                assessable_tickets=on_time + late,
+                on_time_tickets=on_time,
+                late_tickets=late,
+                pending_tickets=c.get("pending_tickets", 0),
+                on_time_rate=Fraction(on_time, on_time + late) if on_time + late else None,
+                reply_on_time_rate=reply,
+                avg_resolution_hours=(
+                    Fraction(c["resolution_seconds"], 3600 * c["resolved_tickets"])
+                    if c.get("resolved_tickets")
+                    else None
+                ),
+                p90_resolution_hours=None if p90 is None else Fraction(str(p90)) / 3600,
+                conduct_events=len(events.get(pid, [])),
+                response_score=max(
+                    Decimal(100) - sum((deductions[e] for e in events.get(pid, [])), Decimal(0)), Decimal(0)
+                ),
+                survey_count=n_surveys,
+                satisfaction=Fraction(total, 100 * n_surveys) if n_surveys else None,
+                refund_total=sum(f.deduction for f in facts.get(pid, [])),
+                gross_amount=gross[pid]["gross_amount"],
+                service_cost=valid * int(cfg.ruleset_for(FEB).unit_cost * 100),
+                refunds=tuple(facts.get(pid, [])),
+                settlement_line=gross[pid]["_line"],
+                survey_total=total,
+                invalid_tickets=c.get("invalid_tickets", 0),
+                resolved_tickets=c.get("resolved_tickets", 0),
+                resolution_seconds=c.get("resolution_seconds", 0),
+                stages=tuple(
+                    (s, c.get(f"on_time:{s}", 0), c.get(f"late:{s}", 0), c.get(f"pending:{s}", 0)) for s in stages
+                ),
+            )
+        )
+    return out
+
+
+def _random_month(rnd: random.Random, n: int, with_reply: bool) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Partners with every kind of base, counts (some partners without any), odd p90 floats, events,
+    surveys and refunds."""
+    ids = [f"P{i:04d}" for i in range(n)]
+    rnd.shuffle(ids)
+    base = [None, 0, 1, 7, 6000, 123_457]
+    t = {
+        "partners": pl.DataFrame(
+            {"partner_id": ids, "partner_name": [f"N{p}" for p in ids], "mode": [rnd.choice(["C", "EMP"]) for _ in ids]}
+        ),
+        "billing": pl.DataFrame(
+            {
+                "partner_id": ids,
+                "billed_users": [rnd.choice(base) for _ in ids],
+                "group_customers": [rnd.choice(base) for _ in ids],
+            },
+            schema={"partner_id": pl.String, "billed_users": pl.Int64, "group_customers": pl.Int64},
+        ),
+        "settlement": pl.DataFrame(
+            {"partner_id": ids, "gross_amount": [rnd.randint(0, 10**9) for _ in ids], "_line": list(range(2, n + 2))}
+        ),
+        "conduct": pl.DataFrame(
+            [(rnd.choice(ids), rnd.choice(["a", "b", "c", "d"])) for _ in range(3 * n)],
+            schema={"partner_id": pl.String, "event_type": pl.String},
+            orient="row",
+        ),
+        "surveys": pl.DataFrame(
+            [(rnd.choice(ids), rnd.randint(0, 10_000)) for _ in range(2 * n)],
+            schema={"partner_id": pl.String, "score": pl.Int64},
+            orient="row",
+        ),
+        "refunds": pl.DataFrame(
+            [
+                (
+                    f"R{i:05d}",
+                    rnd.choice([*ids, "GONE"]),
+                    rnd.choice(["full", "double"]),
+                    rnd.randint(1, 10**6),
+                    i + 2,
+                    rnd.choice([None, "C1"]),
+                )
+                for i in range(n)
+            ],
+            schema={
+                "refund_id": pl.String,
+                "partner_id": pl.String,
+                "kind": pl.String,
+                "amount": pl.Int64,
+                "_line": pl.Int64,
+                "customer_id": pl.String,
+            },
+            orient="row",
+        ),
+    }
+    rows = []
+    for pid in [*rnd.sample(ids, n * 4 // 5), "GONE"]:
+        on_time, late = rnd.choice([0, 3, 50]), rnd.choice([0, 1, 17])
+        resolved = rnd.choice([0, 1, 2, 9])
+        p90 = (
+            None
+            if not resolved
+            else rnd.choice([2 + 0.2999999999999998, 1e16 + 2.0, 86400.0, rnd.randint(0, 10**6) + rnd.random()])
+        )
+        row = {
+            "partner_id": pid,
+            "invalid_tickets": rnd.randint(0, 2),
+            "valid_complaints": on_time + late + 1,
+            "repeat_complaints": rnd.randint(0, 2),
+            "major_complaints": rnd.randint(0, 2),
+            "on_time_tickets": on_time,
+            "late_tickets": late,
+            "pending_tickets": 1,
+            "resolution_seconds": resolved * rnd.randint(0, 10**6),
+            "resolved_tickets": resolved,
+            "p90_resolution_seconds": p90,
+        }
+        if with_reply:
+            row |= {"reply_on_time": rnd.choice([0, 4]), "reply_late": rnd.choice([0, 6])}
+        row |= {f"{s}:x": rnd.randint(0, 5) for s in ("on_time", "late", "pending")}
+        rows.append(row)
+    return t, pl.DataFrame(rows).with_columns(
+        pl.exclude("partner_id", "p90_resolution_seconds", "resolution_seconds").cast(pl.UInt32)
+    )
+
+
+@pytest.mark.parametrize("with_reply", [False, True])
+def test_the_metrics_frame_forms_what_the_per_partner_loop_formed(with_reply: bool) -> None:
+    data = tomllib.loads(default_config_path().read_text(encoding="utf-8"))
+    data["response"]["deductions"] = {"a": "2.5", "b": "40", "c": "1.50", "d": "0.125"}  # d: finer than hundredths
+    cfg = parse_config(data, "scorecard.toml").config
+    t, counts = _random_month(random.Random(7 + with_reply), 400, with_reply)
+    stages = ["x"]
+    frame = metrics_frame(
+        *(t[k] for k in ("partners", "billing", "settlement")),
+        counts,
+        *(t[k] for k in ("conduct", "surveys", "refunds")),
+        cfg,
+        cfg.ruleset_for(FEB),
+        with_reply,
+        stages,
+    )
+    want = _loop_metrics(t, counts, cfg, with_reply, stages)
+    got = frame.objects()
+    assert [m.partner_id for m in got] == sorted(t["partners"]["partner_id"])
+    for g, w in zip(got, want, strict=True):
+        assert g == w, g.partner_id
+        assert str(g.response_score) == str(w.response_score)  # the record keeps the text: "97.50", not "97.5"
+    assert frame.partners["response_hundredths"].null_count() > 0  # some partners had a "d"
+    # the frame made from the objects is the frame
+    again = MetricsFrame.of(got)
+    assert again.partners.equals(frame.partners) and again.refunds.equals(frame.refunds)
+
+
+def test_the_record_from_the_frame_is_the_record_from_its_objects() -> None:
+    """record_tables takes the frame as it is (the run) or PartnerMetrics (turned into a frame): the same tables."""
+    data = tomllib.loads(default_config_path().read_text(encoding="utf-8"))
+    data["response"]["deductions"] = {"a": "2.5", "b": "40", "c": "1.50", "d": "3"}
+    cfg = parse_config(data, "scorecard.toml").config
+    t, counts = _random_month(random.Random(3), 300, True)
+    ruleset = cfg.ruleset_for(FEB)
+    frame = metrics_frame(
+        *(t[k] for k in ("partners", "billing", "settlement")),
+        counts,
+        *(t[k] for k in ("conduct", "surveys", "refunds")),
+        cfg,
+        ruleset,
+        True,
+        ["x"],
+    )
+    direct = record_tables(FEB, frame, {}, ruleset).tables
+    formed = record_tables(FEB, frame.objects(), {}, ruleset).tables
+    assert direct["partner_results"].height == 300
+    assert set(direct["partner_results"]["response_score"]) >= {"100", "97.5", "98.50", "60"}
+    for name, table in direct.items():
+        assert table.equals(formed[name]), name

@@ -40,7 +40,7 @@ from scorecard.issues import InputError, Issue, Severity
 from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.health import start_new_ledger
 from scorecard.ledger.store import delete_month, sort, store_record
-from scorecard.metrics import PartnerMetrics, compute, cutoff, ticket_counts, ticket_status
+from scorecard.metrics import MetricsFrame, PartnerMetrics, cutoff, metrics_frame, ticket_counts, ticket_status
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
 from scorecard.report.outputs import holds_more_than_the_run, move_aside, render_month, write_month
@@ -78,7 +78,7 @@ class Assessment:
     config: LoadedConfig
     ruleset: RuleSet
     inputs: PeriodInputs
-    metrics: list[PartnerMetrics]
+    metric_frame: MetricsFrame
     states: dict[str, PartnerState]
     tickets: pl.LazyFrame  # the month's tickets with deadline and state (on_time/late/pending/invalid)
     history: History = dataclasses.field(default_factory=History)
@@ -91,6 +91,11 @@ class Assessment:
     @property
     def warnings(self) -> list[Issue]:
         return self.inputs.issues.warnings
+
+    @functools.cached_property
+    def metrics(self) -> list[PartnerMetrics]:
+        """The month's metrics one by one, formed on demand: the record is made from the frame."""
+        return self.metric_frame.objects()
 
     @functools.cached_property
     def results(self) -> list[PartnerResult]:
@@ -238,7 +243,7 @@ def assess_inputs(
     stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
     tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
     counts = ticket_counts(tickets, with_reply, stages).collect()
-    metrics = compute(
+    metrics = metrics_frame(
         t["partners"],
         t["billing"],
         t["settlement"],
@@ -266,7 +271,7 @@ def assess_inputs(
     except ValueError:
         # beyond the columnar engine's exact range (amounts near 2**60 fen, a response score finer
         # than hundredths, a score needing more than 126 bits): the Fraction engine has no limit
-        results, states = assess(period, metrics, previous, ruleset, restated=restated)
+        results, states = assess(period, metrics.objects(), previous, ruleset, restated=restated)
         assessed = {r.partner_id for r in results}
     for pid, r in history.restatements.items():  # terminated before: to the balance pending final settlement
         if pid not in assessed and r.state.terminated:

@@ -8,17 +8,17 @@ actions, holds, money_lines, refunds and watch — column for column and row for
 known partner carries out, as :class:`~scorecard.state.PartnerState` objects, since the run
 goes on changing them (final settlements, balances pending one) before the record keeps them.
 
-The metrics come in as :class:`~scorecard.metrics.PartnerMetrics` (one Python pass forms the
-engine's counts and the record's metric columns); rates are stored reduced, as ``Fraction``
-keeps them. ``ValueError`` (from the engine) means a month outside its exact range: the caller
-assesses it with the Fraction engine instead.
+The metrics come in as a :class:`~scorecard.metrics.MetricsFrame` (or as
+:class:`~scorecard.metrics.PartnerMetrics`, turned into one); the engine's counts and the record's
+metric columns are columns of it, rates stored reduced, as ``Fraction`` keeps them.
+``ValueError`` (from the engine) means a month outside its exact range: the caller assesses it
+with the Fraction engine instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import polars as pl
@@ -31,7 +31,7 @@ from scorecard.engine.lines import money_lines
 from scorecard.engine.reduced import fraction_text, reduced
 from scorecard.engine.settle import RESTATED_SCHEMA
 from scorecard.engine.values import COMPONENTS, NULLABLE, stage_columns
-from scorecard.metrics import PartnerMetrics
+from scorecard.metrics import MetricsFrame, PartnerMetrics, stage_count_columns
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS
 from scorecard.settle import MONEY_FIELDS
@@ -62,98 +62,71 @@ class EngineRecord:
     assessment: Assessment  # the engine's own frames
 
 
-def _nd(value: Fraction | None) -> tuple[int | None, int | None]:
-    return (None, None) if value is None else (value.numerator, value.denominator)
-
-
-def metric_frames(
-    metrics: Sequence[PartnerMetrics], stages: Sequence[str]
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def metric_frames(metrics: MetricsFrame, stages: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(the engine's components, the record's metric columns of partner_results, the record's
     refunds), one row per partner (per refund) in the metrics' order.
 
     The counts the engine forms its rates from are taken from the exact rates themselves
     (``p/q`` in lowest terms as ``p`` of ``q``), so the engine sees the values the Fraction
     engine sees. A response score finer than hundredths is refused (``ValueError``)."""
-    stage_cols = [col for s in stages for col in stage_columns(s)]
-    comp: list[tuple[Any, ...]] = []
-    rec: list[tuple[Any, ...]] = []
-    refunds: list[tuple[Any, ...]] = []
-    for m in metrics:
-        hundredths = m.response_score * 100
-        if hundredths != hundredths.to_integral_value():
-            raise ValueError(f"{m.partner_id}: response score {m.response_score} is finer than hundredths")
-        reply, avg, sat, p90 = m.reply_on_time_rate, m.avg_resolution_hours, m.satisfaction, m.p90_resolution_hours
-        row: tuple[Any, ...] = (  # in the order of COMPONENTS
-            m.partner_id,
-            m.mode,
-            m.billed_users,
-            m.group_customers,
-            m.valid_complaints,
-            m.repeat_complaints,
-            m.major_complaints,
-            m.on_time_tickets,
-            m.late_tickets,
-            None if reply is None else reply.numerator,  # reply_on_time
-            None if reply is None else reply.denominator - reply.numerator,  # reply_late
-            # hours = seconds / (3600 × tickets): 3600·p / (3600·q) for p/q in lowest terms
-            0 if avg is None else avg.denominator,  # resolved_tickets
-            0 if avg is None else avg.numerator * 3600,  # resolution_seconds
-            None if p90 is None else p90.numerator,
-            None if p90 is None else p90.denominator,
-            int(hundredths),
-            # satisfaction = total / (100 × surveys): 100·p / (100·q)
-            0 if sat is None else sat.denominator,  # survey_count
-            0 if sat is None else sat.numerator * 100,  # survey_total
-            m.refund_total,
-            m.gross_amount,
-            m.service_cost,
-        )
-        if stage_cols:
-            measured = {name: (on_time, late) for name, on_time, late, _ in m.stages}
-            row += tuple(x for s in stages for x in measured.get(s, (None, None)))
-        comp.append(row)
-        rate, on_time_rate = m.complaint_rate_per_10k, m.on_time_rate
-        rec.append(
-            (  # in the order of _METRIC_COLUMNS
-                m.partner_id,
-                m.partner_name,
-                m.mode,
-                m.billed_users,
-                m.group_customers,
-                m.valid_complaints,
-                m.repeat_complaints,
-                m.major_complaints,
-                m.invalid_tickets,
-                m.on_time_tickets,
-                m.late_tickets,
-                m.pending_tickets,
-                *_nd(rate),
-                m.zero_base,
-                *_nd(on_time_rate),
-                *_nd(reply),
-                m.resolved_tickets,
-                m.resolution_seconds,
-                *_nd(p90),
-                m.conduct_events,
-                str(m.response_score),
-                m.survey_count,
-                m.survey_total,
-                m.refund_total,
-                m.service_cost,
-                m.settlement_line,
-            )
-        )
-        for f in m.refunds:
-            refunds.append(
-                (f.refund_id, m.partner_id, f.kind, f.amount, f.multiplier, f.deduction, f.customer_id, f.line)
-            )
-    comp_schema = {k: v[0] for k, v in COMPONENTS.items()} | dict.fromkeys(stage_cols, pl.Int64())
+    frame = metrics.partners
+    finer = frame.filter(pl.col("response_hundredths").is_null())
+    if not finer.is_empty():
+        pid, score = finer.row(0, named=True)["partner_id"], finer.row(0, named=True)["response_score"]
+        raise ValueError(f"{pid}: response score {score} is finer than hundredths")
+    c = pl.col
+    wide = pl.Int128
+
+    def scaled(pair: str, by: int) -> pl.Expr:
+        # p·by of p/q in lowest terms, 0 when empty; Int128, as p·by can pass 64 bits (refused below)
+        return (c(f"{pair}_num").cast(wide) * by).fill_null(0)
+
+    stage_cols = []
+    for s in stages:
+        on_time, late = stage_columns(s)
+        if s in metrics.stages:
+            ours = stage_count_columns(s)
+            stage_cols += [c(ours[0]).alias(on_time), c(ours[1]).alias(late)]
+        else:  # not measured this month
+            stage_cols += [pl.lit(None, dtype=pl.Int64).alias(on_time), pl.lit(None, dtype=pl.Int64).alias(late)]
+    components = frame.select(  # in the order of COMPONENTS
+        "partner_id",
+        "mode",
+        "billed_users",
+        "group_customers",
+        "valid_complaints",
+        "repeat_complaints",
+        "major_complaints",
+        "on_time_tickets",
+        "late_tickets",
+        c("reply_on_time_rate_num").alias("reply_on_time"),
+        (c("reply_on_time_rate_den") - c("reply_on_time_rate_num")).alias("reply_late"),
+        # hours = seconds / (3600 × tickets): 3600·p / (3600·q) for p/q in lowest terms
+        c("avg_resolution_hours_den").fill_null(0).alias("resolved_tickets"),
+        scaled("avg_resolution_hours", 3600).alias("resolution_seconds"),
+        c("p90_resolution_hours_num").alias("p90_hours_num"),
+        c("p90_resolution_hours_den").alias("p90_hours_den"),
+        "response_hundredths",
+        # satisfaction = total / (100 × surveys): 100·p / (100·q)
+        c("satisfaction_den").fill_null(0).alias("survey_count"),
+        scaled("satisfaction", 100).alias("survey_total"),
+        "refund_total",
+        "gross_amount",
+        "service_cost",
+        *stage_cols,
+    )
+    for name in ("resolution_seconds", "survey_total"):
+        top, limit = components.get_column(name).abs().max(), COMPONENTS[name][2]
+        if top is not None and limit is not None and top >= limit:  # type: ignore[operator]
+            raise ValueError(f"metric components: {name} beyond its bound")
+    comp_schema = {k: v[0] for k, v in COMPONENTS.items()} | {
+        col: pl.Int64() for s in stages for col in stage_columns(s)
+    }
     schema = SCHEMAS["partner_results"]
     return (
-        pl.DataFrame(comp, schema=comp_schema, orient="row"),
-        pl.DataFrame(rec, schema={k: schema[k] for k in _METRIC_COLUMNS}, orient="row"),
-        pl.DataFrame(refunds, schema=SCHEMAS["refunds"], orient="row"),
+        components.cast(comp_schema),  # type: ignore[arg-type]
+        frame.select(_METRIC_COLUMNS).cast({k: schema[k] for k in _METRIC_COLUMNS}),
+        metrics.refunds.cast(SCHEMAS["refunds"]),  # type: ignore[arg-type]
     )
 
 
@@ -254,7 +227,7 @@ def _part_order(ruleset: RuleSet) -> tuple[pl.DataFrame, list[str]]:
 
 def record_tables(
     period: Period,
-    metrics: Sequence[PartnerMetrics],
+    metrics: MetricsFrame | Sequence[PartnerMetrics],
     previous: dict[str, PartnerState],
     ruleset: RuleSet,
     restated: dict[str, Restated] | None = None,
@@ -262,7 +235,8 @@ def record_tables(
     """Assess ``period`` with the columnar engine and return the record's engine-made tables
     (as :func:`scorecard.assess.assess` + :func:`scorecard.record.build_tables` would make them)."""
     stages = stage_names(ruleset)
-    components, metric_cols, refunds = metric_frames(metrics, stages)
+    frame = metrics if isinstance(metrics, MetricsFrame) else MetricsFrame.of(metrics)
+    components, metric_cols, refunds = metric_frames(frame, stages)
     states, streaks, holds = state_frames(previous)
     out = assess_columnar(
         period, components, states, streaks, ruleset, holds=holds, restated=restated_frame(restated or {})

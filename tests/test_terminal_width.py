@@ -557,9 +557,10 @@ def test_run_json_is_the_summary_alone_on_stdout(run_ws: Workspace) -> None:
 
 
 def test_an_unknown_format_is_a_usage_error(ws: Workspace) -> None:
-    result = CliRunner().invoke(app, ["-w", str(ws.root), "history", "SI-0009", "--format", "xml"])
-    assert result.exit_code == 2
-    assert "table, csv or json" in result.output
+    for lang, words in (("en", "table, csv or json"), ("zh", "只能是 table、csv 或 json")):
+        result = CliRunner().invoke(app, ["-w", str(ws.root), "--lang", lang, "history", "SI-0009", "--format", "xml"])
+        assert result.exit_code == 2
+        assert words in result.output
 
 
 # --- the layout itself ----------------------------------------------------------------------------

@@ -37,9 +37,8 @@ from scorecard.workspace import Workspace
 # (stage, module, function): the functions ``pipeline.run`` calls, in the order it calls them
 STAGES = (
     ("load and validate inputs", pipeline, "load_checked"),
-    ("per-partner metrics from the counts", pipeline, "compute"),
     ("per-partner metrics from the counts", pipeline, "metrics_frame"),
-    ("assessment (rules, score, settlement)", pipeline, "assess"),
+    ("assessment: columnar engine (rules, score, settlement, record tables)", pipeline, "record_tables"),
     ("build the record", pipeline, "build_record"),
     ("write out/ (scorecard.csv, notices, manifest)", pipeline, "write_month"),
     ("store the record in the ledger", pipeline, "store_record"),
@@ -47,6 +46,13 @@ STAGES = (
 
 
 TICKETS = "ticket stage (every ticket's state, counts per partner)"
+
+
+PEAKS: dict[str, float] = {}  # stage -> the process's peak RSS (MiB) when it ended
+
+
+def _rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed(seconds: dict[str, float], name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,6 +63,7 @@ def _timed(seconds: dict[str, float], name: str, fn: Callable[..., Any]) -> Call
             return fn(*args, **kwargs)
         finally:
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+            PEAKS[name] = _rss()
 
     return wrapper
 
@@ -68,7 +75,8 @@ def main(argv: list[str]) -> None:
         if hasattr(module, attr):
             setattr(module, attr, _timed(seconds, name, getattr(module, attr)))
     # the ticket stage is a lazy plan its caller collects: collect it inside the timer instead
-    counts = pipeline.ticket_counts
+    status, counts = pipeline.ticket_status, pipeline.ticket_counts
+    pipeline.ticket_status = _timed(seconds, TICKETS, lambda *a, **k: status(*a, **k).collect().lazy())
     pipeline.ticket_counts = _timed(seconds, TICKETS, lambda *a, **k: counts(*a, **k).collect().lazy())
     clean(ws_dir)
     start = time.perf_counter()
@@ -79,11 +87,11 @@ def main(argv: list[str]) -> None:
     seconds["terminal summary (what the CLI prints)"] = time.perf_counter() - t0
     measured = sum(v for k, v in seconds.items() if not k.startswith("terminal"))
     seconds["other (ledger checks, corrected history, locks)"] = max(total_run - measured, 0.0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'stage':<52} {'seconds':>8}")
+    peak = _rss()
+    print(f"{'stage':<72} {'seconds':>8} {'peak RSS MiB at its end':>24}")
     for name, s in seconds.items():
-        print(f"{name:<52} {s:>8.2f}")
-    print(f"{'pipeline.run total (after imports)':<52} {total_run:>8.2f}   peak RSS {peak:.0f} MiB")
+        print(f"{name:<72} {s:>8.2f} {PEAKS.get(name, peak):>24.0f}")
+    print(f"{'pipeline.run total (after imports)':<72} {total_run:>8.2f}   peak RSS {peak:.0f} MiB")
     print(json.dumps({"inner_s": total_run, "stages": seconds}))
 
 

@@ -163,6 +163,8 @@ def ticket_status(
     if with_reply:
         keep += ["first_reply_at", "reply_deadline", "reply_state"]
     keep += [c for c in stage_keep if c not in keep]
+    if "reopen_count" in complaints.collect_schema().names():  # carried for the record's tickets
+        keep.append("reopen_count")
     return out.select(keep)
 
 

@@ -241,8 +241,9 @@ def assess_inputs(
     with_reply = "first_reply_at" in given
     # a stage is measured in the months whose complaints file has both its columns
     stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
-    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
-    counts = ticket_counts(tickets, with_reply, stages).collect()
+    # every ticket's state is made once: the counts are taken from it and the record keeps it
+    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages).collect()
+    counts = ticket_counts(tickets.lazy(), with_reply, stages).collect()
     metrics = metrics_frame(
         t["partners"],
         t["billing"],
@@ -283,7 +284,7 @@ def assess_inputs(
         inputs,
         metrics,
         states,
-        tickets,
+        tickets.lazy(),
         history,
         tables=tables,
         fraction_results=results,
@@ -306,14 +307,14 @@ def hash_tables(hashes: dict[str, str | None]) -> str:
 def record_tickets(a: Assessment) -> pl.DataFrame:
     """Every ticket of the month for the record: counted ones with their state, invalid ones,
     and those received outside the month (left out)."""
-    cols = [c for c in SCHEMAS["tickets"] if c != "reopen_count"]  # joined from the complaints below
+    cols = list(SCHEMAS["tickets"])
     counted = a.tickets.collect()
     counted = counted.with_columns(
         pl.col("state").cast(pl.String),
         line=pl.col("_line"),
         **{
             c: pl.lit(None, dtype=SCHEMAS["tickets"][c])
-            for c in ("first_reply_at", "reply_deadline", "reply_state")
+            for c in ("first_reply_at", "reply_deadline", "reply_state", "reopen_count")
             if c not in counted.columns
         },
     ).with_columns(pl.col("reply_state").cast(pl.String))
@@ -337,18 +338,13 @@ def record_tickets(a: Assessment) -> pl.DataFrame:
                 reply_state=pl.lit(None, dtype=pl.String),
                 resolution_seconds=pl.lit(None, dtype=pl.Int64),
                 line=pl.col("_line"),
-            ).select(cols)
+                reopen_count=pl.col("reopen_count") if "reopen_count" in outside.columns else pl.lit(None),
+            )
+            .with_columns(pl.col(c).cast(SCHEMAS["tickets"][c]) for c in ("reopen_count", "first_reply_at"))
+            .select(cols)
         )
-    # the times each ticket was sent back, from the loaded complaints (ticket_id is their key)
-    loaded = [
-        f for f in (a.inputs.tables["complaints"].frame, outside) if f is not None and "reopen_count" in f.columns
-    ]
-    tickets = pl.concat(frames)
-    if loaded:
-        reopened = pl.concat([f.select("ticket_id", pl.col("reopen_count").cast(pl.Int64)) for f in loaded])
-        tickets = tickets.join(reopened, on="ticket_id", how="left", maintain_order="left")
-    else:
-        tickets = tickets.with_columns(reopen_count=pl.lit(None, dtype=pl.Int64))
+    # the times each ticket was sent back came along with each ticket (metrics.ticket_status)
+    tickets = pl.concat(frames, how="vertical_relaxed")
     return tickets.with_columns(pl.col("reopen_count").fill_null(0)).with_columns(
         pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()
     )

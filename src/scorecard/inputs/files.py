@@ -311,7 +311,7 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
         what = _what_it_is(scan.head)
         message = t("not_parquet_it_is", what=what) if what else t("not_parquet")
         return Issue(path.name, None, None, message, t("magic_parquet"))
-    data = pl.read_parquet(path).with_columns((cs.categorical() | cs.enum()).cast(pl.String))
+    data = pl.read_parquet(path).rechunk().with_columns((cs.categorical() | cs.enum()).cast(pl.String))
     headers = tuple(_clean_header(c) for c in data.columns)
     frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index("_line", offset=2)
     frame = _tidy(frame.with_columns(pl.col("_line").cast(pl.Int64)))

@@ -1,4 +1,4 @@
-"""The benchmark's tables and goals, as Markdown (printed and written to bench/results/latest.md)."""
+"""The benchmark's tables and goals, as Markdown (printed and written to bench/results/latest.md, or to --results)."""
 
 from __future__ import annotations
 

@@ -129,7 +129,8 @@ def run_demo(root: Path, fixtures: Path | None, console: Console) -> Workspace:
     console.print(summary_line(statements(ws, periods[-1], lang), lang))
     _reports(ws, periods, lang, console)
     _portal(ws, lang, console)
-    console.print(t("demo_workspace", lang, root=ws.root, period=periods[-1]), markup=False)
+    # a command to copy: never folded at the terminal's width
+    console.print(t("demo_workspace", lang, root=ws.root, period=periods[-1]), markup=False, soft_wrap=True)
     return ws
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from scorecard import __version__, dispute_rows, final_settlement, i18n
-from scorecard.assess import PartnerResult, Restated, assess
+from scorecard.assess import PartnerResult, assess
 from scorecard.checks import errors_for_run
 from scorecard.config import LoadedConfig, RuleSet, load_config
 from scorecard.corrections import (
@@ -84,9 +84,6 @@ class Assessment:
     history: History = dataclasses.field(default_factory=History)
     tables: dict[str, pl.DataFrame] | None = None
     fraction_results: list[PartnerResult] | None = None
-    # what the month was assessed from, for the Fraction engine's results on demand
-    previous: dict[str, PartnerState] = dataclasses.field(default_factory=dict)
-    restated: dict[str, Restated] = dataclasses.field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -96,14 +93,6 @@ class Assessment:
     def metrics(self) -> list[PartnerMetrics]:
         """The month's metrics one by one, formed on demand: the record is made from the frame."""
         return self.metric_frame.objects()
-
-    @functools.cached_property
-    def results(self) -> list[PartnerResult]:
-        """The Fraction engine's results for the month (the columnar engine's oracle), formed on
-        demand: the record does not need them."""
-        if self.fraction_results is not None:
-            return self.fraction_results
-        return assess(self.period, self.metrics, self.previous, self.ruleset, restated=self.restated)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,8 +277,6 @@ def assess_inputs(
         history,
         tables=tables,
         fraction_results=results,
-        previous=previous,
-        restated=restated,
     )
 
 
@@ -397,7 +384,7 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
     """The month's record: the engine's results and every fact they were made from."""
     config = a.config
     tables = build_tables(
-        a.results if a.tables is None else [],
+        a.fraction_results or [],
         a.states,
         record_tickets(a),
         _facts(a.inputs.tables["conduct"].frame, a.inputs.left_out.get("conduct"), "outside"),

@@ -62,9 +62,9 @@ def expected_for(column: Column, choices: Collection[str] = ()) -> str:
         case "points":
             return t("expected_points")
         case "datetime":
-            return t("expected_datetime")  # temporal.DATETIME_EXPECTED in the language in use
+            return t("expected_datetime")
         case "date":
-            return t("expected_date")  # temporal.DATE_EXPECTED
+            return t("expected_date")
         case "bool":
             return t("expected_bool")  # BOOL_EXPECTED
     raise AssertionError(column.kind)

@@ -24,8 +24,6 @@ from functools import partial
 import polars as pl
 
 DATETIME = pl.Datetime("us")
-DATETIME_EXPECTED = "YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS] or ISO 8601"
-DATE_EXPECTED = "YYYY-MM-DD, YYYY/MM/DD or ISO 8601 (a date-time at 00:00 is accepted)"
 
 # Plain formats first: polars parses them several times faster than ones with %.f.
 _NAIVE = (

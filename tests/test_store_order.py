@@ -8,16 +8,18 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from scorecard.ledger.store import ORDER, in_order, sort
+from scorecard.ledger.store import ORDER, in_order, merged, sort
 
 
-def _tickets(n: int, seed: int) -> pl.DataFrame:
+def _tickets(n: int, seed: int, seconds: int = 4) -> pl.DataFrame:
     rnd = random.Random(seed)
     start = datetime(2026, 3, 1)  # noqa: DTZ001  (naive local time, as in the record)
     return pl.DataFrame(
         {
             "partner_id": [rnd.choice(["SI-2", "SI-1", None, "SI-3", "=x"]) for _ in range(n)],
-            "received_at": [rnd.choice([None, start, start + timedelta(seconds=rnd.randrange(4))]) for _ in range(n)],
+            "received_at": [
+                rnd.choice([None, start, start + timedelta(seconds=rnd.randrange(seconds))]) for _ in range(n)
+            ],
             "ticket_id": [rnd.choice([None, "T2", "T1", "T10"]) for _ in range(n)],
             "row": range(n),
         }
@@ -63,7 +65,8 @@ def _le(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 def test_in_order_is_row_by_row_comparison(seed: int) -> None:
     """Over small random frames with nulls and ties, sorted, nearly sorted and shuffled."""
     rnd = random.Random(seed)
-    frame = _tickets(rnd.randrange(2, 40), seed)
+    # few distinct times: partner and time tie in most rows; many: in few (both ways of comparing)
+    frame = _tickets(rnd.randrange(2, 40) if seed % 2 else rnd.randrange(2, 400), seed, 4 if seed % 2 else 10_000)
     keys = ORDER["tickets"]
     if seed % 3:
         frame = frame.sort(list(keys), nulls_last=True, maintain_order=True)
@@ -73,3 +76,21 @@ def test_in_order_is_row_by_row_comparison(seed: int) -> None:
     rows = frame.select(keys).rows()
     want = all(_le(rows[i - 1], rows[i]) for i in range(1, len(rows)))
     assert in_order(frame, keys) == want
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_merged_is_the_sort_of_both(seed: int) -> None:
+    """Two frames in ticket order (the month's tickets and those received outside it) merge into
+    the order one sort of both gives; with null keys the merge falls back to that sort."""
+    rnd = random.Random(seed)
+    keys = list(ORDER["tickets"])
+    both = _tickets(rnd.randrange(1, 600), seed, 50_000).with_columns(ticket_id=pl.format("T{}", pl.col("row")))
+    if seed % 4:  # no null keys: the one-pass merge
+        both = both.drop_nulls(keys)
+    cut = both.get_column("row") % rnd.choice([2, 3, 7]) == 0
+    a, b = (both.filter(m).sort(keys, nulls_last=True, maintain_order=True) for m in (cut, ~cut))
+    want = pl.concat([a, b]).sort(keys, nulls_last=True, maintain_order=True)
+    got = merged("tickets", [a, b])
+    assert got.equals(want)
+    assert in_order(got, ORDER["tickets"])
+    assert merged("tickets", [a, b.clear()]).equals(a)

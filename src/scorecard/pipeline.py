@@ -39,7 +39,7 @@ from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
 from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.health import start_new_ledger
-from scorecard.ledger.store import delete_month, sort, store_record
+from scorecard.ledger.store import delete_month, merged, sort, store_record
 from scorecard.metrics import MetricsFrame, PartnerMetrics, cutoff, metrics_frame, ticket_counts, ticket_status
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
@@ -154,7 +154,22 @@ def validate(ws: Workspace, period: Period, config: LoadedConfig | None = None) 
     inputs = load_period(folder, period, settings_for(config, excluded))
     if inputs.issues.has_errors:
         raise InputError(inputs.issues, f"{len(inputs.issues.errors)} input errors")
-    return inputs
+    return in_ticket_order(inputs)
+
+
+def in_ticket_order(inputs: PeriodInputs) -> PeriodInputs:
+    """The complaints, counted and left out, in the record's ticket order.
+
+    Sorted once, as they are loaded: every frame made from them after (each ticket's deadline
+    and state, the record's tickets) is then in order as it is made, the file's order is not
+    held beside a sorted copy, and the ledger stores the tickets as they come (docs/scale.md)."""
+    tables = dict(inputs.tables)
+    complaints = tables["complaints"]
+    tables["complaints"] = dataclasses.replace(complaints, frame=sort("tickets", complaints.frame))
+    left = dict(inputs.left_out)
+    if "complaints" in left:
+        left["complaints"] = sort("tickets", left["complaints"])
+    return dataclasses.replace(inputs, tables=tables, left_out=left)
 
 
 def load_checked(ws: Workspace, period: Period, config: LoadedConfig, progress: Progress = _quiet) -> PeriodInputs:
@@ -231,7 +246,10 @@ def assess_inputs(
     # a stage is measured in the months whose complaints file has both its columns
     stages = [name for name, s in config.config.windows.stages.items() if {s.from_, s.to} <= given | {"received_at"}]
     # every ticket's state is made once: the counts are taken from it and the record keeps it
-    tickets = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages).collect()
+    # collected in memory: its columns stay the loaded ones, in one piece, and only the new
+    # columns are made (the streaming engine copies every column into morsels; docs/scale.md)
+    status = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
+    tickets = status.collect(engine="in-memory")
     counts = ticket_counts(tickets.lazy(), with_reply, stages).collect()
     metrics = metrics_frame(
         t["partners"],
@@ -330,11 +348,10 @@ def record_tickets(a: Assessment) -> pl.DataFrame:
             .with_columns(pl.col(c).cast(SCHEMAS["tickets"][c]) for c in ("reopen_count", "first_reply_at"))
             .select(cols)
         )
-    # the times each ticket was sent back came along with each ticket (metrics.ticket_status)
-    tickets = pl.concat(frames, how="vertical_relaxed")
-    return tickets.with_columns(pl.col("reopen_count").fill_null(0)).with_columns(
-        pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()
-    )
+    # the times each ticket was sent back came along with each ticket (metrics.ticket_status);
+    # both parts are in ticket order (in_ticket_order), so they are merged, not sorted again
+    typed = [f.with_columns(pl.col(c).cast(d) for c, d in SCHEMAS["tickets"].items()) for f in frames]
+    return merged("tickets", typed).with_columns(pl.col("reopen_count").fill_null(0))
 
 
 def _facts(frame: pl.DataFrame, left: pl.DataFrame | None, why: str) -> pl.DataFrame:
@@ -399,7 +416,8 @@ def build_record(a: Assessment, run_seq: int, user: str) -> MonthRecord:
     if "actions" in extra:
         extra["actions"] = pl.concat([tables["actions"], extra["actions"]])
     tables.update(extra)
-    tables = {name: sort(name, frame) for name, frame in tables.items()}
+    # the tickets are in order as record_tickets makes them; the ledger checks them once more
+    tables = {name: frame if name == "tickets" else sort(name, frame) for name, frame in tables.items()}
     info = PeriodInfo(
         a.period,
         "draft",

@@ -130,7 +130,6 @@ def ticket_status(
         .otherwise(ticket_state(pl.col("resolved_at"), pl.col("deadline"), cut, STATE)),
         # whole seconds: integer sums do not depend on row order, float sums do
         resolution_seconds=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds(),
-        resolution_hours=(pl.col("resolved_at") - pl.col("received_at")).dt.total_seconds() / 3600,  # display only
     )
     if with_reply:
         out = out.with_columns(reply_state=ticket_state(pl.col("first_reply_at"), pl.col("reply_deadline"), cut, STATE))
@@ -158,7 +157,6 @@ def ticket_status(
         "deadline",
         "state",
         "resolution_seconds",
-        "resolution_hours",
     ]
     if with_reply:
         keep += ["first_reply_at", "reply_deadline", "reply_state"]

@@ -39,7 +39,7 @@ from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
 from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.health import start_new_ledger
-from scorecard.ledger.store import delete_month, merged, sort, store_record
+from scorecard.ledger.store import delete_month, in_order, merged, sort, store_record
 from scorecard.metrics import MetricsFrame, PartnerMetrics, cutoff, metrics_frame, ticket_counts, ticket_status
 from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo, build_tables
@@ -162,13 +162,15 @@ def in_ticket_order(inputs: PeriodInputs) -> PeriodInputs:
 
     Sorted once, as they are loaded: every frame made from them after (each ticket's deadline
     and state, the record's tickets) is then in order as it is made, the file's order is not
-    held beside a sorted copy, and the ledger stores the tickets as they come (docs/scale.md)."""
+    held beside a sorted copy, and the ledger stores the tickets as they come (docs/scale.md).
+    ``inputs``' own complaints frames are left empty: the caller hands them over."""
     tables = dict(inputs.tables)
     complaints = tables["complaints"]
-    tables["complaints"] = dataclasses.replace(complaints, frame=sort("tickets", complaints.frame))
+    # ``release``: each loaded column is let go as its sorted one is made (``inputs`` is not used after)
+    tables["complaints"] = dataclasses.replace(complaints, frame=sort("tickets", complaints.frame, release=True))
     left = dict(inputs.left_out)
     if "complaints" in left:
-        left["complaints"] = sort("tickets", left["complaints"])
+        left["complaints"] = sort("tickets", left["complaints"], release=True)
     return dataclasses.replace(inputs, tables=tables, left_out=left)
 
 
@@ -250,6 +252,10 @@ def assess_inputs(
     # columns are made (the streaming engine copies every column into morsels; docs/scale.md)
     status = ticket_status(t["complaints"].lazy(), period, config.config, with_reply, t["pauses"], stages)
     tickets = status.collect(engine="in-memory")
+    partners = tickets.get_column("partner_id")
+    if partners.null_count() == 0 and in_order(tickets, ("partner_id",)):
+        # in partner order (in_ticket_order): counted partner by partner, not by hashing every id
+        tickets = tickets.with_columns(partners.set_sorted())
     counts = ticket_counts(tickets.lazy(), with_reply, stages).collect()
     metrics = metrics_frame(
         t["partners"],

@@ -68,27 +68,29 @@ def period_info(row: sqlite3.Row) -> PeriodInfo:
     )
 
 
-def sort(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+def sort(name: str, frame: pl.DataFrame, *, release: bool = False) -> pl.DataFrame:
     """``frame`` in the table's order (nulls last; rows equal on every key keep their order).
 
     Polars sorts a million tickets on several keys at once slowly (it encodes
-    whole rows), so the frame is sorted one key at a time instead, last key
+    whole rows), so the order is found one key at a time instead, last key
     first, each sort stable: that gives the same rows. The first key is
     sorted as its rank among its distinct values (a partner id is compared
     once per partner, not once per ticket). A frame already in order is
-    returned as it is (the tickets are sorted once, when the record is
-    built), and the text keys after the first are sorted on (by polars' own
-    sort) only when the order on the keys before them leaves ties out of order.
+    returned as it is, and the text keys after the first are sorted on (by
+    polars' own sort) only when the order on the keys before them leaves ties
+    out of order. ``release``: the caller hands the frame over; its columns are
+    moved out of it as they are sorted (it is left empty), so sorting 10M tickets
+    holds one extra column at a time, not a second copy of the frame.
     """
     keys = ORDER[name]
     if frame.height < 2 or in_order(frame, keys):
         return frame
     cheap = _leading_cheap(frame, keys)
-    tried = _stable_sorted(frame, cheap)
-    if len(cheap) == len(keys) or in_order(tried, keys):
-        return tried
-    # ties on the cheap keys out of order on a text key: polars' own sort on every key
-    return frame.sort(list(keys), nulls_last=True, maintain_order=True)
+    index = _stable_order(frame, cheap)
+    if len(cheap) < len(keys) and not in_order(_gathered(frame.select(keys), index), keys):
+        # ties on the cheap keys out of order on a text key: polars' own sort on every key
+        index = frame.select(pl.arg_sort_by(list(keys), nulls_last=True, maintain_order=True)).to_series()
+    return _gathered(frame, index, release=release)
 
 
 def merged(name: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -155,8 +157,8 @@ def _leading_cheap(frame: pl.DataFrame, keys: tuple[str, ...]) -> tuple[str, ...
     return tuple(out)
 
 
-def _stable_sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Sorted on ``keys`` (nulls last) by one stable sort per key, the last key first."""
+def _stable_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.Series:
+    """The rows' order on ``keys`` (nulls last) by one stable sort per key, the last key first."""
     first = keys[0]
     by: dict[str, pl.Expr] = {k: pl.col(k) for k in keys}
     if frame.schema[first] == pl.String:
@@ -171,14 +173,17 @@ def _stable_sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
         order = values.select(pl.arg_sort_by("v", nulls_last=True, maintain_order=True)).to_series()
         index = order if index is None else index.gather(order)
     assert index is not None
-    return _gathered(frame, index)
+    return index
 
 
-def _gathered(frame: pl.DataFrame, index: pl.Series) -> pl.DataFrame:
+def _gathered(frame: pl.DataFrame, index: pl.Series, *, release: bool = False) -> pl.DataFrame:
     """``frame[index]``, one column at a time, each made one contiguous chunk first: gathering 10M
     rows spread over a reader's chunks is about ten times slower than over one, and a column at a
-    time holds one extra column, not a second copy of the frame (bench/stages.py)."""
-    return pl.DataFrame([frame.get_column(c).rechunk().gather(index) for c in frame.columns])
+    time holds one extra column, not a second copy of the frame (bench/stages.py). With
+    ``release`` each column is taken out of ``frame`` first, so its unsorted copy goes as soon as
+    its sorted one is made."""
+    take = frame.drop_in_place if release else frame.get_column
+    return pl.DataFrame([take(c).rechunk().gather(index) for c in frame.columns])
 
 
 def _sql_frame(frame: pl.DataFrame) -> pl.DataFrame:

@@ -29,6 +29,8 @@ def _tickets(n: int, seed: int, seconds: int = 4) -> pl.DataFrame:
 @pytest.mark.parametrize("seed", range(40))
 def test_sort_is_polars_sort_on_every_key(seed: int) -> None:
     frame = _tickets(3000, seed)
+    if seed % 2:  # no null partner: partners ranked through a categorical's codes
+        frame = frame.filter(pl.col("partner_id").is_not_null())
     keys = list(ORDER["tickets"])
     want = frame.sort(keys, nulls_last=True, maintain_order=True)
     assert sort("tickets", frame).equals(want)

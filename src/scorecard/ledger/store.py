@@ -158,22 +158,37 @@ def _leading_cheap(frame: pl.DataFrame, keys: tuple[str, ...]) -> tuple[str, ...
 
 
 def _stable_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.Series:
-    """The rows' order on ``keys`` (nulls last) by one stable sort per key, the last key first."""
-    first = keys[0]
-    by: dict[str, pl.Expr] = {k: pl.col(k) for k in keys}
-    if frame.schema[first] == pl.String:
-        distinct = frame.get_column(first).drop_nulls().unique().sort()
-        rank = pl.Series(range(distinct.len()), dtype=pl.UInt32)
-        by[first] = pl.col(first).replace_strict(distinct, rank, default=None, return_dtype=pl.UInt32)
+    """The rows' order on ``keys`` (nulls last) by one stable sort per key, the last key first
+    (a key already in order, as the time received usually is, needs no sort)."""
     index: pl.Series | None = None
     for key in reversed(keys):
-        values = frame.select(by[key].alias("v"))
+        values = _ranks(frame.get_column(key)) if key == keys[0] else frame.get_column(key)
         if index is not None:
-            values = _gathered(values, index)
-        order = values.select(pl.arg_sort_by("v", nulls_last=True, maintain_order=True)).to_series()
+            values = values.rechunk().gather(index)
+        if in_order(values.to_frame("v"), ("v",)):
+            continue
+        order = values.to_frame("v").select(pl.arg_sort_by("v", nulls_last=True, maintain_order=True)).to_series()
         index = order if index is None else index.gather(order)
-    assert index is not None
-    return index
+    return pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if index is None else index
+
+
+def _ranks(column: pl.Series) -> pl.Series:
+    """A text key as each value's rank among its distinct values (UInt32; null stays null), so
+    10M rows are sorted on integers. The distinct values are found through a categorical's codes
+    (hashing 10M ids once, a quarter of ``unique`` and a lookup per row), then ranked."""
+    if column.dtype != pl.String:
+        return column
+    if column.null_count():
+        distinct = column.drop_nulls().unique().sort()
+        rank = pl.Series(range(distinct.len()), dtype=pl.UInt32)
+        return column.replace_strict(distinct, rank, default=None, return_dtype=pl.UInt32)
+    codes = column.cast(pl.Categorical)
+    present = codes.unique()
+    n = present.len()
+    rank = pl.zeros(n, dtype=pl.UInt32, eager=True)  # of each present value, in its place
+    rank.scatter(present.cast(pl.String).arg_sort(), pl.Series(range(n), dtype=pl.UInt32))
+    by_code = pl.zeros(int(present.to_physical().max()) + 1, dtype=pl.UInt32, eager=True)
+    return by_code.scatter(present.to_physical(), rank).gather(codes.to_physical())
 
 
 def _gathered(frame: pl.DataFrame, index: pl.Series, *, release: bool = False) -> pl.DataFrame:

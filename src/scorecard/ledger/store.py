@@ -185,10 +185,13 @@ def _ranks(column: pl.Series) -> pl.Series:
     codes = column.cast(pl.Categorical)
     present = codes.unique()
     n = present.len()
-    rank = pl.zeros(n, dtype=pl.UInt32, eager=True)  # of each present value, in its place
+    rank = pl.Series([0] * n, dtype=pl.UInt32)  # of each present value, in its place
     rank.scatter(present.cast(pl.String).arg_sort(), pl.Series(range(n), dtype=pl.UInt32))
-    by_code = pl.zeros(int(present.to_physical().max()) + 1, dtype=pl.UInt32, eager=True)
-    return by_code.scatter(present.to_physical(), rank).gather(codes.to_physical())
+    physical = present.to_physical()
+    top = physical.max()
+    assert isinstance(top, int)
+    by_code = pl.Series([0] * (top + 1), dtype=pl.UInt32)
+    return by_code.scatter(physical, rank).gather(codes.to_physical())
 
 
 def _gathered(frame: pl.DataFrame, index: pl.Series, *, release: bool = False) -> pl.DataFrame:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 from conftest import FIXTURES, MONTHS, approve_and_close, copy_workspace, ledger_dump, new_workspace, tree_bytes
 from typer.testing import CliRunner, Result
@@ -746,3 +747,20 @@ def test_all_errors_of_a_month_reported_at_once(feb_ws: Workspace) -> None:
     assert tree_bytes(feb_ws.out) == out_before
     assert feb_ws.db.read_bytes() == db_before
     assert not list(feb_ws.out.glob(".*")), "a temporary folder was left behind"
+
+
+def test_record_tickets_are_in_ledger_order_as_made(tmp_path: Path) -> None:
+    """The tickets are put in the ledger's order once, as they are loaded (the month's and those
+    received outside it, merged): the run's record holds them in that order, row for row as stored."""
+    from scorecard.ledger.store import ORDER, in_order
+
+    ws = new_workspace(tmp_path / "ws", ["2026-05"])
+    shuffle_csv(ws.inputs / "2026-05" / "complaints.csv", random.Random(7))
+    outcome = pipeline.run(ws, Period.parse("2026-05"))
+    tickets = outcome.record["tickets"]
+    assert tickets.height == 439
+    assert tickets.filter(pl.col("state") == "outside").height >= 1  # received on 30 April
+    assert in_order(tickets, ORDER["tickets"])
+    assert tickets.equals(tickets.sort(list(ORDER["tickets"]), nulls_last=True, maintain_order=True))
+    with Ledger(ws.db, readonly=True) as ledger:
+        assert ledger.record(Period.parse("2026-05"))["tickets"].equals(tickets)

@@ -25,8 +25,9 @@ from pathlib import Path
 import polars as pl
 
 from scorecard.i18n import expr, t
-from scorecard.inputs.columns import map_columns
-from scorecard.inputs.files import find_table_file, missing_table, read_table_file
+from scorecard.inputs.columns import ColumnMap, map_columns
+from scorecard.inputs.csvblocks import CsvBlocks, NotPlain
+from scorecard.inputs.files import RawTable, find_table_file, missing_table, read_table_file
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
 from scorecard.inputs.parse import empty_values, expected_for, parse_column
 from scorecard.inputs.problems import ErrorSink
@@ -111,6 +112,10 @@ def _stage(
     if outside is not None:
         sink.add_issue(outside)
         return _empty(table, path.name)
+    if path.suffix.lower() == ".csv":
+        plain = _stage_plain_csv(path, table, settings=settings, warnings=warnings)
+        if plain is not None:
+            return plain
     raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
     if isinstance(raw, list):
         for issue in raw:
@@ -129,11 +134,72 @@ def _stage(
     for issue in header_issues:
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
-    frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
-    source, sha256 = raw.source, raw.sha256
-    # the raw table goes now, so that each text column below is freed once it is typed: a
+    # the raw table goes now, so that each text column is freed once it is typed: a
     # million tickets' date-times as text are most of what loading them holds at its peak
+    text = [_canonical(raw.frame, columns)]
+    source, sha256 = raw.source, raw.sha256
     del raw
+    out, excluded_keys = _typed(text, table, columns, source=source, settings=settings, sink=sink, warnings=warnings)
+    return StagedTable(table, source, sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+
+
+def _stage_plain_csv(path: Path, table: Table, *, settings: LoadSettings, warnings: list[Issue]) -> StagedTable | None:
+    """A plain CSV file typed block by block (:mod:`csvblocks`); None when it is not plain or
+    anything in it is wrong: the whole-file reader then reads it again and words every problem
+    exactly as it always has, so only a good file ever takes this way."""
+    sink = ErrorSink(settings.max_errors, path.name)  # counts only: any error sends the file back
+    found: list[Issue] = []
+    typed: list[pl.DataFrame] = []
+    keys: list[pl.Series] = []
+    blocks = CsvBlocks(path)
+    columns: ColumnMap | None = None
+    try:
+        for frame in blocks.frames():
+            if columns is None:
+                # the frame is only looked at for a column without a header, which is not plain
+                header = RawTable(path.name, "", blocks.headers, frame, frame.clear().select("_line"))
+                columns, header_issues = map_columns(table, header, settings.columns.get(table.name, {}))
+                if any(issue.is_error for issue in header_issues):
+                    return None
+                found += header_issues
+            text = [_canonical(frame, columns)]
+            del frame
+            out, gone = _typed(text, table, columns, source=path.name, settings=settings, sink=sink, warnings=found)
+            if sink.count:
+                return None
+            typed.append(out)
+            if gone is not None:
+                keys.append(gone)
+    except (NotPlain, OSError):
+        return None
+    if columns is None or blocks.sha256 is None:
+        return None
+    warnings += found
+    excluded_keys = pl.concat(keys) if keys else None
+    frame = pl.concat(typed, how="vertical")
+    return StagedTable(
+        table, path.name, blocks.sha256, frame, frozenset(columns.raw), dict(columns.labels), excluded_keys
+    )
+
+
+def _canonical(frame: pl.DataFrame, columns: ColumnMap) -> pl.DataFrame:
+    """``_line`` and the file's columns by their canonical names."""
+    return frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+
+
+def _typed(
+    text: list[pl.DataFrame],
+    table: Table,
+    columns: ColumnMap,
+    *,
+    source: str,
+    settings: LoadSettings,
+    sink: ErrorSink,
+    warnings: list[Issue],
+) -> tuple[pl.DataFrame, pl.Series | None]:
+    """The typed frame of a text frame (the only item of ``text``, taken out so that each column is
+    freed as soon as it is typed), and the keys of the rows of excluded partners left out."""
+    frame = text.pop()
     excluded_keys = None
     if "partner_id" in columns.raw and not table.keeps_terminated:
         before = frame
@@ -157,7 +223,7 @@ def _stage(
             flags[bad_flag(column.name)] = bad
         frame = frame.drop(column.name)
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
-    return StagedTable(table, source, sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+    return out, excluded_keys
 
 
 def _outside(path: Path, root: Path) -> Issue | None:

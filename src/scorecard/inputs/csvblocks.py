@@ -30,7 +30,7 @@ quotes, and every block is checked to end at one:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -51,9 +51,18 @@ class NotPlain(Exception):
 class CsvBlocks:
     """The header, then the data lines in blocks; ``sha256`` once every block was read."""
 
-    def __init__(self, path: Path, block_bytes: int = BLOCK_BYTES) -> None:
+    def __init__(
+        self,
+        path: Path,
+        padded: Callable[[tuple[str, ...]], Collection[str]],
+        block_bytes: int | None = None,
+    ) -> None:
+        """``padded`` is told the headers before any data line is read; it names the columns
+        (``c0``, ``c1`` …) whose cells are stripped when padded (:func:`files.tidy`), or raises
+        :class:`NotPlain`."""
         self.path = path
-        self.block_bytes = block_bytes
+        self.padded = padded
+        self.block_bytes = block_bytes or BLOCK_BYTES
         self.headers: tuple[str, ...] = ()
         self.sha256: str | None = None
 
@@ -78,6 +87,7 @@ class CsvBlocks:
     def _frames(self) -> Generator[pl.DataFrame]:
         digest = hashlib.sha256()
         schema: dict[str, pl.DataType] | None = None
+        padded: Collection[str] = ()
         line = 1  # of the block's first record
         carry = b""
         with self.path.open("rb") as f:
@@ -99,8 +109,9 @@ class CsvBlocks:
                 del chunk
                 if schema is None:
                     schema = self._header(block)
+                    padded = self.padded(self.headers)
                 if block:
-                    frame, records = self._parse(block, schema, line)
+                    frame, records = self._parse(block, schema, line, padded)
                     del block
                     line += records
                     yield frame
@@ -123,7 +134,9 @@ class CsvBlocks:
         return {**{position(i): pl.String() for i in range(len(headers))}, _EXTRA: pl.String()}
 
     @staticmethod
-    def _parse(block: bytes, schema: dict[str, pl.DataType], line: int) -> tuple[pl.DataFrame, int]:
+    def _parse(
+        block: bytes, schema: dict[str, pl.DataType], line: int, padded: Collection[str]
+    ) -> tuple[pl.DataFrame, int]:
         """The block's frame, and how many records (lines) it holds."""
         frame = _polars(
             lambda: pl.read_csv(
@@ -147,7 +160,7 @@ class CsvBlocks:
         frame = frame.drop(_EXTRA).with_columns(pl.col("_line").cast(pl.Int64))
         if line == 1:
             frame = frame.slice(1)  # the header
-        return drop_blank_rows(tidy(frame)), records
+        return drop_blank_rows(tidy(frame, padded)), records
 
 
 def _polars(read: Callable[[], pl.DataFrame]) -> pl.DataFrame:

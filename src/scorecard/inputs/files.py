@@ -19,6 +19,7 @@ import hashlib
 import io
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -369,20 +370,24 @@ def clean_header(value: object) -> str:
     return "" if value is None else str(value).replace("\ufeff", "").strip()
 
 
-def tidy(frame: pl.DataFrame) -> pl.DataFrame:
+def tidy(frame: pl.DataFrame, padded: Collection[str] | None = None) -> pl.DataFrame:
     """Strip text cells; a cell of only spaces is empty, like an empty one.
 
     Only the columns that have such cells are rewritten: copying every text
     column of a 10-million-row file (the usual file has none) doubled the
     memory of loading it. A cell is padded when ``strip_chars()`` (which strips
     Unicode White_Space) makes it shorter: faster than a regex over every cell.
+    ``padded`` limits the columns looked at for padding (the others only have
+    their empty cells made null): see :func:`scorecard.inputs.load` for when a
+    padded cell cannot go unnoticed.
     """
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    looked = [c for c in text if padded is None or c in padded]
     found = frame.select(
-        *((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()).any().alias(c) for c in text),
+        *((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()).any().alias(c) for c in looked),
         *((pl.col(c) == "").any().alias(f"blank {c}") for c in text),
     )
-    strip = [c for c in text if found.get_column(c)[0]]
+    strip = [c for c in looked if found.get_column(c)[0]]
     blank = {c for c in text if found.get_column(f"blank {c}")[0]}
     if strip:
         frame = frame.with_columns(pl.col(strip).str.strip_chars())

@@ -27,7 +27,7 @@ import polars as pl
 from scorecard.i18n import expr, t
 from scorecard.inputs.columns import ColumnMap, map_columns
 from scorecard.inputs.csvblocks import CsvBlocks, NotPlain
-from scorecard.inputs.files import RawTable, find_table_file, missing_table, read_table_file
+from scorecard.inputs.files import RawTable, find_table_file, missing_table, position, read_table_file
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
 from scorecard.inputs.parse import empty_values, expected_for, parse_column
 from scorecard.inputs.problems import ErrorSink
@@ -149,19 +149,25 @@ def _stage_plain_csv(path: Path, table: Table, *, settings: LoadSettings, warnin
     exactly as it always has, so only a good file ever takes this way."""
     sink = ErrorSink(settings.max_errors, path.name)  # counts only: any error sends the file back
     found: list[Issue] = []
+    mapped: list[ColumnMap] = []
+
+    def padded(headers: tuple[str, ...]) -> list[str]:
+        # the frame is only looked at for a column without a header, which is not plain
+        header = RawTable(path.name, "", headers, pl.DataFrame(), pl.DataFrame())
+        columns, issues = map_columns(table, header, settings.columns.get(table.name, {}))
+        if any(issue.is_error for issue in issues):
+            raise NotPlain
+        found.extend(issues)
+        mapped.append(columns)
+        kept = {c: name for name, c in columns.raw.items()}
+        return [position(i) for i in range(len(headers)) if _strip_matters(kept.get(position(i)), table, settings)]
+
     typed: list[pl.DataFrame] = []
     keys: list[pl.Series] = []
-    blocks = CsvBlocks(path)
-    columns: ColumnMap | None = None
+    blocks = CsvBlocks(path, padded)
     try:
         for frame in blocks.frames():
-            if columns is None:
-                # the frame is only looked at for a column without a header, which is not plain
-                header = RawTable(path.name, "", blocks.headers, frame, frame.clear().select("_line"))
-                columns, header_issues = map_columns(table, header, settings.columns.get(table.name, {}))
-                if any(issue.is_error for issue in header_issues):
-                    return None
-                found += header_issues
+            columns = mapped[0]
             text = [_canonical(frame, columns)]
             del frame
             out, gone = _typed(text, table, columns, source=path.name, settings=settings, sink=sink, warnings=found)
@@ -172,14 +178,37 @@ def _stage_plain_csv(path: Path, table: Table, *, settings: LoadSettings, warnin
                 keys.append(gone)
     except (NotPlain, OSError):
         return None
-    if columns is None or blocks.sha256 is None:
+    if not mapped or not typed or blocks.sha256 is None:
         return None
     warnings += found
-    excluded_keys = pl.concat(keys) if keys else None
-    frame = pl.concat(typed, how="vertical")
+    columns = mapped[0]
     return StagedTable(
-        table, path.name, blocks.sha256, frame, frozenset(columns.raw), dict(columns.labels), excluded_keys
+        table,
+        path.name,
+        blocks.sha256,
+        pl.concat(typed, how="vertical"),
+        frozenset(columns.raw),
+        dict(columns.labels),
+        pl.concat(keys) if keys else None,
     )
+
+
+def _strip_matters(name: str | None, table: Table, settings: LoadSettings) -> bool:
+    """Whether a padded cell of this column (None: a column not read) could be taken as valid.
+
+    Text is kept as it is, and date-times are read past leading spaces, so their cells are
+    stripped. A flag, a number, an amount or an enum value (none of the choices padded) that is
+    padded matches nothing and is an error, which sends the file to the whole-file reader: the
+    cells of those columns need not be looked at for padding on the way in.
+    """
+    if name is None:
+        return True
+    column = table.column(name)
+    if column.kind in ("bool", "int", "money", "points"):
+        return False
+    if column.kind == "enum":
+        return any(not c or c != c.strip() for c in _choices(column, settings))
+    return True
 
 
 def _canonical(frame: pl.DataFrame, columns: ColumnMap) -> pl.DataFrame:

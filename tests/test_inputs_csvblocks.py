@@ -161,6 +161,27 @@ def test_a_quoted_line_break_goes_to_the_whole_file_reader(inputs: InputsFolder,
     assert lines[11:15] == [13, 14, 16, 17]
 
 
+@pytest.mark.parametrize("size", range(8, 120, 7))
+def test_a_quoted_line_break_at_any_block_boundary_goes_to_the_whole_file_reader(
+    inputs: InputsFolder, whole_file_reads: list[str], monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    monkeypatch.setattr(csvblocks, "BLOCK_BYTES", size)
+    inputs.csv("settlement", 'partner_id,gross_amount,note\nP1,100,"a\nb"\nP2,200,"c\n\nd,e"\n')
+    result = inputs.load(columns={"settlement": {"note": "settlement_note"}})
+    assert whole_file_reads == ["settlement.csv"]
+    assert result.tables["settlement"].frame["_line"].to_list() == [2, 4]
+
+
+def test_a_line_starting_with_u_feff_is_not_taken_for_a_byte_order_mark(
+    inputs: InputsFolder, whole_file_reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvblocks, "BLOCK_BYTES", 24)
+    inputs.csv("partners", "partner_id,partner_name,mode\nP1,Alpha,C\n\ufeffP2,Beta,EMP\n")
+    result = inputs.load()
+    assert whole_file_reads == ["partners.csv"]
+    assert result.tables["partners"].frame["partner_id"].to_list() == ["P1", "\ufeffP2"]
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -41,7 +41,8 @@ from scorecard.inputs.files import clean_header, csv_lookalike, drop_blank_rows,
 # Bytes read at a time: large enough that polars parses each block on every core, small enough
 # that one block's text is a small part of what the typed table holds in the end.
 BLOCK_BYTES = 1 << 25
-_EXTRA = "x0"  # one field past the header's width: a row that has it has too many
+_EXTRA = "x0"
+_UTF8_BOM = b"\xef\xbb\xbf"  # one field past the header's width: a row that has it has too many
 
 
 class NotPlain(Exception):
@@ -138,6 +139,8 @@ class CsvBlocks:
         block: bytes, schema: dict[str, pl.DataType], line: int, padded: Collection[str]
     ) -> tuple[pl.DataFrame, int]:
         """The block's frame, and how many records (lines) it holds."""
+        if line > 1 and block.startswith(_UTF8_BOM):
+            raise NotPlain  # polars would take a cell's leading U+FEFF for the file's byte-order mark
         frame = _polars(
             lambda: pl.read_csv(
                 block,

@@ -2,7 +2,8 @@
 
 The stages, in order:
 
-1. :mod:`files` finds ``<table>.csv|.parquet|.xlsx`` and reads it untyped;
+1. :mod:`files` finds ``<table>.csv|.parquet|.xlsx`` and reads it untyped
+   (a plain CSV file is read and typed in blocks instead, :mod:`csvblocks`);
 2. :mod:`columns` matches headers to canonical columns;
 3. rows of excluded (terminated) partners are dropped first, so nothing in
    them can block the run (:mod:`scope`);

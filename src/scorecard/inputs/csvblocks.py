@@ -33,6 +33,7 @@ import hashlib
 from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -90,34 +91,20 @@ class CsvBlocks:
         schema: dict[str, pl.DataType] | None = None
         padded: Collection[str] = ()
         line = 1  # of the block's first record
-        carry = b""
         with self.path.open("rb") as f:
-            while True:
-                chunk = f.read(self.block_bytes)
-                digest.update(chunk)
-                if b"\x00" in chunk:
+            while block := _whole_lines(f, self.block_bytes):
+                digest.update(block)  # the blocks are the file's bytes, in order
+                if b"\x00" in block:
                     raise NotPlain
-                last = not chunk
-                if last:  # the last line, if it has no line break
-                    block, carry = carry, b""
-                else:
-                    cut = chunk.rfind(b"\n") + 1
-                    if cut == 0:  # no whole line yet
-                        carry += chunk
-                        continue
-                    block = b"".join((carry, memoryview(chunk)[:cut])) if carry else chunk[:cut]
-                    carry = chunk[cut:]
-                del chunk
                 if schema is None:
                     schema = self._header(block)
                     padded = self.padded(self.headers)
-                if block:
-                    frame, records = self._parse(block, schema, line, padded)
-                    del block
-                    line += records
-                    yield frame
-                if last:
-                    break
+                frame, records = self._parse(block, schema, line, padded)
+                del block
+                line += records
+                yield frame
+        if schema is None:
+            raise NotPlain  # an empty file
         self.sha256 = digest.hexdigest()
 
     def _header(self, block: bytes) -> dict[str, pl.DataType]:
@@ -164,6 +151,22 @@ class CsvBlocks:
         if line == 1:
             frame = frame.slice(1)  # the header
         return drop_blank_rows(tidy(frame, padded)), records
+
+
+def _whole_lines(f: BinaryIO, size: int) -> bytes:
+    """The next ``size`` bytes or so, up to the last line break in them (all that is left at the
+    end of the file); the file is left just after them. Read once, without a copy joining pieces."""
+    start = f.tell()
+    block = b""
+    while more := f.read(size):
+        block += more  # joins pieces only for a line longer than a block
+        if len(more) < size:
+            return block  # the end of the file
+        cut = block.rfind(b"\n") + 1
+        if cut:
+            f.seek(start + cut)
+            return block[:cut] if cut < len(block) else block
+    return block
 
 
 def _polars(read: Callable[[], pl.DataFrame]) -> pl.DataFrame:

@@ -41,7 +41,7 @@ from scorecard.inputs.files import clean_header, csv_lookalike, drop_blank_rows,
 
 # Bytes read at a time: large enough that polars parses each block on every core, small enough
 # that one block's text is a small part of what the typed table holds in the end.
-BLOCK_BYTES = 1 << 25
+BLOCK_BYTES = 1 << 24
 _EXTRA = "x0"
 _UTF8_BOM = b"\xef\xbb\xbf"  # one field past the header's width: a row that has it has too many
 

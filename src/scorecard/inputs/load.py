@@ -174,7 +174,9 @@ def _stage_plain_csv(path: Path, table: Table, *, settings: LoadSettings, warnin
             out, gone = _typed(text, table, columns, source=path.name, settings=settings, sink=sink, warnings=found)
             if sink.count:
                 return None
-            typed.append(out)
+            # polars parses a block in many pieces; one piece a column per block keeps later
+            # checks fast and lean (a column of 171 pieces cost 200 MB more to compare at 3M rows)
+            typed.append(out.rechunk())
             if gone is not None:
                 keys.append(gone)
     except (NotPlain, OSError):

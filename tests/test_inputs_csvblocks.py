@@ -20,7 +20,7 @@ from conftest import InputsFolder
 from polars.testing import assert_frame_equal
 
 from scorecard.inputs import csvblocks, load
-from scorecard.inputs.files import RawTable
+from scorecard.inputs.files import RawTable, tidy
 from scorecard.inputs.model import PeriodInputs
 from scorecard.issues import Issue
 
@@ -204,3 +204,15 @@ def test_a_header_only_file_is_an_empty_table(inputs: InputsFolder, whole_file_r
     assert whole_file_reads == []
     assert result.tables["refunds"].frame.height == 0
     assert result.tables["refunds"].given == {"refund_id", "partner_id", "amount", "kind"}
+
+
+def test_tidy_strips_what_the_regex_for_white_space_matched() -> None:
+    """A cell is padded when strip_chars() shortens it: the same cells as ``^\\s|\\s$`` found before."""
+    chars = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000]
+    frame = pl.DataFrame({"c0": [f"{c}x" for c in chars], "c1": [f"x{c}" for c in chars], "c2": chars})
+    out = tidy(frame, padded=("c0", "c1"))
+    white = pl.Series(chars).str.contains(r"^\s$")
+    assert white.sum() == 25  # Unicode White_Space below U+3100
+    assert (out["c0"] == "x").to_list() == white.to_list()
+    assert (out["c1"] == "x").to_list() == white.to_list()
+    assert out["c2"].to_list() == chars  # not looked at for padding: kept as written

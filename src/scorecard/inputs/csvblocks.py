@@ -20,11 +20,18 @@ quotes, and every block is checked to end at one:
 
 - polars refuses a quoted cell still open at the end of the bytes it is
   given, so a block cannot end inside quotes unnoticed;
-- a block with fewer records than lines holds a quoted line break, which only
-  the whole-file reader numbers right;
+- a block with quotes and fewer records than lines holds a quoted line
+  break, which only the whole-file reader numbers right (without quotes,
+  polars ends a record at every line break, a blank line's too);
 - polars refuses bytes that are not UTF-8 in any cell it reads as text, and
   every cell is read (a row with more fields than the header goes back to the
-  whole-file reader, which reads it all).
+  whole-file reader, which reads it all);
+- polars drops a byte-order mark at the start of what it is given, so a
+  block other than the first must not start with one.
+
+Bad cells are found by the caller while it types a block; the first one
+sends the file to the whole-file reader too, so that its messages, and
+every other one, are worded, counted and capped as they always were.
 """
 
 from __future__ import annotations
@@ -42,8 +49,8 @@ from scorecard.inputs.files import clean_header, csv_lookalike, drop_blank_rows,
 # Bytes read at a time: large enough that polars parses each block on every core, small enough
 # that one block's text is a small part of what the typed table holds in the end.
 BLOCK_BYTES = 1 << 24
-_EXTRA = "x0"
-_UTF8_BOM = b"\xef\xbb\xbf"  # one field past the header's width: a row that has it has too many
+_EXTRA = "x0"  # one field past the header's width: a row that has it has too many
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class NotPlain(Exception):

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import polars as pl
+import pytest
 from conftest import InputsFolder
 
+from scorecard.inputs.validate import _increasing
 from scorecard.issues import grouped
 
 COMPLAINTS_HEADER = "ticket_id,partner_id,received_at,resolved_at\n"
@@ -193,3 +196,18 @@ def test_error_cap_single_file(inputs: InputsFolder) -> None:
     summary = next(e for e in errors if e.line is None)
     assert str(summary) == "complaints.csv: ... and 1034 more errors not shown (max_errors = 200)"
     assert max(e.line or 0 for e in errors) == 201
+
+
+@pytest.mark.parametrize(
+    ("ids", "increasing"),
+    [([], True), (["T1"], True), (["T1", "T2", "T3"], True), (["T1", "T2", "T2"], False), (["T2", "T10"], False)],
+)
+def test_ids_in_order_skip_the_hash_check(ids: list[str], increasing: bool) -> None:
+    assert _increasing(pl.Series(ids, dtype=pl.String)) is increasing
+
+
+def test_a_repeat_among_ids_in_order_is_still_found(inputs: InputsFolder) -> None:
+    inputs.csv("refunds", "refund_id,partner_id,amount,kind\nR1,P1,10,double\nR2,P1,10,double\nR2,P2,5,full\n")
+    assert inputs.errors() == [
+        "refunds.csv:4: refund_id: duplicate refund_id 'R2' (first on line 3) (expected a unique refund_id)"
+    ]

@@ -19,6 +19,7 @@ import hashlib
 import io
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,11 @@ def _scan(path: Path) -> _Scan:
     return _Scan(size, digest.hexdigest(), head, tail, has_nul, error_at, lines)
 
 
+def csv_lookalike(head: bytes) -> bool:
+    """The first bytes are another format's, or UTF-16 text: not a file to read as CSV as it is."""
+    return head.startswith((*_MAGIC, b"\xff\xfe", b"\xfe\xff"))
+
+
 def _what_it_is(head: bytes) -> str | None:
     return next((t(what) for magic, what in _MAGIC.items() if head.startswith(magic)), None)
 
@@ -196,7 +202,7 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
             return decoded
         source = decoded
     header = pl.read_csv(source, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True)
-    headers = tuple(_clean_header(v) for v in header.row(0)) if header.height else ()
+    headers = tuple(clean_header(v) for v in header.row(0)) if header.height else ()
     if not any(headers):
         return Issue(path.name, 1, None, t("no_header_line"), t("header_then_lines"))
     width = len(headers)
@@ -218,7 +224,7 @@ def _read_csv(path: Path, scan: _Scan) -> RawTable | Issue:
             frame = frame.with_columns(starts.gather(frame.get_column("_line") - 1).alias("_line"))
     frame = frame.slice(1)  # row 0 is the header
     ragged = frame.filter(pl.any_horizontal(pl.col(extra).is_not_null())).select("_line")
-    frame = _drop_blank_rows(_tidy(frame.drop(extra)))
+    frame = drop_blank_rows(tidy(frame.drop(extra)))
     return RawTable(path.name, scan.sha256, headers, frame, ragged)
 
 
@@ -312,9 +318,9 @@ def _read_parquet(path: Path, scan: _Scan) -> RawTable | Issue:
         message = t("not_parquet_it_is", what=what) if what else t("not_parquet")
         return Issue(path.name, None, None, message, t("magic_parquet"))
     data = pl.read_parquet(path).rechunk().with_columns((cs.categorical() | cs.enum()).cast(pl.String))
-    headers = tuple(_clean_header(c) for c in data.columns)
+    headers = tuple(clean_header(c) for c in data.columns)
     frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index("_line", offset=2)
-    frame = _tidy(frame.with_columns(pl.col("_line").cast(pl.Int64)))
+    frame = tidy(frame.with_columns(pl.col("_line").cast(pl.Int64)))
     return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
 
 
@@ -350,40 +356,49 @@ def _read_xlsx(path: Path, scan: _Scan, *, max_sheet_cells: int, max_errors: int
         where = t("first_sheet_empty") if top.height == 0 else t("no_header_rows", count=top.height)
         return Issue(path.name, None, None, where, t("header_then_rows"))
     header_row = filled[0]
-    headers = tuple(_clean_header(v) for v in top.row(header_row))
+    headers = tuple(clean_header(v) for v in top.row(header_row))
     data = reader.load_sheet(0, header_row=header_row, schema_sample_rows=None).to_polars()
     data = data.select(data.columns[: len(headers)])
     frame = data.rename({c: position(i) for i, c in enumerate(data.columns)}).with_row_index(
         "_line", offset=header_row + 2
     )
-    frame = _drop_blank_rows(_tidy(frame.with_columns(pl.col("_line").cast(pl.Int64))))
+    frame = drop_blank_rows(tidy(frame.with_columns(pl.col("_line").cast(pl.Int64))))
     return RawTable(path.name, scan.sha256, headers, frame, _no_lines())
 
 
-def _clean_header(value: object) -> str:
+def clean_header(value: object) -> str:
     return "" if value is None else str(value).replace("\ufeff", "").strip()
 
 
-def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+def tidy(frame: pl.DataFrame, padded: Collection[str] | None = None) -> pl.DataFrame:
     """Strip text cells; a cell of only spaces is empty, like an empty one.
 
     Only the columns that have such cells are rewritten: copying every text
     column of a 10-million-row file (the usual file has none) doubled the
-    memory of loading it. ``\\s`` is the same Unicode White_Space set that
-    ``strip_chars()`` strips.
+    memory of loading it. A cell is padded when ``strip_chars()`` (which strips
+    Unicode White_Space) makes it shorter: faster than a regex over every cell.
+    ``padded`` limits the columns looked at for padding (the others only have
+    their empty cells made null): see :func:`scorecard.inputs.load` for when a
+    padded cell cannot go unnoticed.
     """
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    padded = frame.select(pl.col(text).str.contains(r"^\s|\s$").any())
-    strip = [c for c in text if padded.get_column(c)[0]]
+    looked = [c for c in text if padded is None or c in padded]
+    found = frame.select(
+        *((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()).any().alias(c) for c in looked),
+        *((pl.col(c) == "").any().alias(f"blank {c}") for c in text),
+    )
+    strip = [c for c in looked if found.get_column(c)[0]]
+    blank = {c for c in text if found.get_column(f"blank {c}")[0]}
     if strip:
         frame = frame.with_columns(pl.col(strip).str.strip_chars())
+        # a stripped column may have become blank where it was only spaces
+        has_blank = frame.select((pl.col(strip) == "").any())
+        blank |= {c for c in strip if has_blank.get_column(c)[0]}
     # blanking is a second pass, run only on the (rare) columns that need it
-    has_blank = frame.select((pl.col(text) == "").any())
-    blank = [c for c in text if has_blank.get_column(c)[0]]
-    return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in blank)
+    return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text if c in blank)
 
 
-def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+def drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Blank lines are not records (their line numbers stay counted)."""
     if frame.width == 1:
         return frame

@@ -2,7 +2,8 @@
 
 The stages, in order:
 
-1. :mod:`files` finds ``<table>.csv|.parquet|.xlsx`` and reads it untyped;
+1. :mod:`files` finds ``<table>.csv|.parquet|.xlsx`` and reads it untyped
+   (a plain CSV file is read and typed in blocks instead, :mod:`csvblocks`);
 2. :mod:`columns` matches headers to canonical columns;
 3. rows of excluded (terminated) partners are dropped first, so nothing in
    them can block the run (:mod:`scope`);
@@ -25,8 +26,9 @@ from pathlib import Path
 import polars as pl
 
 from scorecard.i18n import expr, t
-from scorecard.inputs.columns import map_columns
-from scorecard.inputs.files import find_table_file, missing_table, read_table_file
+from scorecard.inputs.columns import ColumnMap, map_columns
+from scorecard.inputs.csvblocks import CsvBlocks, NotPlain
+from scorecard.inputs.files import RawTable, find_table_file, missing_table, position, read_table_file
 from scorecard.inputs.model import LoadedTable, PeriodInputs, StagedTable, bad_flag
 from scorecard.inputs.parse import empty_values, expected_for, parse_column
 from scorecard.inputs.problems import ErrorSink
@@ -111,6 +113,10 @@ def _stage(
     if outside is not None:
         sink.add_issue(outside)
         return _empty(table, path.name)
+    if path.suffix.lower() == ".csv":
+        plain = _stage_plain_csv(path, table, settings=settings, warnings=warnings)
+        if plain is not None:
+            return plain
     raw = read_table_file(path, max_sheet_cells=settings.max_sheet_cells, max_errors=settings.max_errors)
     if isinstance(raw, list):
         for issue in raw:
@@ -129,11 +135,103 @@ def _stage(
     for issue in header_issues:
         (sink.add_issue if issue.is_error else warnings.append)(issue)
 
-    frame = raw.frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
-    source, sha256 = raw.source, raw.sha256
-    # the raw table goes now, so that each text column below is freed once it is typed: a
+    # the raw table goes now, so that each text column is freed once it is typed: a
     # million tickets' date-times as text are most of what loading them holds at its peak
+    text = [_canonical(raw.frame, columns)]
+    source, sha256 = raw.source, raw.sha256
     del raw
+    out, excluded_keys = _typed(text, table, columns, source=source, settings=settings, sink=sink, warnings=warnings)
+    return StagedTable(table, source, sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+
+
+def _stage_plain_csv(path: Path, table: Table, *, settings: LoadSettings, warnings: list[Issue]) -> StagedTable | None:
+    """A plain CSV file typed block by block (:mod:`csvblocks`); None when it is not plain or
+    anything in it is wrong: the whole-file reader then reads it again and words every problem
+    exactly as it always has, so only a good file ever takes this way."""
+    sink = ErrorSink(settings.max_errors, path.name)  # counts only: any error sends the file back
+    found: list[Issue] = []
+    mapped: list[ColumnMap] = []
+
+    def padded(headers: tuple[str, ...]) -> list[str]:
+        # the frame is only looked at for a column without a header, which is not plain
+        header = RawTable(path.name, "", headers, pl.DataFrame(), pl.DataFrame())
+        columns, issues = map_columns(table, header, settings.columns.get(table.name, {}))
+        if any(issue.is_error for issue in issues):
+            raise NotPlain
+        found.extend(issues)
+        mapped.append(columns)
+        kept = {c: name for name, c in columns.raw.items()}
+        return [position(i) for i in range(len(headers)) if _strip_matters(kept.get(position(i)), table, settings)]
+
+    typed: list[pl.DataFrame] = []
+    keys: list[pl.Series] = []
+    blocks = CsvBlocks(path, padded)
+    try:
+        for frame in blocks.frames():
+            columns = mapped[0]
+            text = [_canonical(frame, columns)]
+            del frame
+            out, gone = _typed(text, table, columns, source=path.name, settings=settings, sink=sink, warnings=found)
+            if sink.count:
+                return None
+            # polars parses a block in many pieces; one piece a column per block keeps later
+            # checks fast and lean (a column of 171 pieces cost 200 MB more to compare at 3M rows)
+            typed.append(out.rechunk())
+            if gone is not None:
+                keys.append(gone)
+    except (NotPlain, OSError):
+        return None
+    if not mapped or not typed or blocks.sha256 is None:
+        return None
+    warnings += found
+    columns = mapped[0]
+    return StagedTable(
+        table,
+        path.name,
+        blocks.sha256,
+        pl.concat(typed, how="vertical"),
+        frozenset(columns.raw),
+        dict(columns.labels),
+        pl.concat(keys) if keys else None,
+    )
+
+
+def _strip_matters(name: str | None, table: Table, settings: LoadSettings) -> bool:
+    """Whether a padded cell of this column (None: a column not read) could be taken as valid.
+
+    Text is kept as it is, and date-times are read past leading spaces, so their cells are
+    stripped. A flag, a number, an amount or an enum value (none of the choices padded) that is
+    padded matches nothing and is an error, which sends the file to the whole-file reader: the
+    cells of those columns need not be looked at for padding on the way in.
+    """
+    if name is None:
+        return True
+    column = table.column(name)
+    if column.kind in ("bool", "int", "money", "points"):
+        return False
+    if column.kind == "enum":
+        return any(not c or c != c.strip() for c in _choices(column, settings))
+    return True
+
+
+def _canonical(frame: pl.DataFrame, columns: ColumnMap) -> pl.DataFrame:
+    """``_line`` and the file's columns by their canonical names."""
+    return frame.select("_line", *(pl.col(c).alias(name) for name, c in columns.raw.items()))
+
+
+def _typed(
+    text: list[pl.DataFrame],
+    table: Table,
+    columns: ColumnMap,
+    *,
+    source: str,
+    settings: LoadSettings,
+    sink: ErrorSink,
+    warnings: list[Issue],
+) -> tuple[pl.DataFrame, pl.Series | None]:
+    """The typed frame of a text frame (the only item of ``text``, taken out so that each column is
+    freed as soon as it is typed), and the keys of the rows of excluded partners left out."""
+    frame = text.pop()
     excluded_keys = None
     if "partner_id" in columns.raw and not table.keeps_terminated:
         before = frame
@@ -157,7 +255,7 @@ def _stage(
             flags[bad_flag(column.name)] = bad
         frame = frame.drop(column.name)
     out = pl.DataFrame([*typed.values(), frame.get_column("_line"), *(s.alias(n) for n, s in flags.items())])
-    return StagedTable(table, source, sha256, out, frozenset(columns.raw), dict(columns.labels), excluded_keys)
+    return out, excluded_keys
 
 
 def _outside(path: Path, root: Path) -> Issue | None:

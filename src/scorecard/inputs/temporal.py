@@ -87,19 +87,21 @@ def native_datetime(values: pl.Series, timezone: str) -> pl.Series:
 
 
 _Step = Callable[[pl.Series], pl.Series]
+# No cache of the distinct texts (cache=False): time stamps are mostly distinct, and filling the
+# cache cost more than it saved; the values are the same either way.
 
 
 def _naive(text: pl.Series, fmt: str) -> pl.Series:
-    return text.str.strptime(DATETIME, fmt, strict=False)
+    return text.str.strptime(DATETIME, fmt, strict=False, cache=False)
 
 
 def _with_offset(text: pl.Series, fmt: str, timezone: str) -> pl.Series:
-    aware = text.str.to_datetime(fmt, time_unit="us", strict=False)
+    aware = text.str.to_datetime(fmt, time_unit="us", strict=False, cache=False)
     return aware.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
 
 
 def _date(text: pl.Series, fmt: str) -> pl.Series:
-    return text.str.strptime(pl.Date, fmt, strict=False)
+    return text.str.strptime(pl.Date, fmt, strict=False, cache=False)
 
 
 def _midnight(text: pl.Series, fmt: str) -> pl.Series:

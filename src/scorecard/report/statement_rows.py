@@ -46,40 +46,45 @@ def ticket_rows(
         _DEC2: book.fmt(num_format=NUMBER_FORMATS["dec2"]),
     }
     repeat, major = flags
-    both = f"{repeat}, {major}"
+    flag_text = {(True, True): f"{repeat}, {major}", (True, False): repeat, (False, True): major}
+    quoted = f' s="{_QUOTED}"'
 
-    def text(col: str, ref: int, value: str) -> str:
-        quoted = f' s="{_QUOTED}"' if value.startswith(FORMULA_PREFIXES) else ""
-        return f'<c r="{col}{ref}"{quoted} t="s"><v>{shared(value)}</v></c>'
-
-    def number(col: str, ref: int, value: float | None, style: str) -> str:
-        return "" if value is None else f'<c r="{col}{ref}" s="{style}"><v>{float(value):.16G}</v></c>'
+    def cell(col: str, ref: int, value: str) -> str:
+        # text that begins like a formula gets the quote prefix, as the cell-by-cell path gives it
+        style = quoted if value.startswith(FORMULA_PREFIXES) else ""
+        return f'<c r="{col}{ref}"{style} t="s"><v>{shared(value)}</v></c>'
 
     written: list[tuple[int, str]] = []
     spans: dict[int, list[int]] = {}
     for r, x in enumerate(tickets, start=first):
         ref = r + 1
+        tid, rx, dx, vx, hours = x.ticket_id, x.received_x, x.deadline_x, x.resolved_x, x.resolution_hours
         category, state = label.get(x.category, x.category), label[x.state]
-        flag = both if x.is_repeat and x.is_major else repeat if x.is_repeat else major if x.is_major else ""
-        present = (x.ticket_id, x.received_x, category, x.deadline_x, x.resolved_x, state, flag, x.resolution_hours)
-        used = [c for c, v in enumerate(present) if v is not None and v != ""]
-        if not used:
-            continue
-        written.append(
-            (
-                r,
-                (text("A", ref, x.ticket_id) if x.ticket_id else "")
-                + number("B", ref, x.received_x, _STAMP)
-                + (text("C", ref, category) if category else "")
-                + number("D", ref, x.deadline_x, _STAMP)
-                + number("E", ref, x.resolved_x, _STAMP)
-                + (text("F", ref, state) if state else "")
-                + (text("G", ref, flag) if flag else "")
-                + number("H", ref, x.resolution_hours, _DEC2),
-            )
+        flag = flag_text.get((bool(x.is_repeat), bool(x.is_major)), "")
+        # the cells left to right, each only when it has a value (as xlsxwriter skips an empty one)
+        xml = (
+            (cell("A", ref, tid) if tid else "")
+            + ("" if rx is None else f'<c r="B{ref}" s="{_STAMP}"><v>{float(rx):.16G}</v></c>')
+            + (cell("C", ref, category) if category else "")
+            + ("" if dx is None else f'<c r="D{ref}" s="{_STAMP}"><v>{float(dx):.16G}</v></c>')
+            + ("" if vx is None else f'<c r="E{ref}" s="{_STAMP}"><v>{float(vx):.16G}</v></c>')
+            + (cell("F", ref, state) if state else "")
+            + (cell("G", ref, flag) if flag else "")
+            + ("" if hours is None else f'<c r="H{ref}" s="{_DEC2}"><v>{float(hours):.16G}</v></c>')
         )
-        block = spans.setdefault(r // _BLOCK, [used[0], used[-1]])
-        block[0], block[1] = min(block[0], used[0]), max(block[1], used[-1])
+        if tid and state:  # every ticket but an odd one: from A to F, G or H
+            lo, hi = 0, 7 if hours is not None else 6 if flag else 5
+        else:
+            used = [
+                c for c, v in enumerate((tid, rx, category, dx, vx, state, flag, hours)) if v is not None and v != ""
+            ]
+            if not used:
+                continue
+            lo, hi = used[0], used[-1]
+        written.append((r, xml))
+        block = spans.setdefault(r // _BLOCK, [lo, hi])
+        block[0] = min(block[0], lo)
+        block[1] = max(block[1], hi)
     if not written:
         return
     for b, block in spans.items():  # a block shared with the rows above spans their cells too

@@ -9,7 +9,8 @@ the same order, and its style numbers are filled in when the workbook is saved
 (xlsxwriter numbers styles in the order it first writes them). The sheet's
 XML writer is wrapped to add these rows after the rows above them (the heading
 and the header), so the saved workbook has the same bytes as one written cell
-by cell.
+by cell. That leans on xlsxwriter's inner workings (the version is pinned); a
+test compares every part of the workbook with the cell-by-cell one.
 """
 
 from __future__ import annotations

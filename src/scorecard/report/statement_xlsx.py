@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scorecard.i18n import t
+from scorecard.report.statement_rows import MAX_FAST_TEXT, ticket_rows
 from scorecard.report.statement_view import View
 from scorecard.report.xlsx import Book, columns, run_time
 
@@ -99,9 +100,28 @@ def _tickets(book: Book, view: View) -> None:
     s = book.sheet(t("sheet_tickets", lang), heading)
     s.text(s.row - 1, 0, view.counts_text())
     label = {k: t(k, lang) for k in ("urgent", "normal", "difficult", "on_time", "late", "pending")}
-    repeat, major = t("repeat", lang), t("major", lang)
     cols = columns(lang, *TICKET_COLUMNS)
-    rows = (
+    if any(len(x.ticket_id) > MAX_FAST_TEXT for x in view.tickets):  # an id xlsxwriter would cut
+        first, last = s.table(cols, _ticket_cells(view, label), fit=False)
+    else:
+        # the header, filter and print area as for any table; the rows go in as XML (ticket_rows)
+        first, last = s.table(cols, [()] * len(view.tickets), fit=False)
+        ticket_rows(book, s, first, view.tickets, label, (t("repeat", lang), t("major", lang)))
+    for state, colour in (("late", "#B42318"), ("pending", "#B54708")):
+        if view.tickets:
+            rule = {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{label[state]}"',
+                "format": book.fmt(font_color=colour, bold=True),
+            }
+            s.ws.conditional_format(first, 5, last, 5, rule)
+    s.finish()
+
+
+def _ticket_cells(view: View, label: dict[str, str]) -> list[list[object]]:
+    repeat, major = t("repeat", view.lang), t("major", view.lang)
+    return [
         [
             x.ticket_id,
             x.received_x,
@@ -113,18 +133,7 @@ def _tickets(book: Book, view: View) -> None:
             x.resolution_hours,
         ]
         for x in view.tickets
-    )
-    first, last = s.table(cols, rows, fit=False)
-    for state, colour in (("late", "#B42318"), ("pending", "#B54708")):
-        if view.tickets:
-            rule = {
-                "type": "cell",
-                "criteria": "==",
-                "value": f'"{label[state]}"',
-                "format": book.fmt(font_color=colour, bold=True),
-            }
-            s.ws.conditional_format(first, 5, last, 5, rule)
-    s.finish()
+    ]
 
 
 def _trend(book: Book, view: View) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 from scorecard.i18n import t
 from scorecard.report.formats import FORMULA_PREFIXES
+from scorecard.report.xlsx_rows import FastWorksheet
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -167,7 +167,7 @@ class Sheet:
 
     def __init__(self, book: Book, name: str, heading: str) -> None:
         self.book = book
-        self.ws: Worksheet = book.wb.add_worksheet(name)
+        self.ws: FastWorksheet = book.wb.add_worksheet(name, worksheet_class=FastWorksheet)
         self.widths: dict[int, int] = {}
         self.fixed: set[int] = set()
         self.last_row, self.last_col = 0, 0  # the print area
@@ -299,10 +299,11 @@ class Sheet:
 
     def _bulk_fitted(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
         """The rows of a table, each cell exactly as :meth:`value` writes and fits it, in one loop:
-        formats looked up once per column, widths kept as one running maximum per column and
-        applied once (the same widths: fitting is a maximum capped at ``MAX_WIDTH``)."""
+        formats looked up once per column, each row stored at once, widths kept as one running
+        maximum per column and applied once (the same widths: fitting is a maximum capped at
+        ``MAX_WIDTH``)."""
         ws, book = self.ws, self.book
-        write_string, write_number = ws.write_string, ws.write_number
+        put_row = ws.put_row
         # formats are made when first used, as value() makes them: their order is the workbook's
         formats: dict[str, Any] = {}
 
@@ -314,6 +315,7 @@ class Sheet:
         widest: dict[int, int] = {}
         last_row, last_col = self.last_row, self.last_col
         for row in rows:
+            cells: list[tuple[int, Any, Any]] = []
             for c, (column_kind, cell) in enumerate(zip(kinds, row, strict=True)):
                 kind, v = (cell.kind, cell.value) if isinstance(cell, Cell) else (column_kind, cell)
                 if v is None or v == "":
@@ -321,24 +323,26 @@ class Sheet:
                 if kind == "text":
                     shown = str(v)
                     quoted = book.fmt(quote_prefix=True) if shown.startswith(FORMULA_PREFIXES) else None
-                    write_string(r, c, shown, quoted)
+                    cells.append((c, shown, quoted))
+                    width = len(shown) if shown.isascii() else display_width(shown)
                 elif kind == "money":
                     if not isinstance(v, int):
                         raise TypeError(f"money must be integer fen, not {type(v).__name__}")
-                    write_number(r, c, v / 100, number_format(kind))
-                    shown = f"{v // 100:,}.00"
+                    cells.append((c, v / 100, number_format(kind)))
+                    width = len(f"{v // 100:,}.00")
                 elif kind in ("date", "datetime") and isinstance(v, date | datetime):
-                    write_number(r, c, excel_serial(v), number_format(kind))
-                    shown = "0000-00-00 00:00" if kind == "datetime" else "0000-00-00"
+                    cells.append((c, excel_serial(v), number_format(kind)))
+                    width = 16 if kind == "datetime" else 10  # "0000-00-00 00:00", "0000-00-00"
                 else:
                     number = float(v)
-                    write_number(r, c, number, number_format(kind))
-                    shown = f"{number:,.4f}"
-                last_row = r
-                last_col = max(last_col, c)
-                width = len(shown) if shown.isascii() else display_width(shown)
+                    cells.append((c, number, number_format(kind)))
+                    width = len(f"{number:,.4f}")
                 if width > widest.get(c, -1):
                     widest[c] = width
+            if cells:
+                put_row(r, cells)
+                last_row = r
+                last_col = max(last_col, cells[-1][0])
             r += 1
         self.last_row, self.last_col = max(self.last_row, last_row), last_col
         for c, width in widest.items():
@@ -349,18 +353,22 @@ class Sheet:
         ws, book = self.ws, self.book
         formats = [None if k == "text" else book.fmt(num_format=NUMBER_FORMATS[k]) for k in kinds]
         quoted = book.fmt(quote_prefix=True)
-        write_string, write_number = ws.write_string, ws.write_number
+        money = [k == "money" for k in kinds]
+        put_row = ws.put_row
         for row in rows:
+            cells: list[tuple[int, Any, Any]] = []
             for c, v in enumerate(row):
                 if v is None or v == "":
                     continue
-                if formats[c] is None:
+                fmt = formats[c]
+                if fmt is None:
                     text = str(v)
-                    write_string(r, c, text, quoted if text.startswith(FORMULA_PREFIXES) else None)
-                elif kinds[c] == "money":
-                    write_number(r, c, int(v) / 100, formats[c])
+                    cells.append((c, text, quoted if text.startswith(FORMULA_PREFIXES) else None))
+                elif money[c]:
+                    cells.append((c, int(v) / 100, fmt))
                 else:
-                    write_number(r, c, float(v), formats[c])
+                    cells.append((c, float(v), fmt))
+            put_row(r, cells)
             r += 1
         return r
 

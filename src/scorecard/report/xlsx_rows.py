@@ -1,0 +1,140 @@
+"""Worksheet cells in bulk: xlsxwriter's own cell store and XML, without its per-cell overhead.
+
+A finance workbook of 10,000 partners has some 300,000 cells. xlsxwriter spends
+most of its time on them twice: once per ``write_*`` call (argument
+conversion, bounds and dimension checks, a named tuple) and once more per cell
+when the workbook is closed (attribute lists, escaping, one file write per
+element). :class:`FastWorksheet` keeps xlsxwriter's data model — the same
+``table`` of the same cell tuples, the same shared-string table, formats
+indexed in the same order — and only does the two hot loops in fewer steps:
+:meth:`FastWorksheet.put_row` stores a row of strings and numbers at once,
+and ``_write_rows`` writes the sheet's cells as the very XML xlsxwriter writes
+(the tests compare the bytes). Anything it does not handle (comments, rich
+strings, formulas, custom default row heights) goes to xlsxwriter's own code.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
+
+# A string longer than this may exceed Excel's 32,767 UTF-16 units: xlsxwriter truncates it, so it
+# takes xlsxwriter's path.
+SHORT_STRING = 16_383
+
+
+class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type information
+    """An xlsxwriter worksheet with a bulk row writer and a faster cell-XML loop (same bytes)."""
+
+    def put_row(self, row: int, cells: list[tuple[int, Any, Any]]) -> None:
+        """Store ``(col, value, format)`` cells of one row: a ``str`` value as a shared string, an
+        ``int``/``float`` as a number — exactly what ``write_string``/``write_number`` store."""
+        if not cells:
+            return
+        if row >= self.xls_rowmax or self.constant_memory:
+            for col, value, fmt in cells:
+                if isinstance(value, str):
+                    self.write_string(row, col, value, fmt)
+                else:
+                    self.write_number(row, col, value, fmt)
+            return
+        index = self.str_table._get_shared_string_index
+        stored = self.table[row]
+        lo = hi = cells[0][0]
+        for col, value, fmt in cells:
+            if value.__class__ is str:
+                if len(value) > SHORT_STRING or col >= self.xls_colmax:
+                    self.write_string(row, col, value, fmt)
+                    continue
+                stored[col] = CellStringTuple(index(value), fmt)
+            else:
+                if not math.isfinite(value) or col >= self.xls_colmax:
+                    self.write_number(row, col, value, fmt)
+                    continue
+                stored[col] = CellNumberTuple(value, fmt)
+            lo, hi = min(lo, col), max(hi, col)
+        self._check_dimensions(row, lo)
+        self._check_dimensions(row, hi)
+
+    def _write_rows(self) -> None:
+        if self.comments or self.default_row_height != self.original_row_height or self.excel_version != 2007:
+            super()._write_rows()
+            return
+        if self.dim_rowmin is None:
+            return
+        table, row_info, col_info = self.table, self.row_info, self.col_info
+        spans = _spans(table)
+        self.row_spans = spans
+        xf_of: dict[int, str] = {}  # id(format) -> ' s="N"', N given when first written, as xlsxwriter does
+
+        def style(fmt: Any) -> str:
+            key = id(fmt)
+            s = xf_of.get(key)
+            if s is None:
+                s = xf_of[key] = f' s="{fmt._get_xf_index()}"'
+            return s
+
+        names: dict[int, str] = {}
+        write = self.fh.write
+        string_cell, number_cells = CellStringTuple, (CellNumberTuple, CellDatetimeTuple)
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            info = row_info.get(row_num)
+            if not cells:
+                if info is not None:
+                    self._write_empty_row(row_num, spans.get(row_num // 16), info)
+                continue
+            if info is not None:
+                self._write_row(row_num, spans.get(row_num // 16), info)
+                parts = []
+            else:
+                span = spans.get(row_num // 16)
+                parts = [f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">']
+            ref_row = str(row_num + 1)
+            row_format = info.row_format if info is not None else None
+            for col_num in sorted(cells) if len(cells) > 1 else cells:
+                cell = cells[col_num]
+                cls = cell.__class__
+                if cls is not string_cell and cls not in number_cells:
+                    write("".join(parts))
+                    parts = []
+                    self._write_cell(row_num, col_num, cell)
+                    continue
+                fmt = cell.format
+                if fmt:
+                    s = style(fmt)
+                elif row_format:
+                    s = style(row_format)
+                elif col_num in col_info and col_info[col_num].column_format is not None:
+                    s = style(col_info[col_num].column_format)
+                else:
+                    s = ""
+                name = names.get(col_num)
+                if name is None:
+                    name = names[col_num] = xl_col_to_name(col_num)
+                if cls is string_cell:
+                    parts.append(f'<c r="{name}{ref_row}"{s} t="s"><v>{cell.string}</v></c>')
+                else:
+                    parts.append(f'<c r="{name}{ref_row}"{s}><v>{cell.number:.16G}</v></c>')
+            parts.append("</row>")
+            write("".join(parts))
+
+
+def _spans(table: dict[int, dict[int, Any]]) -> dict[int, str]:
+    """The ``spans`` of each block of 16 rows: its first and last used column (1-based), as
+    xlsxwriter's ``_calculate_spans`` gives them for cells without comments."""
+    bounds: dict[int, tuple[int, int]] = {}
+    for row_num, cells in table.items():
+        if not cells:
+            continue
+        block = row_num // 16
+        lo, hi = min(cells), max(cells)
+        if block in bounds:
+            was = bounds[block]
+            bounds[block] = (min(was[0], lo), max(was[1], hi))
+        else:
+            bounds[block] = (lo, hi)
+    return {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in bounds.items()}

@@ -69,11 +69,22 @@ def run_time(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
 
 
+class _CharWidths(dict[str, int]):
+    """Each character's columns, looked up in the Unicode database once (a few thousand at most)."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count twice."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_CHAR_WIDTHS.__getitem__, text))
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -144,12 +155,22 @@ class Book:
         self.mark = mark  # "DRAFT …" on every sheet of a draft month
         self.signoff = signoff  # month, draft/closed, prepared / approved / closed by, on every sheet
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._widths: dict[str, int] = {}  # non-ASCII texts' display widths: names recur on every sheet
 
     def fmt(self, **props: Any) -> Any:
         key = tuple(sorted(props.items()))
         if key not in self._formats:
             self._formats[key] = self.wb.add_format(dict(props))
         return self._formats[key]
+
+    def text_width(self, text: str) -> int:
+        """:func:`display_width`, remembered for the texts that need the Unicode database."""
+        if text.isascii():
+            return len(text)
+        width = self._widths.get(text)
+        if width is None:
+            width = self._widths[text] = display_width(text)
+        return width
 
     def sheet(self, name: str, heading: str) -> Sheet:
         return Sheet(self, name[:31], heading)
@@ -302,8 +323,8 @@ class Sheet:
         formats looked up once per column, each row stored at once, widths kept as one running
         maximum per column and applied once (the same widths: fitting is a maximum capped at
         ``MAX_WIDTH``)."""
-        ws, book = self.ws, self.book
-        put_row = ws.put_row
+        book = self.book
+        put_row = self.ws.put_row
         # formats are made when first used, as value() makes them: their order is the workbook's
         formats: dict[str, Any] = {}
 
@@ -312,32 +333,36 @@ class Sheet:
                 formats[kind] = book.fmt(num_format=NUMBER_FORMATS[kind])
             return formats[kind]
 
-        widest: dict[int, int] = {}
+        text_width = book.text_width
+        widest = [-1] * len(kinds)
         last_row, last_col = self.last_row, self.last_col
         for row in rows:
             cells: list[tuple[int, Any, Any]] = []
+            add = cells.append
             for c, (column_kind, cell) in enumerate(zip(kinds, row, strict=True)):
                 kind, v = (cell.kind, cell.value) if isinstance(cell, Cell) else (column_kind, cell)
                 if v is None or v == "":
                     continue
                 if kind == "text":
-                    shown = str(v)
-                    quoted = book.fmt(quote_prefix=True) if shown.startswith(FORMULA_PREFIXES) else None
-                    cells.append((c, shown, quoted))
-                    width = len(shown) if shown.isascii() else display_width(shown)
+                    shown = v if v.__class__ is str else str(v)
+                    if shown.startswith(FORMULA_PREFIXES):
+                        add((c, shown, book.fmt(quote_prefix=True)))
+                    else:
+                        add((c, shown, None))
+                    width = text_width(shown)
                 elif kind == "money":
                     if not isinstance(v, int):
                         raise TypeError(f"money must be integer fen, not {type(v).__name__}")
-                    cells.append((c, v / 100, number_format(kind)))
+                    add((c, v / 100, number_format(kind)))
                     width = len(f"{v // 100:,}.00")
                 elif kind in ("date", "datetime") and isinstance(v, date | datetime):
-                    cells.append((c, excel_serial(v), number_format(kind)))
+                    add((c, excel_serial(v), number_format(kind)))
                     width = 16 if kind == "datetime" else 10  # "0000-00-00 00:00", "0000-00-00"
                 else:
                     number = float(v)
-                    cells.append((c, number, number_format(kind)))
+                    add((c, number, number_format(kind)))
                     width = len(f"{number:,.4f}")
-                if width > widest.get(c, -1):
+                if width > widest[c]:  # noqa: PLR1730 - a comparison is cheaper than a call to max, per cell
                     widest[c] = width
             if cells:
                 put_row(r, cells)
@@ -345,8 +370,9 @@ class Sheet:
                 last_col = max(last_col, cells[-1][0])
             r += 1
         self.last_row, self.last_col = max(self.last_row, last_row), last_col
-        for c, width in widest.items():
-            self._fit_width(c, width)
+        for c, width in enumerate(widest):
+            if width >= 0:
+                self._fit_width(c, width)
         return r
 
     def _bulk(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:

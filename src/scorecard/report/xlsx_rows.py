@@ -30,34 +30,36 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
     """An xlsxwriter worksheet with a bulk row writer and a faster cell-XML loop (same bytes)."""
 
     def put_row(self, row: int, cells: list[tuple[int, Any, Any]]) -> None:
-        """Store ``(col, value, format)`` cells of one row: a ``str`` value as a shared string, an
-        ``int``/``float`` as a number — exactly what ``write_string``/``write_number`` store."""
+        """Store ``(col, value, format)`` cells of one row, in column order: a ``str`` value as a
+        shared string, a ``float`` as a number — exactly what ``write_string``/``write_number`` store."""
         if not cells:
             return
-        if row >= self.xls_rowmax or self.constant_memory:
-            for col, value, fmt in cells:
-                if isinstance(value, str):
-                    self.write_string(row, col, value, fmt)
-                else:
-                    self.write_number(row, col, value, fmt)
+        first, last = cells[0][0], cells[-1][0]
+        if row >= self.xls_rowmax or last >= self.xls_colmax or self.constant_memory:
+            self._put_slowly(row, cells)
             return
         index = self.str_table._get_shared_string_index
         stored = self.table[row]
-        lo = hi = cells[0][0]
+        new, string_cell, number_cell, isfinite = tuple.__new__, CellStringTuple, CellNumberTuple, math.isfinite
         for col, value, fmt in cells:
             if value.__class__ is str:
-                if len(value) > SHORT_STRING or col >= self.xls_colmax:
+                if len(value) > SHORT_STRING:
                     self.write_string(row, col, value, fmt)
-                    continue
-                stored[col] = CellStringTuple(index(value), fmt)
+                else:
+                    stored[col] = new(string_cell, (index(value), fmt))
+            elif isfinite(value):
+                stored[col] = new(number_cell, (value, fmt))
             else:
-                if not math.isfinite(value) or col >= self.xls_colmax:
-                    self.write_number(row, col, value, fmt)
-                    continue
-                stored[col] = CellNumberTuple(value, fmt)
-            lo, hi = min(lo, col), max(hi, col)
-        self._check_dimensions(row, lo)
-        self._check_dimensions(row, hi)
+                self.write_number(row, col, value, fmt)  # xlsxwriter's error, or its #NUM! option
+        self._check_dimensions(row, first)
+        self._check_dimensions(row, last)
+
+    def _put_slowly(self, row: int, cells: list[tuple[int, Any, Any]]) -> None:
+        for col, value, fmt in cells:
+            if isinstance(value, str):
+                self.write_string(row, col, value, fmt)
+            else:
+                self.write_number(row, col, value, fmt)
 
     def _write_rows(self) -> None:
         if self.comments or self.default_row_height != self.original_row_height or self.excel_version != 2007:

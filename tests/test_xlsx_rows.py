@@ -28,12 +28,22 @@ ROWS: list[list[Any]] = [
 ]
 
 
-def _slow_put_row(self: Worksheet, row: int, cells: list[tuple[int, Any, Any]]) -> None:
-    for col, value, fmt in cells:
-        if isinstance(value, str):
-            self.write_string(row, col, value, fmt)
-        else:
-            self.write_number(row, col, value, fmt)
+def _cell_by_cell(
+    self: Worksheet, first_row: int, columns: list[list[Any]], formats: list[Any]
+) -> tuple[int, int] | None:
+    """What put_columns stands for: one write_string / write_number per cell, row by row."""
+    last = None
+    for i, values in enumerate(zip(*columns, strict=True)):
+        for col, value in enumerate(values):
+            fmt = formats[col][i] if isinstance(formats[col], list) else formats[col]
+            if isinstance(value, str):
+                self.write_string(first_row + i, col, value, fmt)
+            elif value is not None:
+                self.write_number(first_row + i, col, value, fmt)
+            else:
+                continue
+            last = (first_row + i, max(col, last[1] if last else col))
+    return last
 
 
 def _book() -> bytes:
@@ -48,7 +58,12 @@ def _book() -> bytes:
     s.ws.write_string(5, 7, "in a formatted row and column")
     s.ws.write_formula(6, 7, "=1+1", None, 2)  # a cell type the fast loop leaves to xlsxwriter
     s.ws.write_boolean(6, 8, True)
-    s.ws.put_row(70, [(0, "a", None), (12, 2.5, None)])  # the widest row: the sheet's dimensions
+    # the widest block, columns without cells and one with a format per cell: the sheet's dimensions
+    bold = book.fmt(bold=True)
+    block: list[list[Any]] = [["a", None], [None, "b"], *([[None, None]] * 10), [2.5, 3.0]]
+    formats: list[Any] = [None, [None, bold], *([None] * 10), bold]
+    assert s.ws.put_columns(70, block, formats) == (71, 12)
+    s.ws.put_columns(80, [[None], [None]], [None, None])  # no cell at all
     s.finish()
     t = book.sheet("second", "two")
     t.table([Col("n", "int")], [[i] for i in range(100)])
@@ -65,7 +80,7 @@ def _members(data: bytes) -> dict[str, bytes]:
 def test_the_fast_worksheet_writes_xlsxwriters_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = _book()
     monkeypatch.setattr(FastWorksheet, "_write_rows", Worksheet._write_rows)
-    monkeypatch.setattr(FastWorksheet, "put_row", _slow_put_row)
+    monkeypatch.setattr(FastWorksheet, "put_columns", _cell_by_cell)
     slow = _book()
     assert _members(fast) == _members(slow)
     assert fast == slow

@@ -21,7 +21,7 @@ from scorecard.periods import Period
 from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
 from scorecard.report.outputs import add_to_stamp, mismatch, render_month
-from scorecard.report.xlsx import Book, Col, columns, run_time
+from scorecard.report.xlsx import Book, Col, columns, run_time, without_cycle_collection
 from scorecard.settle import MONEY_FIELDS
 from scorecard.status import Balance, balances
 from scorecard.workspace import Workspace
@@ -554,7 +554,7 @@ def export_finance(ws: Workspace, period: Period, lang: str | None = None) -> Fi
     lang = lang or language(ws)
     if not ws.db.exists():
         raise LedgerError(t("no_ledger", db=ws.db))
-    with ws.lock(), Ledger(ws.db) as ledger:
+    with ws.lock(), Ledger(ws.db) as ledger, without_cycle_collection():
         data = read_finance(ledger, period)
         folder = ws.out_for(period)
         if not folder.exists() or mismatch(folder, data.info) is not None:

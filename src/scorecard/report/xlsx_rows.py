@@ -16,6 +16,7 @@ strings, formulas, custom default row heights) goes to xlsxwriter's own code.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
@@ -29,37 +30,75 @@ SHORT_STRING = 16_383
 class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type information
     """An xlsxwriter worksheet with a bulk row writer and a faster cell-XML loop (same bytes)."""
 
-    def put_row(self, row: int, cells: list[tuple[int, Any, Any]]) -> None:
-        """Store ``(col, value, format)`` cells of one row, in column order: a ``str`` value as a
-        shared string, a ``float`` as a number — exactly what ``write_string``/``write_number`` store."""
-        if not cells:
-            return
-        first, last = cells[0][0], cells[-1][0]
-        if row >= self.xls_rowmax or last >= self.xls_colmax or self.constant_memory:
-            self._put_slowly(row, cells)
-            return
-        index = self.str_table._get_shared_string_index
-        stored = self.table[row]
+    def put_columns(
+        self, first_row: int, columns: Sequence[Sequence[Any]], formats: Sequence[Any]
+    ) -> tuple[int, int] | None:
+        """Store a block of cells given column by column, from ``first_row`` down: a ``str`` as a
+        shared string, a ``float`` as a number, ``None`` as no cell. A column's format is one
+        format for all its cells, or a list of one per cell. The cells are stored row by row, in
+        column order, exactly as that many ``write_string``/``write_number`` calls store them
+        (shared strings numbered in that order). Returns the last row and column stored in, None
+        when there is no cell."""
+        used = [c for c, column in enumerate(columns) if any(v is not None for v in column)]
+        if not used:
+            return None
+        cells = zip(*columns, strict=True)
+        if first_row + len(columns[0]) > self.xls_rowmax or len(columns) > self.xls_colmax or self.constant_memory:
+            return self._put_slowly(first_row, cells, formats)
+        sst = self.str_table
+        ids = sst.string_table
+        table = self.table
+        each = [isinstance(f, list) for f in formats]
         new, string_cell, number_cell, isfinite = tuple.__new__, CellStringTuple, CellNumberTuple, math.isfinite
-        for col, value, fmt in cells:
-            if value.__class__ is str:
-                if len(value) > SHORT_STRING:
-                    self.write_string(row, col, value, fmt)
+        strings, first, last = 0, None, first_row
+        for i, values in enumerate(cells):
+            row = first_row + i
+            stored = None
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if stored is None:
+                    stored = table[row]
+                fmt = formats[col][i] if each[col] else formats[col]
+                if value.__class__ is str:
+                    if len(value) > SHORT_STRING:
+                        self.write_string(row, col, value, fmt)
+                        continue
+                    index = ids.get(value)
+                    if index is None:
+                        index = ids[value] = sst.unique_count
+                        sst.unique_count += 1
+                    strings += 1
+                    stored[col] = new(string_cell, (index, fmt))
+                elif isfinite(value):
+                    stored[col] = new(number_cell, (value, fmt))
                 else:
-                    stored[col] = new(string_cell, (index(value), fmt))
-            elif isfinite(value):
-                stored[col] = new(number_cell, (value, fmt))
-            else:
-                self.write_number(row, col, value, fmt)  # xlsxwriter's error, or its #NUM! option
-        self._check_dimensions(row, first)
-        self._check_dimensions(row, last)
+                    self.write_number(row, col, value, fmt)  # xlsxwriter's error, or its #NUM! option
+            if stored is not None:
+                if first is None:
+                    first = row
+                last = row
+        sst.count += strings
+        assert first is not None  # a used column has a value: its row was stored in
+        self._check_dimensions(first, used[0])
+        self._check_dimensions(last, used[-1])
+        return last, used[-1]
 
-    def _put_slowly(self, row: int, cells: list[tuple[int, Any, Any]]) -> None:
-        for col, value, fmt in cells:
-            if isinstance(value, str):
-                self.write_string(row, col, value, fmt)
-            else:
-                self.write_number(row, col, value, fmt)
+    def _put_slowly(
+        self, first_row: int, cells: Iterable[tuple[Any, ...]], formats: Sequence[Any]
+    ) -> tuple[int, int] | None:
+        last: tuple[int, int] | None = None
+        for i, values in enumerate(cells):
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                fmt = formats[col][i] if isinstance(formats[col], list) else formats[col]
+                if isinstance(value, str):
+                    self.write_string(first_row + i, col, value, fmt)
+                else:
+                    self.write_number(first_row + i, col, value, fmt)
+                last = (first_row + i, max(col, last[1] if last else col))
+        return last
 
     def _write_rows(self) -> None:
         if self.comments or self.default_row_height != self.original_row_height or self.excel_version != 2007:

@@ -563,7 +563,9 @@ def export_finance(ws: Workspace, period: Period, lang: str | None = None) -> Fi
         path = workbook_path(ws, period)
         finance_book(data, lang).save(path)
         add_to_stamp(path.parent, data.info, [path])
-    return FinanceOutcome(path, len(data.results), data.totals(), data.draft)
+        outcome = FinanceOutcome(path, len(data.results), data.totals(), data.draft)
+        del data  # freed before the cycle collector resumes, so it does not walk the month's rows once more
+    return outcome
 
 
 def language(ws: Workspace) -> str:

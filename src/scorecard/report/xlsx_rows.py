@@ -109,16 +109,9 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
         table, row_info, col_info = self.table, self.row_info, self.col_info
         spans = _spans(table)
         self.row_spans = spans
-        xf_of: dict[int, str] = {}  # id(format) -> ' s="N"', N given when first written, as xlsxwriter does
-
-        def style(fmt: Any) -> str:
-            key = id(fmt)
-            s = xf_of.get(key)
-            if s is None:
-                s = xf_of[key] = f' s="{fmt._get_xf_index()}"'
-            return s
-
-        names: dict[int, str] = {}
+        # ' s="N"' per format (formats hash by identity), N given when first written, as xlsxwriter does
+        xf_of: dict[Any, str] = {}
+        names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
         write = self.fh.write
         string_cell, number_cells = CellStringTuple, (CellNumberTuple, CellDatetimeTuple)
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
@@ -144,22 +137,18 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
                     parts = []
                     self._write_cell(row_num, col_num, cell)
                     continue
-                fmt = cell.format
-                if fmt:
-                    s = style(fmt)
-                elif row_format:
-                    s = style(row_format)
-                elif col_num in col_info and col_info[col_num].column_format is not None:
-                    s = style(col_info[col_num].column_format)
-                else:
-                    s = ""
-                name = names.get(col_num)
-                if name is None:
-                    name = names[col_num] = xl_col_to_name(col_num)
+                value, fmt = cell
+                if not fmt:
+                    fmt = row_format
+                    if not fmt and col_num in col_info:
+                        fmt = col_info[col_num].column_format
+                s: str | None = "" if fmt is None else xf_of.get(fmt)
+                if s is None:
+                    s = xf_of[fmt] = f' s="{fmt._get_xf_index()}"'
                 if cls is string_cell:
-                    parts.append(f'<c r="{name}{ref_row}"{s} t="s"><v>{cell.string}</v></c>')
+                    parts.append(f'<c r="{names[col_num]}{ref_row}"{s} t="s"><v>{value}</v></c>')
                 else:
-                    parts.append(f'<c r="{name}{ref_row}"{s}><v>{cell.number:.16G}</v></c>')
+                    parts.append(f'<c r="{names[col_num]}{ref_row}"{s}><v>{value:.16G}</v></c>')
             parts.append("</row>")
             write("".join(parts))
 

@@ -21,10 +21,21 @@ from scorecard.cli import app
 from scorecard.i18n import t
 from scorecard.ledger import Ledger
 from scorecard.periods import Period
-from scorecard.report.finance import TOTAL_FIELDS, WHEN_USED, export_finance, finance_book, read_finance, workbook_path
+from scorecard.report.adjustments import partner_money
+from scorecard.report.finance import (
+    TABLES,
+    TOTAL_FIELDS,
+    WHEN_USED,
+    FinanceData,
+    export_finance,
+    finance_book,
+    read_finance,
+    workbook_path,
+)
 from scorecard.report.formats import FORMULA_PREFIXES
 from scorecard.report.xlsx import MONEY_FORMAT
 from scorecard.settle import RefundFact, settle
+from scorecard.status import balances
 from scorecard.workspace import Workspace
 
 SHEETS = {
@@ -342,6 +353,21 @@ def test_notices_and_versions(scenario: Workspace) -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", audit["Configuration hash"])
     _, inputs, _ = table(wb["Versions and inputs"], "Table")
     assert inputs == [("partners", "partners.csv", "ab" * 32, 7)]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_workbook_needs_only_its_tables(scenario: Workspace, period: Period) -> None:
+    """Read with only the tables it names, the month gives the very workbook the whole record gives."""
+    with Ledger(scenario.db) as ledger:
+        data = read_finance(ledger, period)
+        whole = ledger.record(period)
+        full = FinanceData(whole, partner_money(whole), balances(ledger, period), data.signoff, data.changes)
+    assert set(data.record.tables) == set(TABLES)
+    assert "tickets" in whole.tables and "tickets" not in data.record.tables
+    assert all(data.record[name].equals(whole[name]) for name in TABLES)
+    made = finance_book(data, "en").to_bytes()
+    assert made == finance_book(full, "en").to_bytes()
+    assert len(made) > 5000
 
 
 def test_chinese_labels(scenario: Workspace, tmp_path: Path) -> None:

@@ -44,22 +44,13 @@ def payments(record: MonthRecord) -> list[Payment]:
     """One payment per partner with payout > 0, in partner order (payee columns empty when missing)."""
     payees = {p["partner_id"]: p for p in record.rows("payees")}
     out = []
-    for r in record.rows("partner_results"):
-        if r["payout"] <= 0:
+    paid = record["partner_results"].select("partner_id", "partner_name", "payout")
+    for pid, name, payout in paid.iter_rows():
+        if payout <= 0:
             continue
-        pid = r["partner_id"]
         p = payees.get(pid, {})
-        out.append(
-            Payment(
-                pid,
-                r["partner_name"],
-                p.get("payee_name"),
-                p.get("bank_name"),
-                p.get("account_no"),
-                r["payout"],
-                f"{record.period}/{pid}",
-            )
-        )
+        reference = f"{record.period}/{pid}"
+        out.append(Payment(pid, name, p.get("payee_name"), p.get("bank_name"), p.get("account_no"), payout, reference))
     # a terminated partner's final settlement is paid with the month though it is not assessed
     for f in record.rows("final_settlements"):
         if f["amount"] <= 0:

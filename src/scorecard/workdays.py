@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-from holidays.countries.china import ChinaStaticHolidays
+# ``holidays`` is imported where a calendar is made: loading its countries takes about 0.2 s, paid
+# otherwise by every command at start-up, the many that never count working days too.
 
 
 def covered_years() -> range:
     """Years for which the official holiday and 调休 schedule is published in the package."""
+    from holidays.countries.china import ChinaStaticHolidays
+
     years = sorted(ChinaStaticHolidays.special_public_holidays)
     return range(years[0], years[-1] + 1)
 
@@ -27,5 +29,7 @@ def working_days(first: date, last: date) -> tuple[bool, ...]:
 
     A loop over days, not tickets: a few thousand calls at most, cached.
     """
+    import holidays
+
     cn = holidays.China(years=range(first.year, last.year + 1))
     return tuple(cn.is_working_day(first + timedelta(d)) for d in range((last - first).days + 1))

@@ -9,7 +9,7 @@ nothing. Reading and writing the record's tables is in ``store.py``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,14 +119,15 @@ class Ledger:
         """The one draft month, if any (there is never more than one)."""
         return next((p for p in self.periods() if p.status == "draft"), None)
 
-    def record(self, period: Period, partner_id: str | None = None) -> MonthRecord:
-        """The stored record of ``period`` (only one partner's rows with ``partner_id``)."""
+    def record(self, period: Period, partner_id: str | None = None, only: Collection[str] | None = None) -> MonthRecord:
+        """The stored record of ``period`` (only one partner's rows with ``partner_id``; only the
+        tables named in ``only``, when given: the others are absent from the record)."""
         from scorecard.ledger.store import load_record
 
         info = self.period(period)
         if info is None:
             raise LedgerError(t("not_been_run", period=period))
-        return load_record(self.conn, info, partner_id)
+        return load_record(self.conn, info, partner_id, only)
 
     def add_event(
         self, c: sqlite3.Connection, command: str, period: Period | str, user: str, reason: str = "", detail: str = ""

@@ -18,10 +18,10 @@ from scorecard.ledger import Ledger, LedgerError
 from scorecard.money import format_fen
 from scorecard.payments import Change, SignOff, changes, payments, sign_off
 from scorecard.periods import Period
-from scorecard.record import MonthRecord, PeriodInfo
+from scorecard.record import SCHEMAS, MonthRecord, PeriodInfo
 from scorecard.report.adjustments import KINDS, PartnerMoney, ReconciliationError, lifts_text, partner_money, worded
-from scorecard.report.outputs import add_to_stamp, render_month
-from scorecard.report.xlsx import Book, Col, columns, run_time
+from scorecard.report.outputs import add_to_stamp, mismatch, render_month
+from scorecard.report.xlsx import Book, Col, columns, run_time, without_cycle_collection
 from scorecard.settle import MONEY_FIELDS
 from scorecard.status import Balance, balances
 from scorecard.workspace import Workspace
@@ -29,6 +29,20 @@ from scorecard.workspace import Workspace
 TOTAL_FIELDS = MONEY_FIELDS
 STATUSES = ("active", "on_hold", "terminated")
 NON_MONETARY = ("notice", "review", "sanction")
+# The record tables the workbook is made from: the tickets and the metric detail are not read.
+TABLES = (
+    "partner_results",
+    "rule_results",
+    "actions",
+    "holds",
+    "money_lines",
+    "refunds",
+    "corrections",
+    "adjustments",
+    "final_settlements",
+    "inputs",
+    "payees",
+)
 AUDIT_KEYS = (
     "ruleset_version",
     "ruleset_hash",
@@ -63,10 +77,11 @@ class FinanceData:
 
     @property
     def results(self) -> list[dict[str, Any]]:
-        """The partner rows, made once: every sheet reads them, and 10,000 of them cost a second each time."""
+        """The partner rows, in the record's order: those the money lines were checked against (one
+        per partner row), so they are made once."""
         cached = self._results
         if cached is None:
-            cached = self.record.rows("partner_results")
+            cached = [pm.result for pm in self.money.values()]
             object.__setattr__(self, "_results", cached)
         return cached
 
@@ -78,18 +93,25 @@ class FinanceData:
         return self.record.totals()
 
     def totals_by_kind(self) -> dict[str, tuple[int, int, int]]:
-        """kind -> (lines, partners, signed amount), summed from the lines."""
-        out: dict[str, tuple[int, int, int]] = {}
-        for kind in KINDS:
-            per_partner = [[x["amount"] for x in pm.lines if x["kind"] == kind] for pm in self.money.values()]
-            amounts = [a for p in per_partner for a in p]
-            if amounts:
-                out[kind] = (len(amounts), sum(1 for p in per_partner if p), sum(amounts))
-        return out
+        """kind -> (lines, partners, signed amount), summed from the lines (kinds in ``KINDS`` order)."""
+        lines = dict.fromkeys(KINDS, 0)
+        partners = dict.fromkeys(KINDS, 0)
+        amounts = dict.fromkeys(KINDS, 0)
+        for pm in self.money.values():
+            kinds = set()
+            for x in pm.lines:
+                kind = x["kind"]
+                if kind in lines:
+                    lines[kind] += 1
+                    amounts[kind] += x["amount"]
+                    kinds.add(kind)
+            for kind in kinds:
+                partners[kind] += 1
+        return {k: (lines[k], partners[k], amounts[k]) for k in KINDS if lines[k]}
 
 
 def read_finance(ledger: Ledger, period: Period) -> FinanceData:
-    record = ledger.record(period)
+    record = ledger.record(period, only=TABLES)
     data = FinanceData(
         record,
         partner_money(record),
@@ -532,13 +554,18 @@ def export_finance(ws: Workspace, period: Period, lang: str | None = None) -> Fi
     lang = lang or language(ws)
     if not ws.db.exists():
         raise LedgerError(t("no_ledger", db=ws.db))
-    with ws.lock(), Ledger(ws.db) as ledger:
+    with ws.lock(), Ledger(ws.db) as ledger, without_cycle_collection():
         data = read_finance(ledger, period)
-        render_month(ws, data.record, lang)
+        folder = ws.out_for(period)
+        if not folder.exists() or mismatch(folder, data.info) is not None:
+            # the month's files are made from the whole record (all but the tickets)
+            render_month(ws, ledger.record(period, only=[n for n in SCHEMAS if n != "tickets"]), lang)
         path = workbook_path(ws, period)
         finance_book(data, lang).save(path)
         add_to_stamp(path.parent, data.info, [path])
-    return FinanceOutcome(path, len(data.results), data.totals(), data.draft)
+        outcome = FinanceOutcome(path, len(data.results), data.totals(), data.draft)
+        del data  # freed before the cycle collector resumes, so it does not walk the month's rows once more
+    return outcome
 
 
 def language(ws: Workspace) -> str:

@@ -8,22 +8,24 @@ when it begins like a formula), money as numbers from integer fen with a
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 from scorecard.i18n import t
 from scorecard.report.formats import FORMULA_PREFIXES
+from scorecard.report.xlsx_rows import FastWorksheet
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -69,11 +71,22 @@ def run_time(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - stored in UTC
 
 
+class _CharWidths(dict[str, int]):
+    """Each character's columns, looked up in the Unicode database once (a few thousand at most)."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count twice."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_CHAR_WIDTHS.__getitem__, text))
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -128,6 +141,60 @@ def columns(lang: str, *specs: str | tuple[str, str] | tuple[str, str, int | Non
     return out
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a big workbook is made (and its rows read): the
+    hundreds of thousands of rows, cells and strings of 10,000 partners form no reference cycles,
+    yet every pass of the collector walks them all — a third of the time of such a workbook.
+    Reference counting frees them all the same; the collector resumes after."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _columns(kinds: Sequence[Kind], rows: Iterable[Sequence[Any]], *, strict: bool = True) -> list[tuple[Any, ...]]:
+    """A table's rows as its columns; every row has a cell for each column (or, not ``strict``, at
+    most one: the missing cells are empty)."""
+    rows = list(rows)
+    n = len(kinds)
+    for row in rows:
+        if len(row) > n or (strict and len(row) < n):
+            raise ValueError(f"a table row has {len(row)} cells for {n} columns")
+    if not strict and any(len(row) < n for row in rows):
+        rows = [(*row, *([None] * (n - len(row)))) for row in rows]
+    return list(zip(*rows, strict=True)) if rows else []
+
+
+def _money_column(column: Sequence[Any]) -> list[float | None]:
+    """Fen as yuan, the number a money cell holds; integer fen only."""
+    out: list[float | None] = []
+    for v in column:
+        if v is None or v == "":
+            out.append(None)
+        elif isinstance(v, int):
+            out.append(v / 100)  # exact fen -> nearest double; fine far below 10^13 fen
+        else:
+            raise TypeError(f"money must be integer fen, not {type(v).__name__}")
+    return out
+
+
+def _money_width(column: Sequence[Any]) -> int:
+    """The widest of the column's amounts as fitting measures them (``1,234.00``): the width grows
+    with the size of the whole yuan on each side of zero, so the largest and the smallest decide."""
+    amounts = [v for v in column if v is not None and v != ""]
+    if not amounts:
+        return -1
+    return max(len(f"{max(amounts) // 100:,}.00"), len(f"{min(amounts) // 100:,}.00"))
+
+
+def _fen_to_yuan(v: Any) -> float:
+    return int(v) / 100
+
+
 class Book:
     """One workbook in memory; :meth:`save` writes it atomically."""
 
@@ -144,12 +211,22 @@ class Book:
         self.mark = mark  # "DRAFT …" on every sheet of a draft month
         self.signoff = signoff  # month, draft/closed, prepared / approved / closed by, on every sheet
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._widths: dict[str, int] = {}  # non-ASCII texts' display widths: names recur on every sheet
 
     def fmt(self, **props: Any) -> Any:
         key = tuple(sorted(props.items()))
         if key not in self._formats:
             self._formats[key] = self.wb.add_format(dict(props))
         return self._formats[key]
+
+    def text_width(self, text: str) -> int:
+        """:func:`display_width`, remembered for the texts that need the Unicode database."""
+        if text.isascii():
+            return len(text)
+        width = self._widths.get(text)
+        if width is None:
+            width = self._widths[text] = display_width(text)
+        return width
 
     def sheet(self, name: str, heading: str) -> Sheet:
         return Sheet(self, name[:31], heading)
@@ -167,7 +244,7 @@ class Sheet:
 
     def __init__(self, book: Book, name: str, heading: str) -> None:
         self.book = book
-        self.ws: Worksheet = book.wb.add_worksheet(name)
+        self.ws: FastWorksheet = book.wb.add_worksheet(name, worksheet_class=FastWorksheet)
         self.widths: dict[int, int] = {}
         self.fixed: set[int] = set()
         self.last_row, self.last_col = 0, 0  # the print area
@@ -298,12 +375,14 @@ class Sheet:
         return header + 1, last
 
     def _bulk_fitted(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
-        """The rows of a table, each cell exactly as :meth:`value` writes and fits it, in one loop:
-        formats looked up once per column, widths kept as one running maximum per column and
-        applied once (the same widths: fitting is a maximum capped at ``MAX_WIDTH``)."""
-        ws, book = self.ws, self.book
-        write_string, write_number = ws.write_string, ws.write_number
-        # formats are made when first used, as value() makes them: their order is the workbook's
+        """The rows of a table, each cell exactly as :meth:`value` writes and fits it, a column at
+        a time: each column's values made and measured in one pass, its width the widest of them
+        (fitting is a maximum capped at ``MAX_WIDTH``), then the whole block stored at once."""
+        table = _columns(kinds, rows)
+        if not table:
+            return r
+        book = self.book
+        # formats are made when first used, as value() makes them
         formats: dict[str, Any] = {}
 
         def number_format(kind: str) -> Any:
@@ -311,58 +390,98 @@ class Sheet:
                 formats[kind] = book.fmt(num_format=NUMBER_FORMATS[kind])
             return formats[kind]
 
-        widest: dict[int, int] = {}
-        last_row, last_col = self.last_row, self.last_col
-        for row in rows:
-            for c, (column_kind, cell) in enumerate(zip(kinds, row, strict=True)):
-                kind, v = (cell.kind, cell.value) if isinstance(cell, Cell) else (column_kind, cell)
-                if v is None or v == "":
-                    continue
-                if kind == "text":
-                    shown = str(v)
-                    quoted = book.fmt(quote_prefix=True) if shown.startswith(FORMULA_PREFIXES) else None
-                    write_string(r, c, shown, quoted)
-                elif kind == "money":
-                    if not isinstance(v, int):
-                        raise TypeError(f"money must be integer fen, not {type(v).__name__}")
-                    write_number(r, c, v / 100, number_format(kind))
-                    shown = f"{v // 100:,}.00"
-                elif kind in ("date", "datetime") and isinstance(v, date | datetime):
-                    write_number(r, c, excel_serial(v), number_format(kind))
-                    shown = "0000-00-00 00:00" if kind == "datetime" else "0000-00-00"
-                else:
-                    number = float(v)
-                    write_number(r, c, number, number_format(kind))
-                    shown = f"{number:,.4f}"
-                last_row = r
-                last_col = max(last_col, c)
-                width = len(shown) if shown.isascii() else display_width(shown)
-                if width > widest.get(c, -1):
-                    widest[c] = width
-            r += 1
-        self.last_row, self.last_col = max(self.last_row, last_row), last_col
-        for c, width in widest.items():
-            self._fit_width(c, width)
-        return r
+        values: list[list[Any]] = []
+        cell_formats: list[Any] = []
+        made: list[Any]
+        fmt: Any
+        for c, (kind, column) in enumerate(zip(kinds, table, strict=True)):
+            if any(isinstance(v, Cell) for v in column):
+                made, fmt, width = self._mixed_column(kind, column, number_format)
+            elif kind == "text":
+                made, fmt, width = self._text_column(column)
+            elif kind == "money":
+                made, fmt, width = _money_column(column), number_format(kind), _money_width(column)
+            elif kind in ("date", "datetime") and any(isinstance(v, date | datetime) for v in column):
+                made, fmt, width = self._mixed_column(kind, column, number_format)
+            else:
+                made = [None if v is None or v == "" else float(v) for v in column]
+                fmt = number_format(kind) if any(v is not None for v in made) else None
+                width = max((len(f"{v:,.4f}") for v in made if v is not None), default=-1)
+            values.append(made)
+            cell_formats.append(fmt)
+            if width >= 0:
+                self._fit_width(c, width)
+        stored = self.ws.put_columns(r, values, cell_formats)
+        if stored is not None:
+            self.last_row, self.last_col = max(self.last_row, stored[0]), max(self.last_col, stored[1])
+        return r + len(table[0])
+
+    def _text_column(self, column: Sequence[Any]) -> tuple[list[str | None], Any, int]:
+        shown = [None if v is None or v == "" else v if v.__class__ is str else str(v) for v in column]
+        quoted = [s is not None and s.startswith(FORMULA_PREFIXES) for s in shown]
+        fmt: Any = None
+        if any(quoted):
+            q = self.book.fmt(quote_prefix=True)
+            fmt = [q if yes else None for yes in quoted]
+        width = max(map(self.book.text_width, [s for s in shown if s is not None]), default=-1)
+        return shown, fmt, width
+
+    def _mixed_column(
+        self, column_kind: Kind, column: Sequence[Any], number_format: Callable[[str], Any]
+    ) -> tuple[list[Any], list[Any], int]:
+        """A column with cells of other kinds (or dates): each cell as :meth:`value` writes it."""
+        made: list[Any] = []
+        fmts: list[Any] = []
+        width = -1
+        for cell in column:
+            kind, v = (cell.kind, cell.value) if isinstance(cell, Cell) else (column_kind, cell)
+            if v is None or v == "":
+                made.append(None)
+                fmts.append(None)
+                continue
+            if kind == "text":
+                shown = str(v)
+                made.append(shown)
+                fmts.append(self.book.fmt(quote_prefix=True) if shown.startswith(FORMULA_PREFIXES) else None)
+                w = self.book.text_width(shown)
+            elif kind == "money":
+                if not isinstance(v, int):
+                    raise TypeError(f"money must be integer fen, not {type(v).__name__}")
+                made.append(v / 100)
+                fmts.append(number_format(kind))
+                w = len(f"{v // 100:,}.00")
+            elif kind in ("date", "datetime") and isinstance(v, date | datetime):
+                made.append(excel_serial(v))
+                fmts.append(number_format(kind))
+                w = 16 if kind == "datetime" else 10  # "0000-00-00 00:00", "0000-00-00"
+            else:
+                number = float(v)
+                made.append(number)
+                fmts.append(number_format(kind))
+                w = len(f"{number:,.4f}")
+            width = max(width, w)
+        return made, fmts, width
 
     def _bulk(self, r: int, kinds: Sequence[Kind], rows: Iterable[Sequence[Any]]) -> int:
-        ws, book = self.ws, self.book
+        table = _columns(kinds, rows, strict=False)
+        if not table:
+            return r
+        book = self.book
         formats = [None if k == "text" else book.fmt(num_format=NUMBER_FORMATS[k]) for k in kinds]
         quoted = book.fmt(quote_prefix=True)
-        write_string, write_number = ws.write_string, ws.write_number
-        for row in rows:
-            for c, v in enumerate(row):
-                if v is None or v == "":
-                    continue
-                if formats[c] is None:
-                    text = str(v)
-                    write_string(r, c, text, quoted if text.startswith(FORMULA_PREFIXES) else None)
-                elif kinds[c] == "money":
-                    write_number(r, c, int(v) / 100, formats[c])
-                else:
-                    write_number(r, c, float(v), formats[c])
-            r += 1
-        return r
+        values: list[list[Any]] = []
+        cell_formats: list[Any] = []
+        for kind, fmt, column in zip(kinds, formats, table, strict=False):
+            if fmt is None:
+                shown = [None if v is None or v == "" else str(v) for v in column]
+                values.append(shown)
+                cell_formats.append([quoted if s and s.startswith(FORMULA_PREFIXES) else None for s in shown])
+            else:
+                convert: Callable[[Any], float] = _fen_to_yuan if kind == "money" else float
+                values.append([None if v is None or v == "" else convert(v) for v in column])
+                cell_formats.append(fmt)
+        self.ws.put_columns(r, values, cell_formats)
+        return r + len(table[0])
 
     def finish(self) -> None:
         for col, width in self.widths.items():

@@ -144,6 +144,21 @@ def test_a_ledger_with_damaged_pages_is_refused(feb_ws: Workspace) -> None:
     assert outside_inputs(feb_ws) == before
 
 
+def test_a_damaged_ticket_chunk_is_refused_where_it_is_read(feb_ws: Workspace) -> None:
+    """The open's quick check leaves the ticket chunks (most of the file) to their SHA-256, checked
+    when a chunk is read: the month's tickets are refused, the rest of the ledger still answers."""
+    with sqlite3.connect(feb_ws.db) as c:
+        (data,) = c.execute("SELECT data FROM ticket_chunks WHERE period = '2026-02' AND chunk = 0").fetchone()
+        damaged = bytearray(data)
+        damaged[len(damaged) // 2] ^= 0xFF
+        c.execute("UPDATE ticket_chunks SET data = ? WHERE period = '2026-02' AND chunk = 0", (bytes(damaged),))
+    output = refused(cli("-w", str(feb_ws.root), "--lang", "en", "explain", "SI-0001", "2026-02"))
+    assert "ticket chunk 0 of 2026-02 no longer matches its SHA-256; it was not read" in output, output
+    assert "restored from a backup" in output
+    history = cli("-w", str(feb_ws.root), "--lang", "en", "history", "SI-0001")  # reads no tickets
+    assert history.exit_code == 0, history.output
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

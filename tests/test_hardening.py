@@ -25,7 +25,9 @@ from scorecard import pipeline, workspace
 from scorecard.cli import app
 from scorecard.inputs.xlsx import check_workbook
 from scorecard.issues import InputError, Issue, Severity
+from scorecard.ledger import Ledger
 from scorecard.ledger.migrations import SCHEMA_VERSION
+from scorecard.periods import Period
 from scorecard.report import outputs
 from scorecard.report.shown import as_text, shown, visible
 from scorecard.report.terminal import print_issues
@@ -157,6 +159,21 @@ def test_a_damaged_ticket_chunk_is_refused_where_it_is_read(feb_ws: Workspace) -
     assert "restored from a backup" in output
     history = cli("-w", str(feb_ws.root), "--lang", "en", "history", "SI-0001")  # reads no tickets
     assert history.exit_code == 0, history.output
+
+
+def test_a_missing_ticket_chunk_is_refused(feb_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A month stored in several chunks (small ones here) whose middle chunk is gone: refused where
+    its tickets are read, not shown short."""
+    from scorecard.ledger import store
+
+    monkeypatch.setattr(store, "CHUNK_ROWS", 60)
+    pipeline.run(feb_ws, Period.parse("2026-02"))
+    with sqlite3.connect(feb_ws.db) as c:
+        assert c.execute("SELECT count(*) FROM ticket_chunks WHERE period = '2026-02'").fetchone()[0] >= 3
+        c.execute("DELETE FROM ticket_chunks WHERE period = '2026-02' AND chunk = 1")
+    with Ledger(feb_ws.db, readonly=True) as ledger, pytest.raises(store.DamagedChunk) as refusal:
+        ledger.record(Period.parse("2026-02"))
+    assert "ticket chunk 1 of 2026-02 is missing" in str(refusal.value)
 
 
 @pytest.mark.parametrize(

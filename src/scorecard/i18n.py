@@ -754,6 +754,10 @@ LABELS |= {
         "the ledger restored from a backup (keep the damaged file to inspect it)",
     ),
     "ledger_damaged": ("账本已损坏（{why}）", "the ledger is damaged ({why})"),
+    "ticket_chunk_missing": (
+        "账本已损坏：{period} 缺少工单块 {chunk}",
+        "the ledger is damaged: ticket chunk {chunk} of {period} is missing",
+    ),
     "ticket_chunk_damaged": (
         "账本已损坏：{period} 的工单块 {chunk} 与其 SHA-256 不符，未读取",
         "the ledger is damaged: ticket chunk {chunk} of {period} no longer matches its SHA-256; it was not read",

@@ -383,12 +383,14 @@ def tidy(frame: pl.DataFrame, padded: Collection[str] | None = None) -> pl.DataF
     """
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     looked = [c for c in text if padded is None or c in padded]
-    found = frame.select(
-        *((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()).any().alias(c) for c in looked),
-        *((pl.col(c) == "").any().alias(f"blank {c}") for c in text),
-    )
-    strip = [c for c in looked if found.get_column(c)[0]]
-    blank = {c for c in text if found.get_column(f"blank {c}")[0]}
+    # one column at a time: each check makes a stripped copy of its column for a moment, and all
+    # at once (polars runs a select's expressions together) held one per text column of 10M rows
+    strip = [
+        c
+        for c in looked
+        if frame.select((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()).any()).item()
+    ]
+    blank = {c for c in text if frame.select((pl.col(c) == "").any()).item()}
     if strip:
         frame = frame.with_columns(pl.col(strip).str.strip_chars())
         # a stripped column may have become blank where it was only spaces

@@ -66,7 +66,7 @@ class Ledger:
             f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None, timeout=5.0
         )
         try:
-            check_database(self.conn, path, known_schema=SCHEMA_VERSION)
+            check_database(self.conn, path, known_schema=SCHEMA_VERSION, whole=not readonly)
         except BaseException:
             self.conn.close()
             raise

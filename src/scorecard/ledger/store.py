@@ -90,10 +90,14 @@ def sort(name: str, frame: pl.DataFrame, *, release: bool = False) -> pl.DataFra
         return frame
     cheap = _leading_cheap(frame, keys)
     index = _stable_order(frame, cheap)
-    if len(cheap) < len(keys) and not in_order(_gathered(frame.select(keys), index), keys):
-        # ties on the cheap keys out of order on a text key: polars' own sort on every key
-        index = frame.select(pl.arg_sort_by(list(keys), nulls_last=True, maintain_order=True)).to_series()
-    return _gathered(frame, index, release=release)
+    done = pl.DataFrame()  # the key columns, once gathered to check the order: not gathered twice
+    if len(cheap) < len(keys):
+        done = _gathered(frame.select(keys), index)
+        if not in_order(done, keys):
+            # ties on the cheap keys out of order on a text key: polars' own sort on every key
+            index = frame.select(pl.arg_sort_by(list(keys), nulls_last=True, maintain_order=True)).to_series()
+            done = pl.DataFrame()
+    return _gathered(frame, index, release=release, done=done)
 
 
 def merged(name: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -197,14 +201,26 @@ def _ranks(column: pl.Series) -> pl.Series:
     return by_code.scatter(physical, rank).gather(codes.to_physical())
 
 
-def _gathered(frame: pl.DataFrame, index: pl.Series, *, release: bool = False) -> pl.DataFrame:
+def _gathered(
+    frame: pl.DataFrame, index: pl.Series, *, release: bool = False, done: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """``frame[index]``, one column at a time, each made one contiguous chunk first: gathering 10M
     rows spread over a reader's chunks is about ten times slower than over one, and a column at a
     time holds one extra column, not a second copy of the frame (bench/stages.py). With
     ``release`` each column is taken out of ``frame`` first, so its unsorted copy goes as soon as
-    its sorted one is made."""
+    its sorted one is made; ``done`` holds columns already gathered by ``index``."""
     take = frame.drop_in_place if release else frame.get_column
-    return pl.DataFrame([take(c).rechunk().gather(index) for c in frame.columns])
+    made = set(done.columns) if done is not None else set()
+    columns = []
+    for c in frame.columns:
+        if c in made:
+            assert done is not None
+            columns.append(done.get_column(c))
+            if release:
+                frame.drop_in_place(c)
+        else:
+            columns.append(take(c).rechunk().gather(index))
+    return pl.DataFrame(columns)
 
 
 def _sql_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -336,8 +352,14 @@ def load_tickets(conn: sqlite3.Connection, period: Period, partner_id: str | Non
         sql += " AND first_partner <= ? AND last_partner >= ?"
         args += (partner_id, partner_id)
     frames = []
-    for chunk, digest, data in conn.execute(sql + " ORDER BY chunk", args):
-        if hashlib.sha256(data).hexdigest() != digest:  # the open's quick check leaves the chunks to this
+    try:
+        rows = conn.execute(sql + " ORDER BY chunk", args).fetchall()
+    except sqlite3.DatabaseError as exc:  # a damaged page of the chunks' table
+        raise DamagedChunk(t("ledger_damaged", why=exc)) from None
+    for n, (chunk, digest, data) in enumerate(rows):
+        if partner_id is None and chunk != n:  # a whole month's chunks are numbered 0, 1, 2, …
+            raise DamagedChunk(t("ticket_chunk_missing", chunk=n, period=period))
+        if hashlib.sha256(data).hexdigest() != digest:  # a read-only open's quick check leaves them to this
             raise DamagedChunk(t("ticket_chunk_damaged", chunk=chunk, period=period))
         frames.append(_with_every_column(pl.read_parquet(io.BytesIO(data))))
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMAS["tickets"])

@@ -161,7 +161,7 @@ def test_a_quoted_line_break_goes_to_the_whole_file_reader(inputs: InputsFolder,
     assert lines[11:15] == [13, 14, 16, 17]
 
 
-@pytest.mark.parametrize("size", range(8, 120, 7))
+@pytest.mark.parametrize("size", range(1, 70))  # every cut of the file, right after a quoted line break too
 def test_a_quoted_line_break_at_any_block_boundary_goes_to_the_whole_file_reader(
     inputs: InputsFolder, whole_file_reads: list[str], monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:

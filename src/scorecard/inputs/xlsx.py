@@ -203,15 +203,7 @@ def _check_cells(
             elif tag == "dimension":
                 declared = _too_large(el.get("ref", ""), max_cells)
                 if declared:
-                    return [
-                        Issue(
-                            where,
-                            None,
-                            None,
-                            t("sheet_declares", declared=declared),
-                            t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
-                        )
-                    ]
+                    return [_declares_too_many(where, declared, max_cells)]
             elif tag == "row":
                 row = int(el.get("r") or row + 1)
                 col = 0
@@ -320,15 +312,7 @@ def _check_cells_fast(
                 dimension = _DIMENSION.search(buf, 0, opening.start() if opening else len(buf))
                 declared = dimension and _too_large(dimension.group(1).decode("ascii", "replace"), max_cells)
                 if declared:
-                    return [
-                        Issue(
-                            where,
-                            None,
-                            None,
-                            t("sheet_declares", declared=declared),
-                            t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
-                        )
-                    ]
+                    return [_declares_too_many(where, declared, max_cells)]
                 pat = _Patterns((opening.group(1) or b"") if opening else b"")
             cut = buf.rfind(pat.row_end)
             cut = len(buf) if not data else cut + len(pat.row_end) if cut >= 0 else -1
@@ -408,6 +392,17 @@ def _cell_problem(cell: Element, recalculate: bool) -> tuple[str, str] | None:
             t("formula_uncalculated_expected"),
         )
     return None
+
+
+def _declares_too_many(where: str, declared: str, max_cells: int) -> Issue:
+    """The sheet's own dimension declares more cells than are read: refused before any cell is."""
+    return Issue(
+        where,
+        None,
+        None,
+        t("sheet_declares", declared=declared),
+        t("at_most_cells", most=f"{max_cells:,}", limit=_LIMIT),
+    )
 
 
 def _too_large(ref: str, max_cells: int) -> str | None:

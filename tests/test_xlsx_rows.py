@@ -108,3 +108,37 @@ def test_a_sheet_with_a_comment_is_written_by_xlsxwriter() -> None:
 def test_spans_are_each_block_of_16_rows_first_and_last_column() -> None:
     table: dict[int, dict[int, Any]] = {0: {2: None}, 15: {0: None, 4: None}, 16: {7: None}, 40: {}}
     assert _spans(table) == {0: "1:5", 1: "8:8"}
+
+
+def test_shared_strings_are_written_as_xlsxwriter_writes_them() -> None:
+    """The one-pass shared-strings writer against xlsxwriter's own, on random strings: escapes,
+    white space at either end (ASCII and not), control characters, their look-alikes, rich runs."""
+    import random
+
+    from scorecard.report.xlsx_rows import _NOT_PLAIN, FastWorkbook
+
+    pieces = [*"ab中文😀&<>\"' \t\n\r", "\x01", "\x1f", "_x0041_", "_x00", "<r>", "</r>", "\ufffe", "\u00a0", "\u3000"]
+    pieces += ["\u200b", "x" * 40]
+
+    def made(cls: type[Any], strings: list[str]) -> bytes:
+        buffer = io.BytesIO()
+        wb = cls(buffer, {"in_memory": True})
+        ws = wb.add_worksheet("s")
+        for i, s in enumerate(strings):
+            ws.write_string(i // 3, i % 3, s)
+        wb.set_properties({"created": CREATED})
+        wb.close()
+        return _members(buffer.getvalue())["xl/sharedStrings.xml"]
+
+    rng = random.Random(20261201)
+    plain = 0
+    for case in range(400):
+        tame = case % 2 == 0  # half from pieces that need no escape of xlsxwriter's own: the one-pass path
+        escaped = ("\x01", "\x1f", "\r", "_x0041_", "_x00", "<r>", "\ufffe")
+        choice = [p for p in pieces if p not in escaped] if tame else pieces
+        strings = ["".join(rng.choices(choice, k=rng.randint(0, 6))) for _ in range(rng.randint(1, 30))]
+        strings += rng.sample(strings, k=min(3, len(strings)))  # repeats: one shared string each
+        fast, slow = made(FastWorkbook, strings), made(xlsxwriter.Workbook, strings)
+        assert fast == slow, strings
+        plain += not _NOT_PLAIN.search("".join(strings))
+    assert plain >= 200

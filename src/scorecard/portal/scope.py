@@ -25,8 +25,7 @@ from scorecard.portal.accounts import Account, stamp
 from scorecard.record import MonthRecord, PeriodInfo
 from scorecard.report.statement_data import gather, ticket_frame, trend
 from scorecard.report.statement_html import render_html
-from scorecard.report.statement_view import build_view
-from scorecard.report.statements import prepare_tickets
+from scorecard.report.statement_view import build_view, prepare_tickets
 
 RECTIFICATION = "notice"  # the action kind a rectification report answers (限期整改)
 
@@ -91,9 +90,9 @@ class PartnerScope:
             return None
         ctx, packs = gather(record, trend(self._ledger, period, self.partner_id), lang=lang)
         tickets = ticket_frame(record["tickets"], packs)
-        rows = prepare_tickets(tickets)
+        rows = prepare_tickets(tickets, lang)
         start, n = packs[0].tickets
-        return render_html(build_view(ctx, packs[0], rows[start : start + n]))
+        return render_html(build_view(ctx, packs[0], rows.slice(start, n)))
 
     # --- notices and rectification reports ------------------------------------------------------
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+import polars as pl
+
 from scorecard.config import MONEY_METRICS, RATE_METRICS
 from scorecard.i18n import t
 from scorecard.periods import Period
@@ -20,8 +22,9 @@ from scorecard.report.adjustments import worded
 from scorecard.report.chart import Point
 from scorecard.report.formats import fixed
 from scorecard.report.statement_data import COMPLAINT_METRIC, ON_TIME_METRIC, Context, PartnerPack
+from scorecard.report.statement_rows import sheet_cells
 from scorecard.report.watchlist import target_sentence
-from scorecard.report.xlsx import Cell, Col, Kind, columns
+from scorecard.report.xlsx import EXCEL_EPOCH, Cell, Col, Kind, columns
 
 OP_SHOWN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 OP_COMPLEMENT = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
@@ -45,6 +48,54 @@ class TicketRow(NamedTuple):
     is_repeat: bool
     is_major: bool
     resolution_hours: float | None
+
+
+# Each day-number column's text as xlsxwriter writes a number into a sheet: the workbook's rows go in as XML.
+EXCEL_NUMBER_TEXT = {"received_x": "received_n", "deadline_x": "deadline_n", "resolved_x": "resolved_n"}
+EXCEL_NUMBER_TEXT["resolution_hours"] = "hours_n"
+
+
+def prepare_tickets(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The tickets as both renderers want them, for many partners at once: :class:`TicketRow`'s
+    columns (Excel day numbers and text) and the workbook's ticket rows as sheet XML
+    (report/statement_rows.py), computed vectorised, so a partner's statement needs no Python
+    object per ticket."""
+    epoch = pl.lit(EXCEL_EPOCH).cast(pl.Datetime("us"))
+
+    def serial(c: str) -> pl.Expr:
+        return (pl.col(c).cast(pl.Datetime("us")) - epoch).dt.total_microseconds() / 86_400_000_000
+
+    def text(c: str) -> pl.Expr:
+        return pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
+
+    rows = frame.select(
+        "ticket_id",
+        serial("received_at").alias("received_x"),
+        text("received_at").alias("received_s"),
+        "category",
+        serial("deadline").alias("deadline_x"),
+        text("deadline").alias("deadline_s"),
+        serial("resolved_at").alias("resolved_x"),
+        text("resolved_at").alias("resolved_s"),
+        "state",
+        "is_repeat",
+        "is_major",
+        "resolution_hours",
+    )
+    rows = rows.with_columns(_sheet_number(rows.get_column(x)).alias(n) for x, n in EXCEL_NUMBER_TEXT.items())
+    return rows.with_columns(sheet_cells(rows, lang))
+
+
+def _sheet_number(column: pl.Series) -> pl.Series:
+    # Python's own formatting: polars' float text is the shortest that reads back, which is not always %.16G's
+    text = pl.Series(list(map("%.16G".__mod__, column.drop_nulls().to_list())), dtype=pl.String)
+    if not column.null_count():
+        return text
+    return pl.Series([None] * column.len(), dtype=pl.String).scatter(column.is_not_null().arg_true(), text)
+
+
+def row_tuples(tickets: pl.DataFrame) -> list[TicketRow]:
+    return [TicketRow._make(r) for r in tickets.select(TicketRow._fields).rows()]
 
 
 def metric_kind(metric: str) -> Kind:
@@ -133,7 +184,7 @@ class View:
     adjustments: Table  # the adjustment by corrected month and component
     refunds: Table
     conduct: Table
-    tickets: list[TicketRow]  # every valid ticket (the workbook)
+    tickets: pl.DataFrame  # every valid ticket, as prepare_tickets makes them (the workbook)
     page_tickets: list[TicketRow]  # those the page lists
     trend: list[TrendRow]
     complaint_metric: str
@@ -153,11 +204,15 @@ class View:
     def draft_mark(self) -> str | None:
         return t("draft_mark", self.lang) if self.ctx.draft else None
 
+    @property
+    def ticket_count(self) -> int:
+        return self.tickets.height
+
     def page_note(self) -> str | None:
-        if len(self.page_tickets) == len(self.tickets):
+        if len(self.page_tickets) == self.tickets.height:
             return None
         note = t("only_late_listed", self.lang)
-        late = sum(1 for x in self.tickets if x.state != "on_time")
+        late = self.tickets.height - self.tickets.get_column("state").eq("on_time").sum()
         if late > len(self.page_tickets):
             note += " " + t("more_in_workbook", self.lang).format(count=late - len(self.page_tickets))
         return note
@@ -172,7 +227,7 @@ class View:
         )
 
 
-def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> View:
+def build_view(ctx: Context, pack: PartnerPack, tickets: pl.DataFrame) -> View:
     lang, r = ctx.lang, pack.result
     return View(
         lang=lang,
@@ -197,10 +252,10 @@ def build_view(ctx: Context, pack: PartnerPack, tickets: list[TicketRow]) -> Vie
     )
 
 
-def page_tickets(tickets: list[TicketRow]) -> list[TicketRow]:
-    if len(tickets) <= PAGE_ALL_TICKETS_UP_TO:
-        return tickets
-    return [x for x in tickets if x.state != "on_time"][:PAGE_TICKETS_MAX]
+def page_tickets(tickets: pl.DataFrame) -> list[TicketRow]:
+    if tickets.height <= PAGE_ALL_TICKETS_UP_TO:
+        return row_tuples(tickets)
+    return row_tuples(tickets.lazy().filter(pl.col("state") != "on_time").head(PAGE_TICKETS_MAX).collect())
 
 
 def _steps(pack: PartnerPack, lang: str) -> list[Step]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scorecard.i18n import t
-from scorecard.report.statement_rows import MAX_FAST_TEXT, ticket_rows
-from scorecard.report.statement_view import View
+from scorecard.report.statement_rows import MAX_FAST_TEXT, flag_words, labels, ticket_rows
+from scorecard.report.statement_view import View, row_tuples
 from scorecard.report.xlsx import Book, columns, run_time
 
 TICKET_COLUMNS = (
@@ -99,16 +99,17 @@ def _tickets(book: Book, view: View) -> None:
     heading = f"{t('tickets_counted', lang)} {view.ctx.period} · {view.partner_name}"
     s = book.sheet(t("sheet_tickets", lang), heading)
     s.text(s.row - 1, 0, view.counts_text())
-    label = {k: t(k, lang) for k in ("urgent", "normal", "difficult", "on_time", "late", "pending")}
+    label = labels(lang)
     cols = columns(lang, *TICKET_COLUMNS)
-    if any(len(x.ticket_id) > MAX_FAST_TEXT for x in view.tickets):  # an id xlsxwriter would cut
+    longest = view.tickets.get_column("ticket_id").str.len_chars().max()
+    if isinstance(longest, int) and longest > MAX_FAST_TEXT:  # an id xlsxwriter would cut
         first, last = s.table(cols, _ticket_cells(view, label), fit=False)
     else:
         # the header, filter and print area as for any table; the rows go in as XML (ticket_rows)
-        first, last = s.table(cols, [()] * len(view.tickets), fit=False)
-        ticket_rows(book, s, first, view.tickets, label, (t("repeat", lang), t("major", lang)))
+        first, last = s.table(cols, [()] * view.ticket_count, fit=False)
+        ticket_rows(book, s, first, view.tickets)
     for state, colour in (("late", "#B42318"), ("pending", "#B54708")):
-        if view.tickets:
+        if view.ticket_count:
             rule = {
                 "type": "cell",
                 "criteria": "==",
@@ -120,7 +121,7 @@ def _tickets(book: Book, view: View) -> None:
 
 
 def _ticket_cells(view: View, label: dict[str, str]) -> list[list[object]]:
-    repeat, major = t("repeat", view.lang), t("major", view.lang)
+    repeat, major = flag_words(view.lang)
     return [
         [
             x.ticket_id,
@@ -132,7 +133,7 @@ def _ticket_cells(view: View, label: dict[str, str]) -> list[list[object]]:
             ", ".join(f for f, on in ((repeat, x.is_repeat), (major, x.is_major)) if on),
             x.resolution_hours,
         ]
-        for x in view.tickets
+        for x in row_tuples(view.tickets)
     ]
 
 

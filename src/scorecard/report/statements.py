@@ -30,9 +30,9 @@ from scorecard.report.formats import csv_text
 from scorecard.report.outputs import add_to_stamp, render_month
 from scorecard.report.statement_data import Context, PartnerPack, gather, ticket_frame, trend
 from scorecard.report.statement_html import render_html
-from scorecard.report.statement_view import TicketRow, build_view
+from scorecard.report.statement_view import build_view, prepare_tickets
 from scorecard.report.statement_xlsx import statement_book
-from scorecard.report.xlsx import EXCEL_EPOCH, atomic_write
+from scorecard.report.xlsx import atomic_write
 from scorecard.workspace import Workspace, staged_dir
 
 Progress = Callable[[int, int], None]
@@ -71,41 +71,14 @@ class Job:
     atomic: bool  # write each file atomically (one partner into an existing folder)
 
 
-def prepare_tickets(frame: pl.DataFrame) -> list[TicketRow]:
-    """Ticket rows as the renderers want them: Excel day numbers and text, computed vectorised."""
-    epoch = pl.lit(EXCEL_EPOCH).cast(pl.Datetime("us"))
-
-    def serial(c: str) -> pl.Expr:
-        return (pl.col(c).cast(pl.Datetime("us")) - epoch).dt.total_microseconds() / 86_400_000_000
-
-    def text(c: str) -> pl.Expr:
-        return pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
-
-    rows = frame.select(
-        "ticket_id",
-        serial("received_at").alias("rx"),
-        text("received_at").alias("rs"),
-        "category",
-        serial("deadline").alias("dx"),
-        text("deadline").alias("ds"),
-        serial("resolved_at").alias("vx"),
-        text("resolved_at").alias("vs"),
-        "state",
-        "is_repeat",
-        "is_major",
-        "resolution_hours",
-    ).rows()
-    return [TicketRow._make(r) for r in rows]
-
-
 def render_job(job: Job) -> list[Written]:
-    rows = prepare_tickets(job.tickets)
+    rows = prepare_tickets(job.tickets, job.ctx.lang)
     folder = Path(job.folder)
     write = atomic_write if job.atomic else _plain_write
     out = []
     for pack in job.packs:
         start, n = pack.tickets
-        view = build_view(job.ctx, pack, rows[start : start + n])
+        view = build_view(job.ctx, pack, rows.slice(start, n))
         stem = safe_stem(pack.partner_id)
         write(folder / f"{stem}.html", render_html(view).encode("utf-8"))
         write(folder / f"{stem}.xlsx", statement_book(view).to_bytes())

@@ -21,11 +21,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import xlsxwriter
-
 from scorecard.i18n import t
 from scorecard.report.formats import FORMULA_PREFIXES
-from scorecard.report.xlsx_rows import FastWorksheet
+from scorecard.report.xlsx_rows import FastWorkbook, FastWorksheet
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -202,7 +200,7 @@ class Book:
         self, title: str, mark: str | None = None, created: datetime | None = None, signoff: str | None = None
     ) -> None:
         self.buffer = io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.wb = FastWorkbook(self.buffer, WORKBOOK_OPTIONS)
         props: dict[str, Any] = {"title": title, "comments": "scorecard"}
         if created is not None:
             props["created"] = created

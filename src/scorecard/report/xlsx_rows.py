@@ -11,20 +11,30 @@ indexed in the same order — and only does the two hot loops in fewer steps:
 and ``_write_rows`` writes the sheet's cells as the very XML xlsxwriter writes
 (the tests compare the bytes). Anything it does not handle (comments, rich
 strings, formulas, custom default row heights) goes to xlsxwriter's own code.
+:class:`FastWorkbook` writes the shared strings (one per distinct text: a
+statement's every ticket id) the same way: as xlsxwriter writes them, in one
+pass, leaving to xlsxwriter any string that needs its escapes.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 # A string longer than this may exceed Excel's 32,767 UTF-16 units: xlsxwriter truncates it, so it
 # takes xlsxwriter's path.
 SHORT_STRING = 16_383
+# What xlsxwriter writes a string's text with more than its XML escapes for: control characters and
+# text that looks like their escape (_xHHHH_), the two non-characters, a rich string's "<r>" runs.
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|<r>")
 
 
 class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type information
@@ -168,3 +178,39 @@ def _spans(table: dict[int, dict[int, Any]]) -> dict[int, str]:
         else:
             bounds[block] = (lo, hi)
     return {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in bounds.items()}
+
+
+class FastWorkbook(Workbook):  # type: ignore[misc]  # xlsxwriter ships no type information
+    """An xlsxwriter workbook whose shared strings are written in one pass (same bytes)."""
+
+    def _get_packager(self) -> Packager:  # xlsxwriter's hook for its packager
+        return _Packager()
+
+
+class _Packager(Packager):  # type: ignore[misc]
+    def _write_shared_strings_file(self) -> None:  # as xlsxwriter's, with the faster writer
+        sst = _SharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class _SharedStrings(SharedStrings):  # type: ignore[misc]
+    def _write_sst_strings(self) -> None:
+        strings: list[str] = self.string_table.string_array
+        if not strings or _NOT_PLAIN.search("".join(strings)):  # also a false alarm across two strings: slower, same
+            super()._write_sst_strings()
+            return
+        # the XML escapes of every string at once: "\x00", a control character, is in none of them
+        escaped = "\x00".join(strings).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self.fh.write(
+            "".join(
+                # leading or trailing white space is kept by an attribute, as xlsxwriter marks it
+                f'<si><t xml:space="preserve">{e}</t></si>'
+                if s[:1].isspace() or s[-1:].isspace()
+                else f"<si><t>{e}</t></si>"
+                for s, e in zip(strings, escaped.split("\x00"), strict=True)
+            )
+        )

@@ -50,9 +50,13 @@ class TicketRow(NamedTuple):
     resolution_hours: float | None
 
 
-# Each day-number column's text as xlsxwriter writes a number into a sheet: the workbook's rows go in as XML.
-EXCEL_NUMBER_TEXT = {"received_x": "received_n", "deadline_x": "deadline_n", "resolved_x": "resolved_n"}
-EXCEL_NUMBER_TEXT["resolution_hours"] = "hours_n"
+# Each number column's text as xlsxwriter writes a number into a sheet: the workbook's rows go in as XML.
+SHEET_NUMBER_TEXT = {
+    "received_x": "received_n",
+    "deadline_x": "deadline_n",
+    "resolved_x": "resolved_n",
+    "resolution_hours": "hours_n",
+}
 
 
 def prepare_tickets(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -82,7 +86,7 @@ def prepare_tickets(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
         "is_major",
         "resolution_hours",
     )
-    rows = rows.with_columns(_sheet_number(rows.get_column(x)).alias(n) for x, n in EXCEL_NUMBER_TEXT.items())
+    rows = rows.with_columns(_sheet_number(rows.get_column(x)).alias(n) for x, n in SHEET_NUMBER_TEXT.items())
     return rows.with_columns(sheet_cells(rows, lang))
 
 

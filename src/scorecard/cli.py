@@ -18,8 +18,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from scorecard import pipeline
-from scorecard.checks import check
 from scorecard.config import json_schema, load_config
 from scorecard.i18n import language, reset_language, t, tn, use_language
 from scorecard.issues import InputError, Issue
@@ -212,6 +210,8 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 @app.command()
 def validate(ctx: typer.Context, period: PeriodArg) -> None:
     """Check a period's inputs; list every problem as file:line: column: message."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         inputs = pipeline.validate(opts.workspace, period)
@@ -237,6 +237,8 @@ def run(
     format_: FormatOpt = "table",
 ) -> None:
     """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts), err.status("…") as status:
         result = pipeline.run(
@@ -264,9 +266,11 @@ def run(
 @app.command()
 def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
+    from scorecard.ledger import reading
+
     opts: Options = ctx.obj
     with reported(opts):
-        rec = pipeline.record(opts.workspace, period, partner_id)
+        rec = reading.record(opts.workspace, period, partner_id)
         if rec["partner_results"].height == 0:
             raise InputError(
                 [
@@ -281,6 +285,8 @@ def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: For
 @app.command()
 def close(ctx: typer.Context, period: PeriodArg) -> None:
     """Freeze a month: it can never be rewritten (only the last closed one can be reopened)."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         info = pipeline.close(opts.workspace, period, user=opts.user)
@@ -297,6 +303,8 @@ def reopen(
     ] = False,
 ) -> None:
     """Reopen the last closed month, with a recorded reason."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         discarded = pipeline.reopen(opts.workspace, period, reason, user=opts.user, discard_draft=discard_draft)
@@ -326,9 +334,11 @@ def history(
     format_: FormatOpt = "table",
 ) -> None:
     """A partner's months: metrics, breaches, status, held balance, payout."""
+    from scorecard.ledger import reading
+
     opts: Options = ctx.obj
     with reported(opts):
-        rows = pipeline.history(opts.workspace, partner_id, last)
+        rows = reading.history(opts.workspace, partner_id, last)
     terminal.history(out, partner_id, rows, opts.language(), format_)
 
 
@@ -427,6 +437,8 @@ def config_check(
     ] = None,
 ) -> None:
     """Validate the configuration: schema, bands, points tables, weights, actions, calendar."""
+    from scorecard.checks import check
+
     opts: Options = ctx.obj
     with reported(opts):
         loaded = load_config(opts.workspace.config)
@@ -450,6 +462,8 @@ def config_schema() -> None:
 @app.command()
 def approve(ctx: typer.Context, period: PeriodArg) -> None:
     """Approve a month's draft for closing (by someone other than the one who ran it)."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         ok = pipeline.approve(opts.workspace, period, user=opts.user)
@@ -465,20 +479,24 @@ def log(
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """The event log: every change to the ledger, who made it, when and why, with its hash."""
+    from scorecard.ledger import reading
+
     if format_ not in ("table", "csv", "json"):
         raise typer.BadParameter(t("format_option"))
     opts: Options = ctx.obj
     with reported(opts):
-        events = pipeline.log(opts.workspace, period)
+        events = reading.log(opts.workspace, period)
     terminal.events(out, events, opts.language(), format_)
 
 
 @app.command()
 def verify(ctx: typer.Context) -> None:
     """Recompute the event log's hash chain and every closed month's digest; exit 1 at a difference."""
+    from scorecard.ledger import reading
+
     opts: Options = ctx.obj
     with reported(opts):
-        found, (last, digest) = pipeline.verify(opts.workspace)
+        found, (last, digest) = reading.verify(opts.workspace)
     lang = opts.language()
     for finding in found:
         err.print(f"{t('error', lang)}: {finding}", markup=False, soft_wrap=True)
@@ -512,6 +530,8 @@ def final_settlement(
     forfeit: Annotated[bool, typer.Option("--forfeit", help="Keep the held balance (compensation claims).")] = False,
 ) -> None:
     """Settle a terminated partner's balances pending final settlement with the open month's run."""
+    from scorecard import pipeline
+
     if pay == forfeit:
         raise typer.BadParameter(t("pay_or_forfeit"))
     opts: Options = ctx.obj
@@ -569,6 +589,7 @@ def dispute_add(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import file_in
+    from scorecard.ledger import reading
 
     opts: Options = ctx.obj
     given = [(k, v) for k, v in (("ticket", ticket), ("refund", refund), ("conduct", conduct)) if v is not None]
@@ -582,7 +603,7 @@ def dispute_add(
             kind,
             record_id,
             reason,
-            pipeline.current_user(opts.user),
+            reading.current_user(opts.user),
             datetime.now(UTC),
             late=late,
             correction=correction,
@@ -602,12 +623,13 @@ def dispute_decide(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import decide_in
+    from scorecard.ledger import reading
 
     opts: Options = ctx.obj
     with reported(opts):
         if accept == reject:
             raise InputError([Issue("dispute decide", None, None, t("accept_or_reject"))])
-        d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
+        d = decide_in(opts.workspace, dispute_id, accept, note, reading.current_user(opts.user), datetime.now(UTC))
     out.print(
         f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})", markup=False
     )
@@ -652,13 +674,14 @@ def portal_user_add(
     manager: Annotated[bool, typer.Option("--manager", help="A manager account.")] = False,
 ) -> None:
     """Add an account; prints its one-time password once (it must be changed at the first login)."""
+    from scorecard.ledger import reading
     from scorecard.portal.service import add_user
 
     opts: Options = ctx.obj
     with reported(opts):
         if (partner is None) == (not manager):
             raise InputError([Issue("portal user add", None, None, t("partner_or_manager"))])
-        password = add_user(opts.workspace, name, partner, pipeline.current_user(opts.user))
+        password = add_user(opts.workspace, name, partner, reading.current_user(opts.user))
     role = f"{t('demo_portal_partner')} {partner}" if partner else t("demo_portal_manager")
     out.print(
         t("one_time_password", name=name, role=role, password=password),
@@ -670,11 +693,12 @@ def portal_user_add(
 @portal_user_app.command("disable")
 def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Disable an account: it can no longer log in, and its sessions end at once."""
+    from scorecard.ledger import reading
     from scorecard.portal.service import disable_user
 
     opts: Options = ctx.obj
     with reported(opts):
-        revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
+        revoked = disable_user(opts.workspace, name, reading.current_user(opts.user))
     out.print(f"{name}: {tn('account_disabled', revoked)}", markup=False)
 
 
@@ -725,9 +749,11 @@ def serve(
 def watch_list(ctx: typer.Context, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """The watch list of a month, from its record: partners one breaching month away from a
     stronger action, or within the watch margin of a threshold."""
+    from scorecard.ledger import reading
+
     opts: Options = ctx.obj
     with reported(opts):
-        rec = pipeline.record(opts.workspace, period)
+        rec = reading.record(opts.workspace, period)
     terminal.watch(out, rec, opts.language(), fmt=format_)
 
 

@@ -13,19 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from scorecard.config import json_schema, load_config
 from scorecard.i18n import language, reset_language, t, tn, use_language
-from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
-from scorecard.report import terminal
-from scorecard.report.shown import visible
-from scorecard.report.tables import FORMATS
-from scorecard.workspace import Workspace
+
+# Only what building the commands needs is imported here (``scorecard --help`` reads no more); each
+# command imports what it uses, so that none pays for the loading, assessing and writing it never does.
+if TYPE_CHECKING:
+    from scorecard.workspace import Workspace
 
 app = typer.Typer(
     help="Monthly partner assessment and settlement-penalty calculator.",
@@ -51,6 +50,9 @@ class Options:
     user: str | None = None
 
     def language(self) -> str:
+        from scorecard.config import load_config
+        from scorecard.issues import InputError
+
         if self.lang:
             return self.lang
         try:
@@ -117,6 +119,10 @@ def _command_name() -> str:
 @contextmanager
 def reported(opts: Options) -> Iterator[None]:
     """Turn input/configuration/ledger errors into messages and exit code 1."""
+    from scorecard.issues import InputError
+    from scorecard.report import terminal
+    from scorecard.report.shown import visible
+
     try:
         yield
     except InputError as exc:
@@ -155,6 +161,8 @@ PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", 
 
 
 def _format(text: str) -> str:
+    from scorecard.report.tables import FORMATS
+
     if text not in FORMATS:
         raise typer.BadParameter(t("format_option"))
     return text
@@ -189,6 +197,8 @@ def main_options(
         ),
     ] = None,
 ) -> None:
+    from scorecard.workspace import Workspace
+
     if lang not in (None, "zh", "en"):
         raise typer.BadParameter(t("lang_option"))
     ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang, user)
@@ -201,6 +211,7 @@ def main_options(
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")]) -> None:
     """Create a workspace: default configuration, empty inputs/ and out/."""
     from scorecard.demo import init_workspace
+    from scorecard.workspace import Workspace
 
     with reported(Options(Workspace.at(directory), None)):
         ws = init_workspace(directory)
@@ -211,6 +222,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 def validate(ctx: typer.Context, period: PeriodArg) -> None:
     """Check a period's inputs; list every problem as file:line: column: message."""
     from scorecard import pipeline
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -238,6 +250,7 @@ def run(
 ) -> None:
     """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
     from scorecard import pipeline
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts), err.status("…") as status:
@@ -266,7 +279,9 @@ def run(
 @app.command()
 def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
+    from scorecard.issues import InputError, Issue
     from scorecard.ledger import reading
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -318,6 +333,7 @@ def reopen(
 def status(ctx: typer.Context, format_: FormatOpt = "table") -> None:
     """Every month of the ledger (draft or closed, who ran and closed it, whether out/ matches) and the
     balances carried (held pending final settlement, absent partners' balances)."""
+    from scorecard.report import terminal
     from scorecard.status import ledger_status
 
     opts: Options = ctx.obj
@@ -335,6 +351,7 @@ def history(
 ) -> None:
     """A partner's months: metrics, breaches, status, held balance, payout."""
     from scorecard.ledger import reading
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -360,6 +377,7 @@ def simulate(
     format_: FormatOpt = "table",
 ) -> None:
     """What would change under other rules, partner by partner; the ledger is not touched."""
+    from scorecard.report import terminal
     from scorecard.report.simulation_xlsx import write_simulation
     from scorecard.simulate import simulate as run_simulation
 
@@ -423,6 +441,7 @@ def demo(
 ) -> None:
     """Build a workspace from the shipped fixtures and run every month in order."""
     from scorecard.demo import run_demo
+    from scorecard.workspace import Workspace
 
     opts = Options(Workspace.at(directory), None)
     with reported(opts):
@@ -438,6 +457,9 @@ def config_check(
 ) -> None:
     """Validate the configuration: schema, bands, points tables, weights, actions, calendar."""
     from scorecard.checks import check
+    from scorecard.config import load_config
+    from scorecard.issues import InputError
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -453,6 +475,8 @@ def config_check(
 @config_app.command("schema")
 def config_schema() -> None:
     """Print the configuration's JSON Schema (for editor completion)."""
+    from scorecard.config import json_schema
+
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
@@ -480,6 +504,7 @@ def log(
 ) -> None:
     """The event log: every change to the ledger, who made it, when and why, with its hash."""
     from scorecard.ledger import reading
+    from scorecard.report import terminal
 
     if format_ not in ("table", "csv", "json"):
         raise typer.BadParameter(t("format_option"))
@@ -589,6 +614,7 @@ def dispute_add(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import file_in
+    from scorecard.issues import InputError, Issue
     from scorecard.ledger import reading
 
     opts: Options = ctx.obj
@@ -623,6 +649,7 @@ def dispute_decide(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import decide_in
+    from scorecard.issues import InputError, Issue
     from scorecard.ledger import reading
 
     opts: Options = ctx.obj
@@ -644,6 +671,8 @@ def dispute_list(
 ) -> None:
     """The dispute register: every dispute with its record, status, who filed and decided it."""
     from scorecard.disputes.service import list_in, render_list
+    from scorecard.issues import InputError, Issue
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -674,6 +703,7 @@ def portal_user_add(
     manager: Annotated[bool, typer.Option("--manager", help="A manager account.")] = False,
 ) -> None:
     """Add an account; prints its one-time password once (it must be changed at the first login)."""
+    from scorecard.issues import InputError, Issue
     from scorecard.ledger import reading
     from scorecard.portal.service import add_user
 
@@ -750,6 +780,7 @@ def watch_list(ctx: typer.Context, period: PeriodArg, format_: FormatOpt = "tabl
     """The watch list of a month, from its record: partners one breaching month away from a
     stronger action, or within the watch margin of a threshold."""
     from scorecard.ledger import reading
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):

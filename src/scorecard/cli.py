@@ -13,21 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from scorecard import pipeline
-from scorecard.checks import check
-from scorecard.config import json_schema, load_config
 from scorecard.i18n import language, reset_language, t, tn, use_language
-from scorecard.issues import InputError, Issue
 from scorecard.periods import Period
-from scorecard.report import terminal
-from scorecard.report.shown import visible
-from scorecard.report.tables import FORMATS
-from scorecard.workspace import Workspace
+
+# Only what building the commands needs is imported here (``scorecard --help`` reads no more); each
+# command imports what it uses, so that none pays for the loading, assessing and writing it never does.
+if TYPE_CHECKING:
+    from scorecard.workspace import Workspace
 
 app = typer.Typer(
     help="Monthly partner assessment and settlement-penalty calculator.",
@@ -53,6 +50,9 @@ class Options:
     user: str | None = None
 
     def language(self) -> str:
+        from scorecard.config import load_config
+        from scorecard.issues import InputError
+
         if self.lang:
             return self.lang
         try:
@@ -119,6 +119,10 @@ def _command_name() -> str:
 @contextmanager
 def reported(opts: Options) -> Iterator[None]:
     """Turn input/configuration/ledger errors into messages and exit code 1."""
+    from scorecard.issues import InputError
+    from scorecard.report import terminal
+    from scorecard.report.shown import visible
+
     try:
         yield
     except InputError as exc:
@@ -157,6 +161,8 @@ PeriodArg = Annotated[Period, typer.Argument(parser=_period, metavar="YYYY-MM", 
 
 
 def _format(text: str) -> str:
+    from scorecard.report.tables import FORMATS
+
     if text not in FORMATS:
         raise typer.BadParameter(t("format_option"))
     return text
@@ -191,6 +197,8 @@ def main_options(
         ),
     ] = None,
 ) -> None:
+    from scorecard.workspace import Workspace
+
     if lang not in (None, "zh", "en"):
         raise typer.BadParameter(t("lang_option"))
     ctx.obj = Options(Workspace.at(workspace, config, inputs, out_dir, db), lang, user)
@@ -203,6 +211,7 @@ def main_options(
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")]) -> None:
     """Create a workspace: default configuration, empty inputs/ and out/."""
     from scorecard.demo import init_workspace
+    from scorecard.workspace import Workspace
 
     with reported(Options(Workspace.at(directory), None)):
         ws = init_workspace(directory)
@@ -212,6 +221,9 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 @app.command()
 def validate(ctx: typer.Context, period: PeriodArg) -> None:
     """Check a period's inputs; list every problem as file:line: column: message."""
+    from scorecard import pipeline
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts):
         inputs = pipeline.validate(opts.workspace, period)
@@ -237,6 +249,9 @@ def run(
     format_: FormatOpt = "table",
 ) -> None:
     """Assess a month: scorecard.csv, notices.csv and manifest.json, recorded as the draft."""
+    from scorecard import pipeline
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts), err.status("…") as status:
         result = pipeline.run(
@@ -264,9 +279,13 @@ def run(
 @app.command()
 def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """Show why a partner got its score and money: metrics, thresholds, rules, late tickets."""
+    from scorecard.issues import InputError, Issue
+    from scorecard.ledger import reading
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts):
-        rec = pipeline.record(opts.workspace, period, partner_id)
+        rec = reading.record(opts.workspace, period, partner_id)
         if rec["partner_results"].height == 0:
             raise InputError(
                 [
@@ -281,6 +300,8 @@ def explain(ctx: typer.Context, partner_id: str, period: PeriodArg, format_: For
 @app.command()
 def close(ctx: typer.Context, period: PeriodArg) -> None:
     """Freeze a month: it can never be rewritten (only the last closed one can be reopened)."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         info = pipeline.close(opts.workspace, period, user=opts.user)
@@ -297,6 +318,8 @@ def reopen(
     ] = False,
 ) -> None:
     """Reopen the last closed month, with a recorded reason."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         discarded = pipeline.reopen(opts.workspace, period, reason, user=opts.user, discard_draft=discard_draft)
@@ -310,6 +333,7 @@ def reopen(
 def status(ctx: typer.Context, format_: FormatOpt = "table") -> None:
     """Every month of the ledger (draft or closed, who ran and closed it, whether out/ matches) and the
     balances carried (held pending final settlement, absent partners' balances)."""
+    from scorecard.report import terminal
     from scorecard.status import ledger_status
 
     opts: Options = ctx.obj
@@ -326,9 +350,12 @@ def history(
     format_: FormatOpt = "table",
 ) -> None:
     """A partner's months: metrics, breaches, status, held balance, payout."""
+    from scorecard.ledger import reading
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts):
-        rows = pipeline.history(opts.workspace, partner_id, last)
+        rows = reading.history(opts.workspace, partner_id, last)
     terminal.history(out, partner_id, rows, opts.language(), format_)
 
 
@@ -350,6 +377,7 @@ def simulate(
     format_: FormatOpt = "table",
 ) -> None:
     """What would change under other rules, partner by partner; the ledger is not touched."""
+    from scorecard.report import terminal
     from scorecard.report.simulation_xlsx import write_simulation
     from scorecard.simulate import simulate as run_simulation
 
@@ -413,6 +441,7 @@ def demo(
 ) -> None:
     """Build a workspace from the shipped fixtures and run every month in order."""
     from scorecard.demo import run_demo
+    from scorecard.workspace import Workspace
 
     opts = Options(Workspace.at(directory), None)
     with reported(opts):
@@ -427,6 +456,11 @@ def config_check(
     ] = None,
 ) -> None:
     """Validate the configuration: schema, bands, points tables, weights, actions, calendar."""
+    from scorecard.checks import check
+    from scorecard.config import load_config
+    from scorecard.issues import InputError
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts):
         loaded = load_config(opts.workspace.config)
@@ -441,6 +475,8 @@ def config_check(
 @config_app.command("schema")
 def config_schema() -> None:
     """Print the configuration's JSON Schema (for editor completion)."""
+    from scorecard.config import json_schema
+
     out.print_json(json.dumps(json_schema(), ensure_ascii=False))
 
 
@@ -450,6 +486,8 @@ def config_schema() -> None:
 @app.command()
 def approve(ctx: typer.Context, period: PeriodArg) -> None:
     """Approve a month's draft for closing (by someone other than the one who ran it)."""
+    from scorecard import pipeline
+
     opts: Options = ctx.obj
     with reported(opts):
         ok = pipeline.approve(opts.workspace, period, user=opts.user)
@@ -465,20 +503,25 @@ def log(
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """The event log: every change to the ledger, who made it, when and why, with its hash."""
+    from scorecard.ledger import reading
+    from scorecard.report import terminal
+
     if format_ not in ("table", "csv", "json"):
         raise typer.BadParameter(t("format_option"))
     opts: Options = ctx.obj
     with reported(opts):
-        events = pipeline.log(opts.workspace, period)
+        events = reading.log(opts.workspace, period)
     terminal.events(out, events, opts.language(), format_)
 
 
 @app.command()
 def verify(ctx: typer.Context) -> None:
     """Recompute the event log's hash chain and every closed month's digest; exit 1 at a difference."""
+    from scorecard.ledger import reading
+
     opts: Options = ctx.obj
     with reported(opts):
-        found, (last, digest) = pipeline.verify(opts.workspace)
+        found, (last, digest) = reading.verify(opts.workspace)
     lang = opts.language()
     for finding in found:
         err.print(f"{t('error', lang)}: {finding}", markup=False, soft_wrap=True)
@@ -512,6 +555,8 @@ def final_settlement(
     forfeit: Annotated[bool, typer.Option("--forfeit", help="Keep the held balance (compensation claims).")] = False,
 ) -> None:
     """Settle a terminated partner's balances pending final settlement with the open month's run."""
+    from scorecard import pipeline
+
     if pay == forfeit:
         raise typer.BadParameter(t("pay_or_forfeit"))
     opts: Options = ctx.obj
@@ -569,6 +614,8 @@ def dispute_add(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import file_in
+    from scorecard.issues import InputError, Issue
+    from scorecard.ledger import reading
 
     opts: Options = ctx.obj
     given = [(k, v) for k, v in (("ticket", ticket), ("refund", refund), ("conduct", conduct)) if v is not None]
@@ -582,7 +629,7 @@ def dispute_add(
             kind,
             record_id,
             reason,
-            pipeline.current_user(opts.user),
+            reading.current_user(opts.user),
             datetime.now(UTC),
             late=late,
             correction=correction,
@@ -602,12 +649,14 @@ def dispute_decide(
     from datetime import UTC, datetime
 
     from scorecard.disputes.service import decide_in
+    from scorecard.issues import InputError, Issue
+    from scorecard.ledger import reading
 
     opts: Options = ctx.obj
     with reported(opts):
         if accept == reject:
             raise InputError([Issue("dispute decide", None, None, t("accept_or_reject"))])
-        d = decide_in(opts.workspace, dispute_id, accept, note, pipeline.current_user(opts.user), datetime.now(UTC))
+        d = decide_in(opts.workspace, dispute_id, accept, note, reading.current_user(opts.user), datetime.now(UTC))
     out.print(
         f"{d.dispute_id}: {t('dispute_' + d.status, opts.language())} ({d.decided_by}, {d.decided_on})", markup=False
     )
@@ -622,6 +671,8 @@ def dispute_list(
 ) -> None:
     """The dispute register: every dispute with its record, status, who filed and decided it."""
     from scorecard.disputes.service import list_in, render_list
+    from scorecard.issues import InputError, Issue
+    from scorecard.report import terminal
 
     opts: Options = ctx.obj
     with reported(opts):
@@ -652,13 +703,15 @@ def portal_user_add(
     manager: Annotated[bool, typer.Option("--manager", help="A manager account.")] = False,
 ) -> None:
     """Add an account; prints its one-time password once (it must be changed at the first login)."""
+    from scorecard.issues import InputError, Issue
+    from scorecard.ledger import reading
     from scorecard.portal.service import add_user
 
     opts: Options = ctx.obj
     with reported(opts):
         if (partner is None) == (not manager):
             raise InputError([Issue("portal user add", None, None, t("partner_or_manager"))])
-        password = add_user(opts.workspace, name, partner, pipeline.current_user(opts.user))
+        password = add_user(opts.workspace, name, partner, reading.current_user(opts.user))
     role = f"{t('demo_portal_partner')} {partner}" if partner else t("demo_portal_manager")
     out.print(
         t("one_time_password", name=name, role=role, password=password),
@@ -670,11 +723,12 @@ def portal_user_add(
 @portal_user_app.command("disable")
 def portal_user_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Disable an account: it can no longer log in, and its sessions end at once."""
+    from scorecard.ledger import reading
     from scorecard.portal.service import disable_user
 
     opts: Options = ctx.obj
     with reported(opts):
-        revoked = disable_user(opts.workspace, name, pipeline.current_user(opts.user))
+        revoked = disable_user(opts.workspace, name, reading.current_user(opts.user))
     out.print(f"{name}: {tn('account_disabled', revoked)}", markup=False)
 
 
@@ -725,9 +779,12 @@ def serve(
 def watch_list(ctx: typer.Context, period: PeriodArg, format_: FormatOpt = "table") -> None:
     """The watch list of a month, from its record: partners one breaching month away from a
     stronger action, or within the watch margin of a threshold."""
+    from scorecard.ledger import reading
+    from scorecard.report import terminal
+
     opts: Options = ctx.obj
     with reported(opts):
-        rec = pipeline.record(opts.workspace, period)
+        rec = reading.record(opts.workspace, period)
     terminal.watch(out, rec, opts.language(), fmt=format_)
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import getpass
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +35,9 @@ from scorecard.i18n import t
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
-from scorecard.ledger import Ledger, LedgerError, cycle, now
+from scorecard.ledger import Ledger, LedgerError, cycle, now, reading
 from scorecard.ledger.health import start_new_ledger
+from scorecard.ledger.reading import current_user, existing_ledger
 from scorecard.ledger.store import delete_month, in_order, merged, sort, store_record
 from scorecard.metrics import MetricsFrame, PartnerMetrics, cutoff, metrics_frame, ticket_counts, ticket_status
 from scorecard.periods import Period
@@ -49,7 +48,13 @@ from scorecard.workspace import Workspace, staged_dir
 
 if TYPE_CHECKING:
     from scorecard.approval import Approval
-    from scorecard.ledger.audit import Finding
+
+# The ledger's read-only queries live in scorecard.ledger.reading, so that the commands that only read
+# start without importing all this module needs; they are part of the flow's interface here too.
+record = reading.record
+history = reading.history
+log = reading.log
+verify = reading.verify
 
 Progress = Callable[[str], None]
 
@@ -108,19 +113,6 @@ class RunOutcome:
             Issue(f, line, col, msg, None, Severity.WARNING, key=key)
             for _, f, line, col, key, msg in self.record["warnings"].iter_rows()
         ]
-
-
-def current_user(explicit: str | None = None) -> str:
-    """Who is running the command: --user, else $SCORECARD_USER, else the login name."""
-    if explicit and explicit.strip():
-        return explicit.strip()
-    env = os.environ.get("SCORECARD_USER", "").strip()
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 def settings_for(config: LoadedConfig, excluded: dict[str, str]) -> LoadSettings:
@@ -524,7 +516,7 @@ def close(ws: Workspace, period: Period, *, user: str | None = None) -> PeriodIn
     """Freeze the draft ``period``: refused when what it was assessed from changed since."""
     user = current_user(user)
     config = load_config(ws.config)
-    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+    with ws.lock(), existing_ledger(ws, write=True) as ledger:
         cycle.refuse_broken_chain(ledger.conn, t("not_closed", period=period))
         info = ledger.period(period)
         if info is not None and info.draft:
@@ -558,38 +550,11 @@ def reopen(
     ws: Workspace, period: Period, reason: str, *, user: str | None = None, discard_draft: bool = False
 ) -> PeriodInfo | None:
     user = current_user(user)
-    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+    with ws.lock(), existing_ledger(ws, write=True) as ledger:
         discarded = cycle.reopen(ledger, period, reason, user, discard_draft=discard_draft)
     if discarded is not None:
         move_aside(ws, str(discarded.period), discarded.run_seq)
     return discarded
-
-
-def _existing_ledger(ws: Workspace, *, write: bool = False) -> Ledger:
-    if not ws.db.exists():
-        raise LedgerError(t("no_ledger", db=ws.db))
-    return Ledger(ws.db, readonly=not write)
-
-
-def record(ws: Workspace, period: Period, partner_id: str | None = None) -> MonthRecord:
-    """The stored record of a month, read-only: what every view renders."""
-    with _existing_ledger(ws) as ledger:
-        return ledger.record(period, partner_id)
-
-
-def history(ws: Workspace, partner_id: str, last: int | None = None) -> list[dict[str, object]]:
-    with _existing_ledger(ws) as ledger:
-        rows = [dict(r) for r in ledger.history(partner_id, last)]
-        breached: dict[str, list[str]] = {}
-        for period, rule_id in ledger.conn.execute(
-            "SELECT period, rule_id FROM rule_results WHERE partner_id = ? AND breached ORDER BY rule_id", (partner_id,)
-        ):
-            breached.setdefault(period, []).append(rule_id)
-    for r in rows:
-        r["breached_rules"] = breached.get(r["period"], [])
-    if not rows:
-        raise LedgerError(t("no_assessed_month", partner=partner_id))
-    return rows
 
 
 # --- sign-off and audit (docs/sign-off-and-audit.md) ---------------------------------------------
@@ -600,23 +565,8 @@ def approve(ws: Workspace, period: Period, *, user: str | None = None) -> Approv
     from scorecard import approval
 
     user = current_user(user)
-    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+    with ws.lock(), existing_ledger(ws, write=True) as ledger:
         return approval.approve(ledger, period, user)
-
-
-def log(ws: Workspace, period: Period | None = None) -> list[dict[str, object]]:
-    """The event log (every change to the ledger), oldest first."""
-    with _existing_ledger(ws) as ledger:
-        return [dict(e) for e in ledger.events(period)]
-
-
-def verify(ws: Workspace, *, quick: bool = False) -> tuple[list[Finding], tuple[int, str]]:
-    """Recompute the event chain and every closed month's digests: the first difference of each,
-    and the chain's head."""
-    from scorecard.ledger import audit
-
-    with _existing_ledger(ws) as ledger:
-        return audit.verify(ledger.conn, quick=quick), audit.head(ledger.conn)
 
 
 def settle_terminated(
@@ -626,5 +576,5 @@ def settle_terminated(
     user = current_user(user)
     if decision not in ("pay", "forfeit"):
         raise LedgerError(t("final_pay_or_forfeit"))
-    with ws.lock(), _existing_ledger(ws, write=True) as ledger:
+    with ws.lock(), existing_ledger(ws, write=True) as ledger:
         return final_settlement.decide(ledger, partner_id, decision, reason, user)  # type: ignore[arg-type]

@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from scorecard.assess import PartnerResult
 from scorecard.config import RuleSet
 from scorecard.issues import Issue
 from scorecard.periods import Period
 from scorecard.settle import MONEY_FIELDS
 from scorecard.state import PartnerState
+
+if TYPE_CHECKING:
+    from scorecard.assess import PartnerResult  # the views read records without assessing
 
 S, I, B, D, T = pl.String(), pl.Int64(), pl.Boolean(), pl.Date(), pl.Datetime("us")  # noqa: E741
 

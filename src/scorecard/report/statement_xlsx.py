@@ -106,7 +106,7 @@ def _tickets(book: Book, view: View) -> None:
         first, last = s.table(cols, _ticket_cells(view, label), fit=False)
     else:
         # the header, filter and print area as for any table; the rows go in as XML (ticket_rows)
-        first, last = s.table(cols, [()] * view.ticket_count, fit=False)
+        first, last = s.table(cols, [], fit=False, written_apart=view.ticket_count)
         ticket_rows(book, s, first, view.tickets)
     for state, colour in (("late", "#B42318"), ("pending", "#B54708")):
         if view.ticket_count:

@@ -334,11 +334,13 @@ class Sheet:
         totals: Sequence[Any] | None = None,
         main: bool = True,
         fit: bool = True,
+        written_apart: int = 0,
     ) -> tuple[int, int]:
         """A header and rows; ``main`` tables get the frozen header, filter and repeated print row.
 
         ``fit=False`` is the fast path for long tables (tickets): plain values of the
-        column's kind, no width fitting (give the columns widths).
+        column's kind, no width fitting (give the columns widths). ``written_apart`` rows
+        follow ``rows`` that the caller writes itself (a statement's ticket rows, as XML).
         Returns (first data row, last data row) in 0-based rows.
         """
         header = self.row
@@ -358,7 +360,7 @@ class Sheet:
         if fit:
             r = self._bulk_fitted(r, kinds, rows)
         else:
-            r = self._bulk(r, kinds, rows)
+            r = self._bulk(r, kinds, rows) + written_apart
             self._used(r - 1, len(cols) - 1)
         last = r - 1
         if main:

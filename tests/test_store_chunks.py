@@ -102,7 +102,6 @@ def test_tickets_in_many_chunks_read_back_row_for_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     monkeypatch.setattr(store, "CHUNK_ROWS", CHUNK)
-    monkeypatch.setattr(store, "_PIECE", 2)  # the conduct events inserted in two goes, between chunks
     tickets = _tickets(seed)
     ordered = tickets.sort(list(store.ORDER["tickets"]), nulls_last=True, maintain_order=True)
     expected_chunks = _chunks_as_before(ordered)

@@ -52,8 +52,7 @@ ORDER: dict[str, tuple[str, ...]] = {
 }
 CHUNK_ROWS = 200_000  # tickets per stored chunk (whole partners; a bigger partner gets its own)
 # Chunks are encoded on threads (polars lets go of the GIL while it writes Parquet) while this one
-# inserts the chunks before them, in order, and the other tables' rows; a few chunks wait encoded
-# at most (docs/scale.md#storing-the-record).
+# inserts the chunks before them, in order; a few wait encoded at most (docs/scale.md#storing-the-record).
 ENCODERS = 2
 _AHEAD = 2 * ENCODERS
 _TEMPORAL = (pl.Date, pl.Datetime)
@@ -263,42 +262,25 @@ def store_record(c: sqlite3.Connection, record: MonthRecord) -> None:
         ),
     )
     p = str(i.period)
-    pieces = list(_row_pieces(record))
-    _store_tickets(c, p, record.tables["tickets"], pieces)
-    for sql, piece in pieces:  # the rows left (all of them when there are no tickets)
-        _insert_rows(c, sql, p, piece)
-
-
-_PIECE = 2_000  # rows of a table inserted at once, between two ticket chunks
-
-
-def _row_pieces(record: MonthRecord) -> Iterator[tuple[str, pl.DataFrame]]:
-    """Every table's rows but the tickets', in order, as an INSERT and a few thousand rows at a time."""
     for name, frame in record.tables.items():
-        if name == "tickets" or frame.height == 0:
+        if name == "tickets":
+            _store_tickets(c, p, frame)
+            continue
+        if frame.height == 0:
             continue
         cols = list(SCHEMAS[name])
         names = ", ".join(f'"{x}"' for x in ["period", *cols])
         marks = ", ".join("?" * (len(cols) + 1))
-        sql = f"INSERT INTO {name} ({names}) VALUES ({marks})"
-        for offset in range(0, frame.height, _PIECE):
-            yield sql, frame.slice(offset, _PIECE).select(cols)
+        # one executemany per table, its rows zipped from whole columns polars makes into Python
+        # values (faster than polars' rows) and the period repeated: SQLite's own per-row work
+        # (the closed-month trigger, the period's foreign key, keys) is what is left. A bulk Arrow
+        # path (ADBC) would open a second connection, outside this write's one transaction.
+        columns = (s.to_list() for s in _sql_frame(frame.select(cols)).iter_columns())
+        c.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", zip(itertools.repeat(p), *columns))
 
 
-def _insert_rows(c: sqlite3.Connection, sql: str, period: str, piece: pl.DataFrame) -> None:
-    """One executemany, its rows zipped from whole columns polars turns into Python values (faster
-    than polars' rows) with the period repeated: SQLite's own per-row work (the closed-month
-    trigger, the period's foreign key, keys) is what is left. A bulk Arrow path (ADBC) would open
-    a second connection, outside this write's one transaction."""
-    columns = [s.to_list() for s in _sql_frame(piece).iter_columns()]
-    c.executemany(sql, zip(itertools.repeat(period), *columns))
-
-
-def _store_tickets(
-    c: sqlite3.Connection, period: str, tickets: pl.DataFrame, meanwhile: list[tuple[str, pl.DataFrame]]
-) -> None:
-    """Parquet chunks of whole partners, in partner order; ``meanwhile``, other tables' inserts, are
-    taken from the front of the list and done while the chunks are encoded, spread evenly over them."""
+def _store_tickets(c: sqlite3.Connection, period: str, tickets: pl.DataFrame) -> None:
+    """Parquet chunks of whole partners, in partner order."""
     frame = sort("tickets", tickets.select(list(SCHEMAS["tickets"])))
     if frame.height == 0:
         return
@@ -323,14 +305,9 @@ def _store_tickets(
         data = buf.getvalue()
         return data, hashlib.sha256(data).hexdigest()
 
-    share = -(-len(meanwhile) // len(chunks))  # inserts of other rows before each chunk's
     with ThreadPoolExecutor(ENCODERS, thread_name_prefix="ticket-chunk") as pool:
         encoded = _in_order(pool, encode, chunks, _AHEAD)
-        for seq, (_, n, lo, hi) in enumerate(chunks):
-            for sql, piece in meanwhile[:share]:
-                _insert_rows(c, sql, period, piece)
-            del meanwhile[:share]
-            data, digest = next(encoded)
+        for seq, ((_, n, lo, hi), (data, digest)) in enumerate(zip(chunks, encoded, strict=True)):
             c.execute("INSERT INTO ticket_chunks VALUES (?, ?, ?, ?, ?, ?, ?)", (period, seq, lo, hi, n, digest, data))
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from scorecard import pipeline
 from scorecard.cli import app
-from scorecard.ledger import Ledger, LedgerError
+from scorecard.ledger import Ledger, LedgerError, reading
 from scorecard.periods import Period
 from scorecard.report.finance import export_finance
 from scorecard.report.outputs import mismatch, month_files
@@ -40,7 +40,7 @@ def test_running_another_month_while_a_draft_exists_refuses_and_loses_nothing(tm
     ws = new_workspace(tmp_path / "ws", ["2026-01", "2026-02", "2026-03"])
     pipeline.run(ws, JAN, user="maker")
     dump, out = ledger_dump(ws.db), tree_bytes(ws.out)
-    held = sum(r["held_out"] for r in pipeline.record(ws, JAN).rows("partner_results"))
+    held = sum(r["held_out"] for r in reading.record(ws, JAN).rows("partner_results"))
     assert held == 107_111_97  # what a silent replacement used to lose
 
     code, text = cli("-w", str(ws.root), "--lang", "en", "run", "2026-02")
@@ -118,7 +118,7 @@ def test_closed_month_views_come_from_the_record_alone(demo_ws: Workspace, tmp_p
     book = export_finance(demo_ws, june, "en").path
     pages = tree_bytes(demo_ws.out / "2026-06" / "statements")
     cells = _cells(book)
-    files = month_files(pipeline.record(demo_ws, june), "en")
+    files = month_files(reading.record(demo_ws, june), "en")
     explain = cli("-w", str(demo_ws.root), "--lang", "en", "explain", "SI-0009", "2026-06")
     history = cli("-w", str(demo_ws.root), "--lang", "en", "history", "SI-0009")
 
@@ -131,7 +131,7 @@ def test_closed_month_views_come_from_the_record_alone(demo_ws: Workspace, tmp_p
     statements(demo_ws, june, "en")
     assert tree_bytes(demo_ws.out / "2026-06" / "statements") == pages  # the same HTML bytes
     assert _cells(export_finance(demo_ws, june, "en").path) == cells  # the same cell values
-    assert month_files(pipeline.record(demo_ws, june), "en") == files
+    assert month_files(reading.record(demo_ws, june), "en") == files
     assert cli("-w", str(demo_ws.root), "--lang", "en", "explain", "SI-0009", "2026-06") == explain
     assert cli("-w", str(demo_ws.root), "--lang", "en", "history", "SI-0009") == history
     # and the configuration file gone altogether
@@ -141,7 +141,7 @@ def test_closed_month_views_come_from_the_record_alone(demo_ws: Workspace, tmp_p
 
 def test_outputs_rendered_from_the_ledger_equal_those_of_the_run(feb_ws: Workspace) -> None:
     outcome = pipeline.run(feb_ws, FEB)
-    stored = pipeline.record(feb_ws, FEB)
+    stored = reading.record(feb_ws, FEB)
     for name, data in month_files(stored, "zh").items():
         assert (feb_ws.out / "2026-02" / name).read_bytes() == data, name
     for name, frame in outcome.record.tables.items():
@@ -224,7 +224,7 @@ def test_a_run_cut_between_commit_and_output_swap_is_put_right(feb_ws: Workspace
 
     approve_and_close(feb_ws, FEB)  # close renders the month from its record before freezing it
     assert mismatch(feb_ws.out / "2026-02", info) is None
-    stored = pipeline.record(feb_ws, FEB)
+    stored = reading.record(feb_ws, FEB)
     for name, data in month_files(stored, "zh").items():
         assert (feb_ws.out / "2026-02" / name).read_bytes() == data
     assert (feb_ws.out / ".discarded" / "2026-02-1" / "scorecard.csv").exists()  # the stale folder, kept aside
@@ -232,8 +232,8 @@ def test_a_run_cut_between_commit_and_output_swap_is_put_right(feb_ws: Workspace
 
 def test_a_terminated_partner_gets_no_deadline_to_rectify_by(demo_template: Path) -> None:
     """SI-0003, terminated in March: its notices of that month carry no rectification deadline."""
-    march = pipeline.record(Workspace.at(demo_template), MAR, "SI-0003")
+    march = reading.record(Workspace.at(demo_template), MAR, "SI-0003")
     kinds = {a["kind"]: a["deadline"] for a in march.rows("actions")}
     assert "terminate" in kinds and kinds.get("notice") is None
-    jan = pipeline.record(Workspace.at(demo_template), JAN, "SI-0003")
+    jan = reading.record(Workspace.at(demo_template), JAN, "SI-0003")
     assert any(a["kind"] == "notice" and a["deadline"] is not None for a in jan.rows("actions"))

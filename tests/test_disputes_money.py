@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from scorecard import pipeline
 from scorecard.cli import app
 from scorecard.corrections import Correction
-from scorecard.ledger import Ledger
+from scorecard.ledger import Ledger, reading
 from scorecard.periods import Period
 from scorecard.report.finance import export_finance
 from scorecard.workspace import Workspace
@@ -93,7 +93,7 @@ def test_a_closed_month_correction_releases_a_hold_through_an_adjustment(two_mon
     assert {k: v for k, v in tree_bytes(ws.out).items() if k.startswith(("2026-01", "2026-02"))} == closed_before
 
     march = outcome.record.rows("partner_results", "SI-0017")[0]
-    feb = pipeline.record(ws, FEB).rows("partner_results", "SI-0017")[0]
+    feb = reading.record(ws, FEB).rows("partner_results", "SI-0017")[0]
     assert feb["held_out"] == 26_059_57 and feb["payout"] == 0
     assert march["held_restated"] == -26_059_57  # the corrected February held nothing
     assert march["held_in"] == 0 and march["released"] == 0
@@ -123,7 +123,7 @@ def test_a_closed_month_correction_releases_a_hold_through_an_adjustment(two_mon
     run_and_close(oracle, JAN, FEB)
     pipeline.run(oracle, MAR)
     assert cumulative(ws, MAR) == cumulative(oracle, MAR)  # every partner, to the fen
-    scratch = pipeline.record(oracle, MAR).rows("partner_results", "SI-0017")[0]
+    scratch = reading.record(oracle, MAR).rows("partner_results", "SI-0017")[0]
     assert march["payout"] == scratch["payout"] + march["adjustment"]
 
     # every view shows it
@@ -162,12 +162,12 @@ def test_a_partner_terminated_before_keeps_its_correction_in_its_pending_balance
     resolved in time: its balance pending final settlement is restated in April; its termination stands."""
     ws = new_workspace(tmp_path / "ws", MONTHS)
     run_and_close(ws, JAN, FEB, MAR)
-    march = pipeline.record(ws, MAR, "SI-0003")
+    march = reading.record(ws, MAR, "SI-0003")
     assert march.rows("partner_results")[0]["status"] == "terminated"
-    feb_tickets = pipeline.record(ws, FEB, "SI-0003")["tickets"]
+    feb_tickets = reading.record(ws, FEB, "SI-0003")["tickets"]
     late = feb_tickets.filter(feb_tickets["state"] == "late").row(0, named=True)
     corrections = [
-        Correction("D-0003", "SI-0003", MAR, "ticket", pipeline.record(ws, MAR, "SI-0003")["tickets"]["ticket_id"][0]),
+        Correction("D-0003", "SI-0003", MAR, "ticket", reading.record(ws, MAR, "SI-0003")["tickets"]["ticket_id"][0]),
         Correction("D-0004", "SI-0003", FEB, "ticket", late["ticket_id"], late["received_at"]),
     ]
     outcome = pipeline.run(ws, APR, corrections=corrections)
@@ -194,7 +194,7 @@ def test_the_disputes_table_checks_every_row_against_the_records(two_months: Pat
 
     ws = Workspace.at(tmp_path / "ws")
     shutil.copytree(two_months, ws.root)
-    feb = pipeline.record(ws, FEB)
+    feb = reading.record(ws, FEB)
     tickets = feb["tickets"]
     own = tickets.filter((tickets["partner_id"] == "SI-0017") & (tickets["state"] != "invalid"))["ticket_id"][0]
     other = tickets.filter(tickets["partner_id"] == "SI-0001")["ticket_id"][0]

@@ -15,7 +15,7 @@ from scorecard import pipeline
 from scorecard.cli import app
 from scorecard.disputes import register
 from scorecard.disputes.register import DisputeError, Settings, window_end
-from scorecard.ledger import Ledger
+from scorecard.ledger import Ledger, reading
 from scorecard.periods import Period
 from scorecard.workspace import Workspace
 
@@ -25,7 +25,7 @@ AFTER = datetime(2026, 8, 10, 16, 30, tzinfo=UTC)  # 00:30 on 11 August in Shang
 
 
 def _ticket(ws: Workspace, state: str, period: Period = JUL) -> tuple[str, str]:
-    rec = pipeline.record(ws, period)
+    rec = reading.record(ws, period)
     row = next(r for r in rec.rows("tickets") if r["state"] == state)
     return row["ticket_id"], row["partner_id"]
 
@@ -118,8 +118,8 @@ def test_the_database_refuses_changing_a_decided_dispute(demo_ws: Workspace) -> 
 )
 def test_bad_filings_are_refused_and_write_nothing(demo_ws: Workspace, case: str, message: str) -> None:
     ticket, owner = _ticket(demo_ws, "late")
-    rec = pipeline.record(demo_ws, JUL)
-    refund = pipeline.record(demo_ws, Period(2026, 6)).rows("refunds")[0]["refund_id"]
+    rec = reading.record(demo_ws, JUL)
+    refund = reading.record(demo_ws, Period(2026, 6)).rows("refunds")[0]["refund_id"]
     args: dict[str, object] = {"period": JUL, "kind": "ticket", "record_id": ticket, "reason": "r", "now": IN_WINDOW}
     kw: dict[str, object] = {}
     if case == "unknown":

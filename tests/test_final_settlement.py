@@ -14,7 +14,7 @@ from test_pipeline import cli
 
 from scorecard import pipeline
 from scorecard.final_settlement import FinalAmounts, settle_final
-from scorecard.ledger import Ledger, LedgerError
+from scorecard.ledger import Ledger, LedgerError, reading
 from scorecard.payments import export_payments, month_total, payments_path
 from scorecard.periods import Period
 from scorecard.report.finance import export_finance, workbook_path
@@ -60,11 +60,11 @@ def terminated_ws(tmp_path: Path) -> Workspace:
 
 
 def _finals(ws: Workspace, period: Period) -> list[dict[str, object]]:
-    return pipeline.record(ws, period).rows("final_settlements")
+    return reading.record(ws, period).rows("final_settlements")
 
 
 def _state(ws: Workspace, period: Period, pid: str) -> dict[str, object]:
-    return pipeline.record(ws, period, pid).rows("states")[0]
+    return reading.record(ws, period, pid).rows("states")[0]
 
 
 def test_a_terminated_partners_held_balance_is_paid_once_and_only_once(terminated_ws: Workspace) -> None:
@@ -91,7 +91,7 @@ def test_a_terminated_partners_held_balance_is_paid_once_and_only_once(terminate
         ]
     assert GONE not in outcome.record.partner_ids()  # paid with the month, not assessed in it
     assert _state(ws, APR, GONE)["held"] == 0
-    deposits = {r["partner_id"]: r for r in pipeline.record(ws, APR).rows("deposits")}
+    deposits = {r["partner_id"]: r for r in reading.record(ws, APR).rows("deposits")}
     assert (deposits[GONE]["deposit_in"], deposits[GONE]["returned"], deposits[GONE]["deposit_out"]) == (
         5000_00,
         5000_00,
@@ -110,7 +110,7 @@ def test_a_terminated_partners_held_balance_is_paid_once_and_only_once(terminate
     rows = list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"))))
     gone = [r for r in rows if r["partner_id"] == GONE]
     assert [(r["amount"], r["reference"]) for r in gone] == [("126003.32", f"2026-04/{GONE}")]
-    record = pipeline.record(ws, APR)
+    record = reading.record(ws, APR)
     assert result.total == month_total(record) == record.totals()["payout"] + HELD + 5000_00
 
     export_finance(ws, APR, "en")
@@ -141,4 +141,4 @@ def test_forfeit_keeps_the_held_balance_and_close_waits_for_the_run(terminated_w
     with Ledger(ws.db, readonly=True) as ledger:
         events = [(e["command"], e["reason"]) for e in ledger.events(APR)]
     assert ("final_settlement", "compensation claim 2026-17") in events
-    assert pipeline.verify(ws)[0] == []
+    assert reading.verify(ws)[0] == []

@@ -13,6 +13,7 @@ from test_checks import base, findings
 
 from scorecard.assess import assess
 from scorecard.config import RuleSet
+from scorecard.ledger import reading
 from scorecard.periods import Period
 from scorecard.settle import FineFact, RefundFact, settle
 
@@ -167,15 +168,14 @@ def test_caps_table_reads_from_toml() -> None:
 def test_demo_shows_a_fine_a_capped_fine_and_a_capped_score(demo_ws) -> None:  # type: ignore[no-untyped-def]
     import openpyxl
 
-    from scorecard import pipeline
     from scorecard.report.finance import export_finance, workbook_path
 
-    june = pipeline.record(demo_ws, Period(2026, 6))
+    june = reading.record(demo_ws, Period(2026, 6))
     lines = {(x["partner_id"], x["kind"]): x for x in june.rows("money_lines") if x["kind"] in ("score", "fine")}
     assert (lines[("SI-0009", "fine")]["amount"], lines[("SI-0009", "fine")]["uncapped"]) == (-500_00, None)
     capped = lines[("SI-0013", "fine")]  # gross 35,993.55: cap 4,319.23 - score 3,599.36 = 719.87
     assert (capped["amount"], capped["uncapped"], capped["rule_id"]) == (-719_87, 1000_00, "c-complaint-rate")
-    july = pipeline.record(demo_ws, Period(2026, 7))
+    july = reading.record(demo_ws, Period(2026, 7))
     score = next(x for x in july.rows("money_lines", "SI-0034") if x["kind"] == "score")
     assert score["uncapped"] is not None and -score["amount"] < score["uncapped"]  # a 20 % band under a 12 % cap
 

@@ -14,7 +14,7 @@ from test_pipeline import assert_reported, cli
 
 from scorecard import pipeline
 from scorecard.issues import InputError
-from scorecard.ledger import Ledger
+from scorecard.ledger import Ledger, reading
 from scorecard.payments import export_payments, payments_path
 from scorecard.periods import Period
 from scorecard.report.finance import export_finance, workbook_path
@@ -140,7 +140,7 @@ def test_a_partner_paid_without_a_payee_is_an_error_at_export(feb_ws: Workspace)
 
 
 def _name(ws: Workspace, pid: str) -> str:
-    return pipeline.record(ws, FEB, pid).rows("partner_results")[0]["partner_name"]
+    return reading.record(ws, FEB, pid).rows("partner_results")[0]["partner_name"]
 
 
 def _yuan(fen_: int) -> str:

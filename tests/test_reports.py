@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from scorecard import pipeline
 from scorecard.cli import app
 from scorecard.issues import InputError
-from scorecard.ledger import Ledger
+from scorecard.ledger import Ledger, reading
 from scorecard.periods import Period
 from scorecard.record import exact
 from scorecard.report.halfyear import gather, parse_half, write_half_year
@@ -82,7 +82,7 @@ def test_half_year_argument_is_checked() -> None:
 
 
 def test_service_report_counts_from_the_record(demo_ws: Workspace) -> None:
-    rec = pipeline.record(demo_ws, Period(2026, 6))
+    rec = reading.record(demo_ws, Period(2026, 6))
     figures = {p.partner_id: p for p in service_figures(rec)}
     for r in rec.rows("partner_results"):
         p = figures[r["partner_id"]]
@@ -111,7 +111,7 @@ def test_reopen_count_feeds_the_first_time_completion_rate(tmp_path: Path) -> No
         out.append(f"{line},{n if n else ''}")  # an empty cell is 0
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     pipeline.run(ws, Period(2026, 1))
-    rec = pipeline.record(ws, Period(2026, 1), "SI-0001")
+    rec = reading.record(ws, Period(2026, 1), "SI-0001")
     p = service_figures(rec)[0]
     assert sent_back and p.reopened == len(sent_back)
     assert p.first_time == p.resolved - len(sent_back)
@@ -132,7 +132,7 @@ def test_reopen_count_must_be_a_whole_number_not_below_zero(tmp_path: Path) -> N
 
 
 def test_demo_july_has_tickets_sent_back(demo_ws: Workspace) -> None:
-    rec = pipeline.record(demo_ws, Period(2026, 7), "SI-0001")
+    rec = reading.record(demo_ws, Period(2026, 7), "SI-0001")
     (p,) = service_figures(rec)
     # TS20260700001 (sent back twice) was withdrawn by dispute D-2607-004: TS20260700006 is the one left
     assert p.reopened == 1 and p.first_time == p.resolved - 1

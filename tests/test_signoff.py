@@ -11,7 +11,7 @@ from conftest import CHECKER, approve_and_close
 from test_pipeline import assert_reported, cli
 
 from scorecard import pipeline
-from scorecard.ledger import Ledger, LedgerError
+from scorecard.ledger import Ledger, LedgerError, reading
 from scorecard.periods import Period
 from scorecard.status import ledger_status
 from scorecard.workspace import Workspace
@@ -76,7 +76,7 @@ def test_a_reopening_voids_the_approval(feb_ws: Workspace) -> None:
     with pytest.raises(LedgerError, match="not approved"):
         pipeline.close(feb_ws, FEB, user=CHECKER)
     approve_and_close(feb_ws, FEB)
-    assert pipeline.verify(feb_ws)[0] == []
+    assert reading.verify(feb_ws)[0] == []
 
 
 def test_approval_can_be_turned_off(feb_ws: Workspace) -> None:
@@ -111,7 +111,7 @@ def _verify_fails(ws: Workspace, *expected: str) -> str:
 
 
 def test_the_demo_ledger_verifies(demo_ws: Workspace) -> None:
-    found, (last, head) = pipeline.verify(demo_ws)
+    found, (last, head) = reading.verify(demo_ws)
     assert found == []
     with Ledger(demo_ws.db, readonly=True) as ledger:
         events = ledger.events()

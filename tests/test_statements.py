@@ -20,9 +20,8 @@ import pytest
 from report_scenario import FEB, JAN, MAR, PARTNERS, PERIODS, build
 from typer.testing import CliRunner
 
-from scorecard import pipeline
 from scorecard.cli import app
-from scorecard.ledger import Ledger
+from scorecard.ledger import Ledger, reading
 from scorecard.periods import Period
 from scorecard.report import statement_xlsx
 from scorecard.report.formats import FORMULA_PREFIXES
@@ -159,7 +158,7 @@ def test_demo_statements_are_isolated(demo_ws: Workspace) -> None:
     period = Period(2026, 6)
     outcome = statements(demo_ws, period, "zh")
     assert len(outcome.written) == 41
-    tickets = pipeline.record(demo_ws, period)["tickets"].select("partner_id", "ticket_id")
+    tickets = reading.record(demo_ws, period)["tickets"].select("partner_id", "ticket_id")
     own_tickets = {pid: set(g["ticket_id"]) for (pid,), g in tickets.group_by("partner_id")}
     with Ledger(demo_ws.db) as ledger:
         results = {r["partner_id"]: dict(r) for r in ledger.results(period)}

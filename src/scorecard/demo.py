@@ -11,6 +11,7 @@ from scorecard import pipeline
 from scorecard.config import default_config_path, load_config
 from scorecard.i18n import t, tn
 from scorecard.issues import InputError, Issue
+from scorecard.ledger import reading
 from scorecard.periods import Period
 from scorecard.report import terminal
 from scorecard.report.finance import export_finance, summary_lines
@@ -70,7 +71,7 @@ def _reports(ws: Workspace, periods: list[Period], lang: str, console: Console) 
 
     # the watch list of the latest month that has one
     for period in reversed(periods):
-        rec = pipeline.record(ws, period)
+        rec = reading.record(ws, period)
         if rec["watch"].height:
             terminal.watch(console, rec, lang)
             break

@@ -35,7 +35,7 @@ from scorecard.i18n import t
 from scorecard.inputs.files import table_file_hashes
 from scorecard.inputs.load import LoadSettings, PeriodInputs, load_period
 from scorecard.issues import InputError, Issue, Severity
-from scorecard.ledger import Ledger, LedgerError, cycle, now, reading
+from scorecard.ledger import Ledger, LedgerError, cycle, now
 from scorecard.ledger.health import start_new_ledger
 from scorecard.ledger.reading import current_user, existing_ledger
 from scorecard.ledger.store import delete_month, in_order, merged, sort, store_record
@@ -48,13 +48,6 @@ from scorecard.workspace import Workspace, staged_dir
 
 if TYPE_CHECKING:
     from scorecard.approval import Approval
-
-# The ledger's read-only queries live in scorecard.ledger.reading, so that the commands that only read
-# start without importing all this module needs; they are part of the flow's interface here too.
-record = reading.record
-history = reading.history
-log = reading.log
-verify = reading.verify
 
 Progress = Callable[[str], None]
 
